@@ -1,0 +1,33 @@
+# The two Quick start commands are `make demo` and `make test`; both work on a
+# machine with only python3, git and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,lint,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m gittrain.demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:randomly
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check gittrain tests bench
+	$(VENV)/bin/ruff format --check gittrain tests bench
+	$(VENV)/bin/mypy --strict gittrain
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

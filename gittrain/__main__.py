@@ -1,0 +1,8 @@
+"""`python -m gittrain` runs the same CLI as `git train`."""
+
+from __future__ import annotations
+
+from gittrain.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""Strict YAML reading and deterministic writing: the only module that imports ``yaml``.
+
+PyYAML follows YAML 1.1, whose implicit typing misreads training configs.  We
+drive libyaml's C parser event by event and type plain scalars ourselves:
+
+* ``2e-5``, ``5E-7``, ``1e6``, ``1.5`` are floats; ``42``, ``0x1f``, ``0o17`` ints;
+* only ``true``/``false`` (any case style YAML 1.2 allows) are booleans;
+* ``yes``/``no``/``on``/``off``/``y``/``n`` stay **strings**;
+* ``0012345`` (a YAML 1.1 octal) and ``12:30`` (base 60) stay **strings**;
+* dates stay strings; ``null``, ``~`` and empty are ``None``;
+* ``.nan``/``.inf`` and floats that overflow are errors (JSON has neither).
+
+Aliases and merge keys are rejected (so no walker can explode or loop),
+duplicate keys are errors naming both lines, only JSON-compatible tags are
+allowed, size and nesting depth are bounded, and every value keeps a mark.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml import _yaml  # type: ignore[attr-defined]
+
+from gittrain.document import DocPath, Document, Mark
+from gittrain.errors import GittrainError
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+
+_CParser: Any = _yaml.CParser
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_NONFINITE = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)\Z")
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_LEADING_ZERO_INT = re.compile(r"[-+]?0[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset({_TAG + t for t in ("str", "int", "float", "bool", "null")} | {"!"})
+_COLLECTION_TAGS = frozenset({_TAG + "map", _TAG + "seq", "!"})
+
+
+def resolve_plain(text: str) -> object:
+    """The value of an untagged plain scalar under gittrain's rules.
+
+    Raises ``ValueError`` for values JSON cannot hold (NaN, infinities).
+    """
+    if text in _NULLS:
+        return None
+    first = text[0]
+    if first in "tTfF":
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        return text
+    if not (first.isdigit() or first in "+-."):
+        return text
+    if _INT.match(text):
+        return int(text)
+    if _LEADING_ZERO_INT.match(text):
+        return text  # YAML 1.1 octal; kept verbatim rather than guessed
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _FLOAT.match(text):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"number {text} is out of range")
+        return value
+    if _NONFINITE.match(text):
+        raise ValueError(f"{text} is not a finite number (JSON has no NaN or infinity)")
+    return text
+
+
+def _tagged(tag: str, text: str) -> object:
+    kind = tag[len(_TAG) :] if tag.startswith(_TAG) else "str"
+    if kind == "str":
+        return text
+    value = resolve_plain(text)
+    wanted: dict[str, Callable[[object], bool]] = {
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "null": lambda v: v is None,
+    }
+    if not wanted[kind](value):
+        raise ValueError(f"{text!r} is not a valid !!{kind}")
+    if kind == "float":
+        return float(value)  # type: ignore[arg-type]
+    return value
+
+
+def load_file(path: Path, source: str, *, expect_mapping: bool = True) -> Document:
+    """Read and strictly parse ``path``; ``source`` is the name used in messages."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise GittrainError(f"{source}: file is {size} bytes; the limit is {MAX_BYTES}")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise GittrainError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise GittrainError(f"{source}: is a directory, not a file") from None
+    except OSError as exc:
+        raise GittrainError(f"{source}: cannot read: {exc.strerror}") from None
+    return load_bytes(raw, source, expect_mapping=expect_mapping)
+
+
+def decode(raw: bytes, source: str) -> str:
+    """UTF-8 text (a leading BOM is accepted); undecodable bytes are reported by line."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise GittrainError(
+            f"{source}:{line}:{col}: not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+        ) from None
+
+
+def load_bytes(
+    raw: bytes,
+    source: str,
+    *,
+    expect_mapping: bool = True,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Document:
+    """Strictly parse one YAML (or JSON) document from ``raw``."""
+    if len(raw) > max_bytes:
+        raise GittrainError(f"{source}: file is {len(raw)} bytes; the limit is {max_bytes}")
+    text = decode(raw, source)
+    return _Builder(text, source, expect_mapping, max_depth).build()
+
+
+def load_text(text: str, source: str, *, expect_mapping: bool = True) -> Document:
+    """Strictly parse one document from already-decoded text."""
+    return _Builder(text, source, expect_mapping, MAX_DEPTH).build()
+
+
+class _Frame:
+    __slots__ = ("container", "key", "key_mark", "keys", "path")
+
+    def __init__(self, container: dict[str, object] | list[object], path: DocPath) -> None:
+        self.container = container
+        self.path = path
+        self.key: str | None = None  # mappings: the key awaiting its value
+        self.key_mark: Mark | None = None
+        self.keys: dict[str, Mark] = {}
+
+
+class _Builder:
+    def __init__(self, text: str, source: str, expect_mapping: bool, max_depth: int) -> None:
+        self.text = text
+        self.source = source
+        self.expect_mapping = expect_mapping
+        self.max_depth = max_depth
+        self.marks: dict[DocPath, Mark] = {}
+
+    def fail(self, mark: Any, message: str) -> GittrainError:
+        return GittrainError(f"{self.source}:{mark.line + 1}:{mark.column + 1}: {message}")
+
+    def build(self) -> Document:
+        parser = _CParser(self.text)
+        try:
+            return self._run(parser)
+        except yaml.MarkedYAMLError as exc:
+            raise self._syntax_error(exc) from None
+        except yaml.reader.ReaderError as exc:
+            raise self._reader_error(exc) from None
+        except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error is marked
+            raise GittrainError(f"{self.source}: invalid YAML: {exc}") from None
+        finally:
+            parser.dispose()
+
+    def _reader_error(self, exc: yaml.reader.ReaderError) -> GittrainError:
+        position = min(exc.position, len(self.text))
+        line = self.text.count("\n", 0, position) + 1
+        column = position - (self.text.rfind("\n", 0, position) + 1) + 1
+        return GittrainError(
+            f"{self.source}:{line}:{column}: contains control character "
+            f"#x{exc.character:04x}; is this a binary file?"
+        )
+
+    def _syntax_error(self, exc: yaml.MarkedYAMLError) -> GittrainError:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if mark is None:
+            return GittrainError(f"{self.source}: {problem}")
+        line_text = self.text.splitlines()[mark.line] if self.text.splitlines() else ""
+        if "\t" in line_text[: mark.column + 1] and "cannot start any token" in problem:
+            problem = "tab characters cannot indent YAML; use spaces"
+        return self.fail(mark, problem)
+
+    def _run(self, parser: Any) -> Document:
+        get = parser.get_event
+        get()  # StreamStart
+        event = get()
+        if isinstance(event, yaml.StreamEndEvent):
+            raise GittrainError(f"{self.source}: file is empty; expected a YAML mapping")
+        root = self._document(get)
+        event = get()
+        if isinstance(event, yaml.DocumentStartEvent):
+            raise self.fail(
+                event.start_mark, "a second YAML document starts here; expected exactly one"
+            )
+        if self.expect_mapping and not isinstance(root, dict):
+            kind = _kind(root)
+            raise GittrainError(
+                f"{self.source}:1:1: the top level must be a mapping, not {kind}"
+            )
+        return Document(self.source, root, self.marks)
+
+    def _document(self, get: Callable[[], Any]) -> object:  # noqa: PLR0915
+        ScalarEvent, MappingStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent
+        SequenceStartEvent, AliasEvent = yaml.SequenceStartEvent, yaml.AliasEvent
+        MappingEndEvent, SequenceEndEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        stack: list[_Frame] = []
+        root: object = None
+        marks = self.marks
+        while True:
+            event = get()
+            kind = type(event)
+            value: object
+            if kind is ScalarEvent:
+                text = event.value
+                if event.tag is not None and event.tag not in _SCALAR_TAGS:
+                    raise self.fail(event.start_mark, f"tag {_short_tag(event.tag)} is not allowed; only JSON types are")
+                if stack:
+                    frame = stack[-1]
+                    if frame.key is None and isinstance(frame.container, dict):
+                        self._take_key(frame, event, text)
+                        continue
+                try:
+                    if event.tag is None:
+                        value = resolve_plain(text) if not event.style else text
+                    else:
+                        value = text if event.tag == "!" else _tagged(event.tag, text)
+                except ValueError as exc:
+                    raise self.fail(event.start_mark, str(exc)) from None
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.tag is not None and event.tag not in _COLLECTION_TAGS:
+                    raise self.fail(event.start_mark, f"tag {_short_tag(event.tag)} is not allowed; only JSON types are")
+                if stack and stack[-1].key is None and isinstance(stack[-1].container, dict):
+                    raise self.fail(event.start_mark, "mapping keys must be plain strings")
+                if len(stack) >= self.max_depth:
+                    raise self.fail(
+                        event.start_mark, f"nested deeper than the limit of {self.max_depth}"
+                    )
+                container: dict[str, object] | list[object] = (
+                    {} if kind is MappingStartEvent else []
+                )
+                path = self._attach(stack, container, event.start_mark)
+                if not stack:
+                    root = container
+                stack.append(_Frame(container, path))
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                stack.pop()
+                if not stack:
+                    get()  # DocumentEnd
+                    return root
+                continue
+            elif kind is AliasEvent:
+                raise self.fail(
+                    event.start_mark,
+                    f"YAML aliases (*{event.anchor}) are not allowed in configs; "
+                    "write the value out",
+                )
+            else:  # pragma: no cover - libyaml emits nothing else inside a document
+                raise self.fail(event.start_mark, f"unexpected {kind.__name__}")
+            # A scalar value.
+            if not stack:
+                marks[()] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+                get()  # DocumentEnd
+                return value
+            self._attach(stack, value, event.start_mark)
+
+    def _take_key(self, frame: _Frame, event: Any, text: str) -> None:
+        mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+        if text == "<<" and event.tag is None and not event.style:
+            raise self.fail(event.start_mark, "merge keys (<<) are not allowed in configs")
+        first = frame.keys.get(text)
+        if first is not None:
+            raise self.fail(
+                event.start_mark,
+                f"duplicate key {text!r} (first defined at line {first.line})",
+            )
+        frame.keys[text] = mark
+        frame.key = text
+        frame.key_mark = mark
+
+    def _attach(self, stack: list[_Frame], value: object, start: Any) -> DocPath:
+        if not stack:
+            path: DocPath = ()
+            self.marks[path] = Mark(start.line + 1, start.column + 1)
+            return path
+        frame = stack[-1]
+        container = frame.container
+        if isinstance(container, dict):
+            key = frame.key
+            assert key is not None and frame.key_mark is not None
+            path = (*frame.path, key)
+            container[key] = value
+            self.marks[path] = frame.key_mark
+            frame.key = None
+        else:
+            path = (*frame.path, len(container))
+            container.append(value)
+            self.marks[path] = Mark(start.line + 1, start.column + 1)
+        return path
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__} scalar"
+
+
+class _Dumper(yaml.CSafeDumper):  # type: ignore[misc]
+    """Writes YAML that gittrain (and YAML 1.1 tools) read back to the same values."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    try:
+        plain_value = resolve_plain(text) if text else None
+    except ValueError:
+        plain_value = None
+    style = None
+    if plain_value != text or not isinstance(plain_value, str) or text.strip() != text:
+        style = '"'
+    elif "\n" in text:
+        style = "|"
+    return dumper.represent_scalar(_TAG + "str", text, style=style)
+
+
+def _represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+    text = repr(value)
+    if "e" in text and "." not in text.split("e")[0]:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"  # 1e-06 -> 1.0e-06 so YAML 1.1 tools see a float
+    return dumper.represent_scalar(_TAG + "float", text)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(float, _represent_float)
+
+
+def dump(data: object) -> str:
+    """Deterministic block-style YAML; key order is the caller's."""
+    text: str = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100,
+        indent=2,
+    )
+    return text

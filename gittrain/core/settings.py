@@ -1,0 +1,85 @@
+"""The repository's own settings file, `.gittrain.yaml`, narrowed to a record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gittrain.adapters import yamlio
+from gittrain.document import Document, format_path
+from gittrain.errors import GittrainError
+
+SETTINGS_FILE = ".gittrain.yaml"
+SEVERITIES = ("off", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where things live in the repository and how checks behave."""
+
+    recipes_dir: str = "recipes"
+    jobs_dir: str = "jobs"
+    config_dirs: tuple[str, ...] = ("configs",)
+    lockfile: str = "gittrain.lock"
+    # rule id -> "off" | "warning" | "error" (sanity-rule overrides)
+    rules: Mapping[str, str] = field(default_factory=dict)
+    # The whole parsed document, for sections later features read (diff rules).
+    document: Document | None = None
+
+    @property
+    def watched_dirs(self) -> tuple[str, ...]:
+        return (self.recipes_dir, self.jobs_dir, *self.config_dirs)
+
+
+def load(root: Path | None) -> Settings:
+    """Settings for the repository at ``root``; defaults when there is no file."""
+    if root is None:
+        return Settings()
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        return Settings()
+    return from_doc(yamlio.load_file(path, SETTINGS_FILE))
+
+
+def from_doc(doc: Document) -> Settings:
+    data = doc.data
+    assert isinstance(data, dict)
+
+    def text(key: str, default: str) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise GittrainError(f"{doc.where((key,))}: {key}: expected a non-empty string")
+        return _relative_dir(doc, key, value)
+
+    config_dirs = data.get("config_dirs", ["configs"])
+    if not isinstance(config_dirs, list) or not all(isinstance(d, str) for d in config_dirs):
+        raise GittrainError(f"{doc.where(('config_dirs',))}: config_dirs: expected a list of paths")
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict):
+        raise GittrainError(f"{doc.where(('rules',))}: rules: expected a mapping of rule id to "
+                            f"{'|'.join(SEVERITIES)}")
+    for rule_id, severity in rules.items():
+        if severity not in SEVERITIES:
+            raise GittrainError(
+                f"{doc.where(('rules', rule_id))}: {format_path(('rules', rule_id))}: "
+                f"expected one of {', '.join(SEVERITIES)}, not {severity!r}"
+            )
+    return Settings(
+        recipes_dir=text("recipes_dir", "recipes"),
+        jobs_dir=text("jobs_dir", "jobs"),
+        config_dirs=tuple(_relative_dir(doc, "config_dirs", d) for d in config_dirs),
+        lockfile=text("lockfile", "gittrain.lock"),
+        rules=dict(rules),
+        document=doc,
+    )
+
+
+def _relative_dir(doc: Document, key: str, value: str) -> str:
+    cleaned = value.strip().strip("/")
+    parts = cleaned.split("/")
+    if value.startswith("/") or "\\" in value or any(p in ("", "..") for p in parts):
+        raise GittrainError(
+            f"{doc.where((key,))}: {key}: {value!r} must be a relative path inside the repository"
+        )
+    return cleaned

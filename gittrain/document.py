@@ -1,0 +1,68 @@
+"""Parsed YAML/JSON documents with a source position for every value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# A path into a document: mapping keys are str, sequence indexes are int.
+DocPath = tuple["str | int", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A 1-based line and column in a source file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One parsed document: plain JSON-like data plus where each value came from.
+
+    ``data`` is ``object`` on purpose: callers narrow it once, in their own
+    ``from_doc``.  ``marks`` maps the path of every value to the position of its
+    key (for mapping entries) or of the value itself (sequence items, the root).
+    """
+
+    source: str
+    data: object
+    marks: Mapping[DocPath, Mark] = field(default_factory=dict)
+
+    def mark_of(self, path: DocPath) -> Mark | None:
+        """The position of ``path``, or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while True:
+            mark = self.marks.get(p)
+            if mark is not None:
+                return mark
+            if not p:
+                return None
+            p = p[:-1]
+
+    def where(self, path: DocPath = ()) -> str:
+        """``file:line:col`` for ``path`` (or just ``file`` when unknown)."""
+        return locate(self.source, self.mark_of(path))
+
+
+def locate(source: str, mark: Mark | None) -> str:
+    if mark is None:
+        return source
+    return f"{source}:{mark.line}:{mark.column}"
+
+
+def format_path(path: DocPath) -> str:
+    """``config.datasets[0].path``: the dotted form users read in messages."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            text = part if _plain_key(part) else '"' + part.replace('"', '\\"') + '"'
+            out.append(("." if out else "") + text)
+    return "".join(out) or "(root)"
+
+
+def _plain_key(key: str) -> bool:
+    return bool(key) and all(ch.isalnum() or ch in "_-/" for ch in key)
