@@ -1,0 +1,58 @@
+"""Parquet and CSV through pyarrow: the only module that imports it (lazily, per call)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gittrain.errors import GittrainError
+
+# Rows are counted from record batches of this many bytes; the reader parses
+# blocks on its own threads.
+_CSV_BLOCK = 16 << 20
+
+
+def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
+    """Row count and column types from the Parquet footer, without reading any data."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path)
+        rows = int(meta.metadata.num_rows)
+        schema = meta.schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise GittrainError(f"{display}: not a readable Parquet file: {_first_line(exc)}") from None
+    return rows, {f.name: str(f.type) for f in schema}
+
+
+def csv_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
+    """Records (not lines: quoted newlines count once) and header column types."""
+    import pyarrow as pa
+    import pyarrow.csv as pc
+
+    parse = pc.ParseOptions(newlines_in_values=True)
+    read = pc.ReadOptions(block_size=_CSV_BLOCK)
+    try:
+        with pc.open_csv(path, read_options=read, parse_options=parse) as reader:
+            schema = reader.schema
+            # Count with every column read as text: a later block whose values do
+            # not fit the type inferred from the first block is still one record.
+            columns = {f.name: str(f.type) for f in schema}
+        convert = pc.ConvertOptions(
+            column_types={name: pa.string() for name in schema.names},
+            include_columns=schema.names[:1],
+        )
+        rows = 0
+        with pc.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        ) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
+    return rows, columns
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

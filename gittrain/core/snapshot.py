@@ -1,0 +1,176 @@
+"""Fingerprint (hash) and snapshot (hash + count) a dataset file or directory."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gittrain.core import counting
+from gittrain.core.datapaths import check_relpath, resolve_inside
+from gittrain.core.hashing import FileStat, Progress, hash_files, manifest_hash
+from gittrain.core.lockfile import DatasetEntry
+from gittrain.core.statcache import StatCache, now_ns
+from gittrain.errors import GittrainError
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the bytes are: enough to tell whether a locked dataset changed."""
+
+    path: str
+    format: str
+    sha256: str
+    size: int
+    files: int | None
+    # rel path -> stat when hashing began, to detect a change while counting
+    stats: dict[str, FileStat] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    fingerprint: Fingerprint
+    num_samples: int | None
+    columns: dict[str, str]
+
+
+def list_files(root: Path, rel: str) -> list[str]:
+    """Every regular file under directory ``rel``, repo-relative, sorted; refuses escapes."""
+    base = resolve_inside(root, rel)
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        here = Path(dirpath)
+        for name in dirnames:
+            if (here / name).is_symlink():
+                sub = (here / name).relative_to(root).as_posix()
+                resolve_inside(root, sub)
+                raise GittrainError(
+                    f"{sub}: symlinked directories inside a dataset are not "
+                    "supported; link the files or move the data"
+                )
+        for name in filenames:
+            file_rel = (here / name).relative_to(root).as_posix()
+            if (here / name).is_symlink():
+                resolve_inside(root, file_rel)
+            found.append(file_rel)
+    return sorted(found, key=lambda p: p.encode("utf-8", "surrogateescape"))
+
+
+def fingerprint(
+    root: Path, path: str, cache: StatCache, progress: Progress | None = None
+) -> Fingerprint:
+    """Hash ``path`` (file or directory), reading only files the stat cache cannot vouch for."""
+    rel = check_relpath(path)
+    target = resolve_inside(root, rel)
+    if target.is_dir():
+        files = list_files(root, rel)
+        if not files:
+            raise GittrainError(f"{rel}: directory is empty")
+        shas, stats = _hash_with_cache(root, files, cache, progress)
+        inner = [(f[len(rel) + 1 :], shas[f]) for f in files]
+        size = sum(st.size for st in stats.values())
+        return Fingerprint(rel, "dir", manifest_hash(inner), size, len(files), stats)
+    if not target.exists():
+        raise GittrainError(f"{rel}: no such file or directory")
+    fmt = counting.detect_format(rel)
+    if fmt is None:
+        known = ", ".join(sorted(counting.SUFFIXES))
+        raise GittrainError(f"{rel}: unknown dataset format (known suffixes: {known})")
+    shas, stats = _hash_with_cache(root, [rel], cache, progress)
+    if stats[rel].size == 0:
+        raise GittrainError(f"{rel}: file is empty")
+    return Fingerprint(rel, fmt, shas[rel], stats[rel].size, None, stats)
+
+
+def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None = None) -> Snapshot:
+    """Fingerprint plus exact sample count and columns."""
+    return count_fingerprint(root, fingerprint(root, path, cache, progress))
+
+
+def count_fingerprint(root: Path, fp: Fingerprint) -> Snapshot:
+    """Count what ``fp`` hashed; refuses data that changed since it was hashed."""
+    if fp.format == "dir":
+        num, columns = _count_dir(root, fp)
+    else:
+        counted = counting.count(root / fp.path, fp.format, fp.path)
+        num, columns = counted.num_samples, dict(counted.columns)
+    for rel, before in fp.stats.items():
+        try:
+            now: FileStat | None = FileStat.of(os.stat(root / rel))
+        except FileNotFoundError:
+            now = None
+        if now != before:
+            raise GittrainError(
+                f"{rel}: changed while it was being read; nothing was recorded, try again"
+            )
+    return Snapshot(fp, num, columns)
+
+
+def to_entry(
+    name: str,
+    snap: Snapshot,
+    old: DatasetEntry | None,
+    *,
+    description: str | None = None,
+    tags: tuple[str, ...] | None = None,
+) -> DatasetEntry:
+    """The lock entry for ``snap``; unchanged content keeps the old entry's timestamps."""
+    fp = snap.fingerprint
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    same = old is not None and old.sha256 == fp.sha256 and old.path == fp.path
+    return DatasetEntry(
+        name=name,
+        path=fp.path,
+        format=fp.format,
+        sha256=fp.sha256,
+        size=fp.size,
+        num_samples=snap.num_samples,
+        columns=snap.columns,
+        files=fp.files,
+        description=description if description is not None else (old.description if old else ""),
+        tags=tags if tags is not None else (old.tags if old else ()),
+        created_at=old.created_at if old and old.created_at else stamp,
+        modified_at=old.modified_at if same and old and old.modified_at else stamp,
+    )
+
+
+def _count_dir(root: Path, fp: Fingerprint) -> tuple[int | None, dict[str, str]]:
+    """Samples summed over the shards in a known format; columns from the first shard."""
+    total: int | None = None
+    columns: dict[str, str] = {}
+    for rel in fp.stats:
+        fmt = counting.detect_format(rel)
+        if fmt is None:
+            continue  # a README or checksum file next to the shards
+        if fp.stats[rel].size == 0:
+            raise GittrainError(f"{rel}: file is empty")
+        counted = counting.count(root / rel, fmt, rel)
+        total = (total or 0) + (counted.num_samples or 0)
+        if not columns:
+            columns = dict(counted.columns)
+    return total, columns
+
+
+def _hash_with_cache(
+    root: Path, files: list[str], cache: StatCache, progress: Progress | None
+) -> tuple[dict[str, str], dict[str, FileStat]]:
+    shas: dict[str, str] = {}
+    stats: dict[str, FileStat] = {}
+    todo: list[str] = []
+    for rel in files:
+        try:
+            st = FileStat.of(os.stat(root / rel))
+        except FileNotFoundError:
+            raise GittrainError(f"{rel}: no such file") from None
+        cached = cache.lookup(rel, st)
+        if cached is None:
+            todo.append(rel)
+        else:
+            shas[rel], stats[rel] = cached, st
+    started = now_ns()
+    results = hash_files([(root / rel, rel) for rel in todo], progress)
+    for rel, (sha, st) in zip(todo, results, strict=True):
+        shas[rel], stats[rel] = sha, st
+        cache.store(rel, st, sha, started)
+    return shas, stats
