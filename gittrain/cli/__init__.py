@@ -24,6 +24,8 @@ _COMMANDS: dict[str, str] = {
     "recipe": "gittrain.cli.recipe:recipe",
     "validate": "gittrain.cli.validate:validate",
     "schema": "gittrain.cli.validate:schema",
+    "data": "gittrain.cli.data:data",
+    "merge-lock": "gittrain.cli.data:merge_lock",
 }
 
 
