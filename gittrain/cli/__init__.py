@@ -15,9 +15,8 @@ from typing import Any
 import click
 
 from gittrain import __version__
+from gittrain.cli.options import CONTEXT
 from gittrain.errors import EXIT_BUG, EXIT_USAGE, GittrainError
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # name -> "module:attribute"; the modules import only click and the standard library.
 _COMMANDS: dict[str, str] = {
