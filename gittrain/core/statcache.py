@@ -12,7 +12,7 @@ from gittrain.core.atomic import atomic_write, exclusive_lock
 from gittrain.core.hashing import FileStat
 
 CACHE_VERSION = 1
-# A file whose mtime/ctime falls this close to the moment we hashed it may be
+# A file whose mtime falls this close to the moment we hashed it may be
 # rewritten later within the same timestamp tick and look unchanged (git's
 # "racy" entries).  2 s covers the coarsest common file systems (FAT).
 RACY_NS = 2_000_000_000
@@ -41,7 +41,7 @@ class StatCache:
         sha, hashed_at = entry[4], entry[5]
         if not isinstance(sha, str) or not isinstance(hashed_at, int):
             return None
-        if max(st.mtime_ns, st.ctime_ns) >= hashed_at - RACY_NS:
+        if st.mtime_ns >= hashed_at - RACY_NS:
             return None
         return sha
 
