@@ -28,8 +28,17 @@ def lock_text(repo: Repo) -> str:
 
 def test_add_status_update_remove(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     write_jsonl(repo.root / "data/train.jsonl", 10)
-    r = run(repo.root, "data", "add", "data/train.jsonl", "--tag", "math", "--description", "d",
-            monkeypatch=monkeypatch)
+    r = run(
+        repo.root,
+        "data",
+        "add",
+        "data/train.jsonl",
+        "--tag",
+        "math",
+        "--description",
+        "d",
+        monkeypatch=monkeypatch,
+    )
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("added train: data/train.jsonl (jsonl), sha256 ")
     assert "10 samples" in r.stdout
@@ -66,11 +75,14 @@ def test_add_status_update_remove(repo: Repo, monkeypatch: pytest.MonkeyPatch) -
     assert (r.exit_code, r.stderr) == (1, "error: gittrain.lock: no dataset named 'train'\n")
 
 
-def test_directory_dataset_is_a_parallel_manifest(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_directory_dataset_is_a_parallel_manifest(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for i in range(5):
         write_jsonl(repo.root / f"data/shards/part-{i}.jsonl", 3 + i)
-    pq.write_table(pa.table({"prompt": ["a", "b"], "answer": [1, 2]}),
-                   repo.root / "data/shards/extra.parquet")
+    pq.write_table(
+        pa.table({"prompt": ["a", "b"], "answer": [1, 2]}), repo.root / "data/shards/extra.parquet"
+    )
     (repo.root / "data/shards/README").write_text("not counted\n")
     r = run(repo.root, "data", "add", "data/shards", "--format", "json", monkeypatch=monkeypatch)
     assert r.exit_code == 0, r.output
@@ -131,30 +143,49 @@ def test_unlocked_dataset_referenced_by_a_job(repo: Repo, monkeypatch: pytest.Mo
     assert r.stderr.startswith("warning: jobs/broken.yaml:")
     r = run(repo.root, "data", "status", "nope", monkeypatch=monkeypatch)
     assert (r.exit_code, r.stderr.splitlines()[-1]) == (
-        1, "error: gittrain.lock: no dataset named 'nope'")
+        1,
+        "error: gittrain.lock: no dataset named 'nope'",
+    )
 
 
 @pytest.mark.parametrize(
     ("path", "message"),
     [
         ("data/none.jsonl", "error: data/none.jsonl: no such file or directory\n"),
-        ("../outside.jsonl", "error: ../outside.jsonl: '..' would leave the repository; "
-                             "paths must stay inside it\n"),
-        ("/etc/passwd", "error: /etc/passwd: absolute paths are not allowed; give a path "
-                        "relative to the repository root\n"),
-        ("data\\a.jsonl", "error: data\\a.jsonl: use forward slashes; backslashes are not "
-                          "allowed in paths\n"),
-        ("C:/data/a.jsonl", "error: C:/data/a.jsonl: absolute paths are not allowed; give a "
-                            "path relative to the repository root\n"),
+        (
+            "../outside.jsonl",
+            "error: ../outside.jsonl: '..' would leave the repository; paths must stay inside it\n",
+        ),
+        (
+            "/etc/passwd",
+            "error: /etc/passwd: absolute paths are not allowed; give a path "
+            "relative to the repository root\n",
+        ),
+        (
+            "data\\a.jsonl",
+            "error: data\\a.jsonl: use forward slashes; backslashes are not allowed in paths\n",
+        ),
+        (
+            "C:/data/a.jsonl",
+            "error: C:/data/a.jsonl: absolute paths are not allowed; give a "
+            "path relative to the repository root\n",
+        ),
         ("data/empty.jsonl", "error: data/empty.jsonl: file is empty\n"),
-        ("data/notes.txt", "error: data/notes.txt: unknown dataset format (known suffixes: "
-                           ".csv, .json, .jsonl, .ndjson, .parquet, .pq)\n"),
-        ("data/bad.jsonl", "error: data/bad.jsonl:2: malformed JSON record: Expecting ':' "
-                           "delimiter\n"),
+        (
+            "data/notes.txt",
+            "error: data/notes.txt: unknown dataset format (known suffixes: "
+            ".csv, .json, .jsonl, .ndjson, .parquet, .pq)\n",
+        ),
+        (
+            "data/bad.jsonl",
+            "error: data/bad.jsonl:2: malformed JSON record: Expecting ':' delimiter\n",
+        ),
         ("data/bad.csv", "error: data/bad.csv:2: unterminated quoted field\n"),
         ("data/bad.parquet", "error: data/bad.parquet: not a readable Parquet file: "),
-        ("data/escape.jsonl", "error: data/escape.jsonl: is a symlink that resolves outside "
-                              "the repository ("),
+        (
+            "data/escape.jsonl",
+            "error: data/escape.jsonl: is a symlink that resolves outside the repository (",
+        ),
         ("data/nul\0.jsonl", "error: 'data/nul\\x00.jsonl': not a valid path\n"),
     ],
 )
@@ -188,12 +219,18 @@ def test_symlink_inside_the_repository_is_fine(repo: Repo, monkeypatch: pytest.M
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ("version: 1\ndatasets:\n  a:\n    path: x.jsonl\n    format: jsonl\n    sha2",
-         "error: gittrain.lock:"),
-        ("<<<<<<< HEAD\nversion: 1\n=======\nversion: 1\n>>>>>>> other\n",
-         "error: gittrain.lock:1: unresolved merge conflict marker"),
-        ("version: 7\ndatasets: {}\n", "error: gittrain.lock:1:1: lockfile version 7 is not "
-                                       "supported"),
+        (
+            "version: 1\ndatasets:\n  a:\n    path: x.jsonl\n    format: jsonl\n    sha2",
+            "error: gittrain.lock:",
+        ),
+        (
+            "<<<<<<< HEAD\nversion: 1\n=======\nversion: 1\n>>>>>>> other\n",
+            "error: gittrain.lock:1: unresolved merge conflict marker",
+        ),
+        (
+            "version: 7\ndatasets: {}\n",
+            "error: gittrain.lock:1:1: lockfile version 7 is not supported",
+        ),
     ],
 )
 def test_broken_lockfile_is_never_rewritten(
@@ -213,8 +250,10 @@ def test_log_lineage_compare_across_history(repo: Repo, monkeypatch: pytest.Monk
     write_jsonl(data, 10)
     run(repo.root, "data", "add", "data/train.jsonl", monkeypatch=monkeypatch)
     repo.write("jobs/old.yaml", JOB.format(name="old", ref="train", status="completed", day=1))
-    repo.write("jobs/bypath.yaml",
-               JOB.format(name="bypath", ref="data/train.jsonl", status="failed", day=2))
+    repo.write(
+        "jobs/bypath.yaml",
+        JOB.format(name="bypath", ref="data/train.jsonl", status="failed", day=2),
+    )
     v1 = repo.commit("v1", date="2026-11-01T00:00:00Z")
     repo.git("rm", "-q", "jobs/bypath.yaml")
     repo.commit("drop bypath", date="2026-11-02T00:00:00Z")
@@ -230,8 +269,9 @@ def test_log_lineage_compare_across_history(repo: Repo, monkeypatch: pytest.Monk
     assert "changed" in lines[0] and "15 samples  (+5 samples, +" in lines[0]
     assert lines[1].startswith(v1[:12]) and "added" in lines[1]
 
-    r = run(repo.root, "data", "lineage", "train@" + v1, "--format", "json",
-            monkeypatch=monkeypatch)
+    r = run(
+        repo.root, "data", "lineage", "train@" + v1, "--format", "json", monkeypatch=monkeypatch
+    )
     assert r.exit_code == 0, r.output
     jobs = {j["job"]: j for j in json.loads(r.stdout)["jobs"]}
     assert set(jobs) == {"old", "bypath"}
@@ -246,8 +286,16 @@ def test_log_lineage_compare_across_history(repo: Repo, monkeypatch: pytest.Monk
     r = run(repo.root, "data", "lineage", sha[:10], "--format", "json", monkeypatch=monkeypatch)
     assert [j["job"] for j in json.loads(r.stdout)["jobs"]] == ["new"]
 
-    r = run(repo.root, "data", "compare", f"train@{v1}", "train", "--format", "json",
-            monkeypatch=monkeypatch)
+    r = run(
+        repo.root,
+        "data",
+        "compare",
+        f"train@{v1}",
+        "train",
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+    )
     got = json.loads(r.stdout)
     assert got["changed"] is True and got["samples_delta"] == 5
     r = run(repo.root, "data", "compare", "train", "data/train.jsonl", monkeypatch=monkeypatch)
@@ -258,12 +306,14 @@ def test_log_lineage_compare_across_history(repo: Repo, monkeypatch: pytest.Monk
 
 def test_compare_reports_column_changes(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     pq.write_table(pa.table({"a": [1, 2], "b": ["x", "y"]}), repo.root / "one.parquet")
-    pq.write_table(pa.table({"a": [1.5, 2.0, 3.0], "c": [True, False, True]}),
-                   repo.root / "two.parquet")
+    pq.write_table(
+        pa.table({"a": [1.5, 2.0, 3.0], "c": [True, False, True]}), repo.root / "two.parquet"
+    )
     r = run(repo.root, "data", "compare", "one.parquet", "two.parquet", monkeypatch=monkeypatch)
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[2:] == [
-        "data: changed (size " + r.stdout.split("size ")[1].split(" bytes")[0]
+        "data: changed (size "
+        + r.stdout.split("size ")[1].split(" bytes")[0]
         + " bytes, samples +1)",
         "  ~ a: int64 -> double",
         "  - b: string",

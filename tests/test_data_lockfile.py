@@ -19,18 +19,27 @@ SHA_B = "b" * 64
 
 def entry(name: str, sha: str = SHA_A, **kw: object) -> DatasetEntry:
     base: dict[str, object] = {
-        "name": name, "path": f"data/{name}.jsonl", "format": "jsonl", "sha256": sha,
-        "size": 1234, "num_samples": 10, "columns": {"a": "integer"},
-        "created_at": "2026-11-01T10:00:00Z", "modified_at": "2026-11-01T10:00:00Z",
+        "name": name,
+        "path": f"data/{name}.jsonl",
+        "format": "jsonl",
+        "sha256": sha,
+        "size": 1234,
+        "num_samples": 10,
+        "columns": {"a": "integer"},
+        "created_at": "2026-11-01T10:00:00Z",
+        "modified_at": "2026-11-01T10:00:00Z",
     }
     base.update(kw)
     return DatasetEntry(**base)  # type: ignore[arg-type]
 
 
 def sample() -> Lockfile:
-    d = entry("d", format="dir", path="data/shards", files=3, tags=("x", "y"),
-              description="multi\nline")
-    return Lockfile({"zeta": entry("zeta"), "alpha": entry("alpha", SHA_B, num_samples=None), "d": d})
+    d = entry(
+        "d", format="dir", path="data/shards", files=3, tags=("x", "y"), description="multi\nline"
+    )
+    return Lockfile(
+        {"zeta": entry("zeta"), "alpha": entry("alpha", SHA_B, num_samples=None), "d": d}
+    )
 
 
 def test_render_is_sorted_deterministic_and_round_trips() -> None:
@@ -78,7 +87,7 @@ def test_unknown_version_is_refused() -> None:
         ("format: jsonl", "format: xml", "unknown format 'xml'"),
         ("size: 1234", "size: -1", "expected a non-negative integer"),
         ("sha256: " + SHA_A, "sha256: abc", "invalid value 'abc'"),
-        ("    description: \"\"\n", "    color: red\n", "unknown field"),
+        ('    description: ""\n', "    color: red\n", "unknown field"),
     ],
 )
 def test_hand_broken_fields_name_their_location(old: str, new: str, message: str) -> None:

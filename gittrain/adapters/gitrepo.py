@@ -161,10 +161,9 @@ class CatFile:
         header = proc.stdout.readline()
         if not header:
             raise GittrainError(f"git cat-file exited while reading {spec}")
-        fields = header.split()
-        if len(fields) != 3 or fields[1] in (b"missing", b"ambiguous"):
-            return None
-        size = int(fields[2])
+        if header.endswith((b" missing\n", b" ambiguous\n")):
+            return None  # the spec is echoed first and may contain spaces
+        size = int(header.split()[2])
         data = _read_exact(proc.stdout, size + 1)  # the object and its trailing LF
         return data[:size]
 

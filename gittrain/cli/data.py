@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from gittrain.cli import CONTEXT
 from gittrain.cli import data_render as render
-from gittrain.cli.options import emit_json, format_option
+from gittrain.cli.options import CONTEXT, emit_json, format_option
 from gittrain.cli.progress import ByteProgress
 
 
