@@ -9,6 +9,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gittrain.core import counting
 from gittrain.errors import GittrainError
@@ -137,3 +139,35 @@ def test_detect_format() -> None:
     assert counting.detect_format("d/x.pq") == "parquet"
     assert counting.detect_format("d.v2/README") is None
     assert counting.detect_format("x.txt") is None
+
+
+LINES = st.sampled_from(
+    ['{"a": 1}', '{"b": [1, 2]}', "", "   ", "[1, 2]", '"text"', "7", '{"c": "}"}', "\r"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(LINES, max_size=60),
+    crlf=st.booleans(),
+    final_newline=st.booleans(),
+    chunk=st.integers(min_value=1, max_value=64),
+    head=st.integers(min_value=0, max_value=5),
+)
+def test_jsonl_count_equals_a_line_by_line_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    lines: list[str],
+    crlf: bool,
+    final_newline: bool,
+    chunk: int,
+    head: int,
+) -> None:
+    text = ("\r\n" if crlf else "\n").join(lines) + ("\n" if final_newline else "")
+    path = tmp_path_factory.mktemp("h") / "x.jsonl"
+    path.write_bytes(text.encode())
+    expected = sum(1 for line in text.encode().split(b"\n") if line.strip())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(counting, "CHUNK", chunk)
+        mp.setattr(counting, "HEAD_RECORDS", head)
+        assert counting.count(path, "jsonl", "x.jsonl").num_samples == expected
