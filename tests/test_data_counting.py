@@ -109,10 +109,13 @@ def test_csv_type_change_after_the_first_block_still_counts(
     assert count(path).num_samples == 2001
 
 
-def test_csv_unterminated_quote(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text", ['a,b\n1,"ok"\n2,"never closed\n3,x\n', 'a,b\n1,"ok"\n"never closed,2\n3,x\n']
+)
+def test_csv_unterminated_quote(tmp_path: Path, text: str) -> None:
     path = tmp_path / "c.csv"
-    path.write_text('a,b\n1,"ok"\n2,"never closed\n3,x\n')
-    with pytest.raises(GittrainError, match=r"^c.csv:3: unterminated quoted field"):
+    path.write_text(text)
+    with pytest.raises(GittrainError, match=r"^c.csv:3: unterminated quoted field$"):
         count(path)
 
 

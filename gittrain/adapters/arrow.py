@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from gittrain.errors import GittrainError
 
@@ -25,8 +28,38 @@ def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
     return rows, {f.name: str(f.type) for f in schema}
 
 
-def csv_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
-    """Records (not lines: quoted newlines count once) and header column types."""
+@dataclass(frozen=True, slots=True)
+class CsvStats:
+    rows: int
+    columns: dict[str, str]
+    quotes: int  # '"' bytes in the file: odd means a quoted field never closes
+
+
+class _QuoteCounter(io.RawIOBase):
+    """Counts quote bytes as pyarrow reads, so the file is read once; the count runs
+    while pyarrow's threads parse earlier blocks."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self.quotes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._raw.read(-1 if size is None else size)
+        self.quotes += data.count(b'"')
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def csv_stats(path: Path, display: str) -> CsvStats:
+    """Records (not lines: quoted newlines count once), header column types, quote count."""
     import pyarrow as pa
     import pyarrow.csv as pc
 
@@ -35,22 +68,24 @@ def csv_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
     try:
         with pc.open_csv(path, read_options=read, parse_options=parse) as reader:
             schema = reader.schema
-            # Count with every column read as text: a later block whose values do
-            # not fit the type inferred from the first block is still one record.
-            columns = {f.name: str(f.type) for f in schema}
+        columns = {f.name: str(f.type) for f in schema}
+        # Count with one column read as text: a later block whose values do not fit
+        # the type inferred from the first block is still one record.
         convert = pc.ConvertOptions(
             column_types={name: pa.string() for name in schema.names},
             include_columns=schema.names[:1],
         )
         rows = 0
-        with pc.open_csv(
-            path, read_options=read, parse_options=parse, convert_options=convert
-        ) as reader:
-            for batch in reader:
-                rows += batch.num_rows
+        with open(path, "rb", buffering=0) as raw:
+            counter = _QuoteCounter(raw)
+            with pc.open_csv(
+                counter, read_options=read, parse_options=parse, convert_options=convert
+            ) as reader:
+                for batch in reader:
+                    rows += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
-    return rows, columns
+    return CsvStats(rows, columns, counter.quotes)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -51,9 +51,21 @@ def count(path: Path, fmt: str, display: str) -> Counted:
         rows, columns = arrow.parquet_stats(path, display)
         return Counted(rows, columns)
     if fmt == "csv":
-        _check_csv_quotes(path, display)
-        rows, columns = arrow.csv_stats(path, display)
-        return Counted(rows, columns)
+        try:
+            stats = arrow.csv_stats(path, display)
+        except GittrainError:
+            # A quote that never closes often surfaces as a column-count error at EOF.
+            if _quote_bytes(path) % 2:
+                raise GittrainError(
+                    f"{display}:{_unterminated_line(path)}: unterminated quoted field"
+                ) from None
+            raise
+        if stats.quotes % 2:
+            # pyarrow reads an unterminated quote to the end of the file without
+            # complaint; an odd number of quote bytes gives it away (escapes come in pairs).
+            line = _unterminated_line(path)
+            raise GittrainError(f"{display}:{line}: unterminated quoted field")
+        return Counted(stats.rows, stats.columns)
     raise GittrainError(f"{display}: unknown format {fmt!r}")
 
 
@@ -176,15 +188,12 @@ def _count_json(path: Path, display: str) -> Counted:
     return Counted(len(data), columns_of(data[:HEAD_RECORDS]))
 
 
-def _check_csv_quotes(path: Path, display: str) -> None:
-    """pyarrow reads an unterminated quote to the end of the file without complaint;
-    an odd number of quote characters gives it away (escaped quotes come in pairs)."""
+def _quote_bytes(path: Path) -> int:
     quotes = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             quotes += chunk.count(b'"')
-    if quotes % 2:
-        raise GittrainError(f"{display}:{_unterminated_line(path)}: unterminated quoted field")
+    return quotes
 
 
 def _unterminated_line(path: Path) -> int:
