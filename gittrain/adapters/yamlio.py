@@ -203,7 +203,8 @@ class _Builder:
         problem = exc.problem or "invalid YAML"
         if mark is None:
             return file_error(self.source, problem)
-        line_text = self.text.splitlines()[mark.line] if self.text.splitlines() else ""
+        lines = self.text.splitlines()
+        line_text = lines[mark.line] if mark.line < len(lines) else ""
         if "\t" in line_text[: mark.column + 1] and "cannot start any token" in problem:
             problem = "tab characters cannot indent YAML; use spaces"
         return self.fail(mark, problem)
