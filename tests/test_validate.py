@@ -376,7 +376,9 @@ def test_recipe_validate_against_recipe(repo: Repo, cli: Cli) -> None:
         "grpo_basic's 'grpo' [recipe-algorithm]"
     ) in out
     assert "configs/mine.yaml:2:1: error: learning_rate: learning rate 0.01 is above" in out
-    assert "warning: missing 'rollout_n' (recipe grpo_basic sets 8) [recipe-keys]" in out
+    assert "warning: 15 keys recipe grpo_basic sets are missing: lr_scheduler=constant," in out
+    assert "learning_rate=" not in out  # spelled as learning_rate in the config
+    assert "rollout_n=8" in out
 
 
 def test_recipe_validate_job_fits(repo: Repo, cli: Cli) -> None:
@@ -385,7 +387,11 @@ def test_recipe_validate_job_fits(repo: Repo, cli: Cli) -> None:
     assert result.code == 0
     # The test job leaves out some recipe defaults: those are warnings, not errors.
     assert "error" not in result.out
-    assert "warning: config: missing 'precision' (recipe grpo_basic sets 'bf16')" in result.out
+    assert result.out == (
+        "jobs/a.yaml:8:1: warning: config: 5 keys recipe grpo_basic sets are missing: "
+        "lr_scheduler=constant, weight_decay=0.01, precision=bf16, gradient_checkpointing=true, "
+        "seed=42 [recipe-keys]\n"
+    )
 
 
 def test_recipe_validate_bad_input(repo: Repo, cli: Cli) -> None:
