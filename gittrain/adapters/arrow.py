@@ -1,8 +1,13 @@
-"""Parquet and CSV through pyarrow: the only module that imports it (lazily, per call)."""
+"""Arrow, Parquet and CSV through pyarrow: the only module that imports ``pyarrow``.
+
+pyarrow is imported inside each function, so only commands that touch Parquet
+or CSV pay for it.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -91,3 +96,19 @@ def csv_stats(path: Path, display: str) -> CsvStats:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def write_parquet(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
+    """Write ``rows`` (records with the same keys) as a Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(list(rows)), path)
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
+    """Write ``rows`` as CSV with a header; fields with newlines are quoted."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    pcsv.write_csv(pa.Table.from_pylist(list(rows)), path)

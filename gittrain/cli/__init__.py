@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -66,6 +65,8 @@ class RootGroup(LazyGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except Exception:
+            import traceback  # only on the error path: it costs start-up time
+
             click.echo(
                 "internal error, please report it with the traceback below:\n"
                 + traceback.format_exc(),

@@ -183,7 +183,7 @@ def apply(  # noqa: PLR0917 - one parameter per click option
         for change in result.applied.changes:
             click.echo(f"  {_change_text(change)}", err=report_err)
         if not result.applied.changes:
-            click.echo("  (no values changed)", err=report_err)
+            click.echo("  (the recipe's values fit as they are)", err=report_err)
         for warning in result.applied.warnings:
             click.echo(f"warning: {warning}", err=True)
         print_problems(result.problems)

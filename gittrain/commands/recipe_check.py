@@ -72,16 +72,30 @@ def _agreement(doc: Document, recipe: Recipe, config: object, base: DocPath) -> 
                 "recipe-algorithm",
             )
         )
-    for key, value in recipe.default_config.items():
-        if key not in config:
-            out.append(
-                Problem(
-                    doc.source,
-                    doc.mark_of(base),
-                    base,
-                    Severity.WARNING,
-                    f"missing {key!r} (recipe {recipe.id} sets {value!r})",
-                    "recipe-keys",
-                )
-            )
+    missing = [
+        f"{key}={_show(value)}"
+        for key, value in recipe.default_config.items()
+        if not any(spelling in config for spelling in _spellings(key))
+    ]
+    if missing:
+        message = f"{len(missing)} keys recipe {recipe.id} sets are missing: " + ", ".join(missing)
+        out.append(
+            Problem(doc.source, doc.mark_of(base), base, Severity.WARNING, message, "recipe-keys")
+        )
     return out
+
+
+def _spellings(key: str) -> tuple[str, ...]:
+    """``learning_rate`` is also satisfied by ``lr``, and so on (see rules.SPELLINGS)."""
+    for spellings in rules.SPELLINGS.values():
+        if key in spellings:
+            return spellings
+    return (key,)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

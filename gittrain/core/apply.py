@@ -138,19 +138,20 @@ def fit_batch(
             )
         )
         return out, warnings
-    # No exact split: the achievable global batch nearest the recipe's, preferring
-    # the larger micro batch on ties (fewer, fuller steps).
+    # No exact split: the largest micro batch whose achievable global batch is
+    # within 1% of the recipe's, else the nearest achievable global batch.
     candidates = [micro] if "per_device_batch_size" in explicit else list(range(micro, 0, -1))
-    best_micro, accumulation = min(
-        ((d, max(1, round(total / (d * gpus)))) for d in candidates),
-        key=lambda c: (abs(c[0] * c[1] * gpus - total), -c[0]),
+    splits = [(d, max(1, round(total / (d * gpus)))) for d in candidates]
+    close = [s for s in splits if abs(s[0] * s[1] * gpus - total) <= total * 0.01]
+    best_micro, accumulation = (
+        close[0] if close else min(splits, key=lambda c: (abs(c[0] * c[1] * gpus - total), -c[0]))
     )
     if best_micro != micro:
         out.append(
             (
                 ("per_device_batch_size",),
                 best_micro,
-                f"with {best_micro} per device the achievable global batch is nearest {total}",
+                f"with {best_micro} per device the global batch can stay close to {total}",
             )
         )
         micro = best_micro

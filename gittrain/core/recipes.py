@@ -165,7 +165,7 @@ def load_registry(root: Path | None, settings: Settings) -> Registry:
                 data, item, overrides_builtin=item.origin is Origin.REPO and recipe_id in builtins
             )
         except RecipeInvalid as exc:
-            problems.extend(exc.problems)
+            problems.extend(p for p in exc.problems if p not in problems)
     return Registry(resolved, problems)
 
 
@@ -201,7 +201,7 @@ def resolve(
             raise RecipeInvalid([_problem(current, ("extends",), f"unknown recipe {parent_id!r}")])
         if parent in chain:
             cycle = " -> ".join([*(c.id for c in chain), parent.id])
-            raise RecipeInvalid([_problem(current, ("extends",), f"extends cycle: {cycle}")])
+            raise RecipeInvalid([_problem(item, ("extends",), f"extends cycle: {cycle}")])
         parent_problems = file_problems(parent)
         if parent_problems:
             raise RecipeInvalid(parent_problems)
