@@ -319,3 +319,55 @@ def test_compare_reports_column_changes(repo: Repo, monkeypatch: pytest.MonkeyPa
         "  - b: string",
         "  + c: bool",
     ]
+
+
+def test_written_lockfile_passes_git_train_validate(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(repo.root / "data/a.jsonl", 3)
+    write_jsonl(repo.root / "data/shards/p0.jsonl", 3)
+    for path in ("data/a.jsonl", "data/shards"):
+        assert run(repo.root, "data", "add", path, monkeypatch=monkeypatch).exit_code == 0
+    r = run(repo.root, "validate", "gittrain.lock", monkeypatch=monkeypatch)
+    assert (r.exit_code, r.stdout) == (0, "1 file checked: 0 errors, 0 warnings\n")
+
+
+def test_default_names_and_bad_names(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_jsonl(repo.root / "data/train.v2.jsonl", 2)
+    write_jsonl(repo.root / "data/my shards/p.jsonl", 2)
+    r = run(repo.root, "data", "add", "data/train.v2.jsonl", monkeypatch=monkeypatch)
+    assert r.stdout.startswith("added train.v2: ")
+    r = run(repo.root, "data", "add", "data/my shards", monkeypatch=monkeypatch)
+    assert r.exit_code == 1
+    assert r.stderr.endswith("starting with a letter or digit; choose one with --name\n")
+    r = run(repo.root, "data", "add", "data/my shards", "--name", "shards",
+            monkeypatch=monkeypatch)
+    assert r.exit_code == 0 and r.stdout.startswith("added shards: data/my shards (dir, 1 files)")
+    r = run(repo.root, "data", "add", "data/train.v2.jsonl", "--name", "other",
+            monkeypatch=monkeypatch)
+    assert (r.exit_code, r.stderr) == (
+        1, "error: data/train.v2.jsonl: already locked as 'train.v2'; use --name train.v2 to "
+           "update it\n")
+
+
+def test_a_fifo_in_a_dataset_is_refused(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_jsonl(repo.root / "data/d/a.jsonl", 2)
+    os.mkfifo(repo.root / "data/d/pipe")
+    r = run(repo.root, "data", "add", "data/d", monkeypatch=monkeypatch)
+    assert (r.exit_code, r.stderr) == (
+        1, "error: data/d/pipe: not a regular file (a FIFO, socket or device)\n")
+
+
+def test_lineage_all_refs_sees_other_branches(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_jsonl(repo.root / "data/t.jsonl", 3)
+    run(repo.root, "data", "add", "data/t.jsonl", monkeypatch=monkeypatch)
+    repo.commit("lock")
+    repo.git("checkout", "-q", "-b", "exp")
+    repo.write("jobs/exp.yaml", JOB.format(name="exp", ref="t", status="completed", day=4))
+    repo.commit("job on a branch")
+    repo.git("checkout", "-q", "main")
+    r = run(repo.root, "data", "lineage", "t", "--format", "json", monkeypatch=monkeypatch)
+    assert json.loads(r.stdout)["jobs"] == []
+    r = run(repo.root, "data", "lineage", "t", "--all", "--format", "json",
+            monkeypatch=monkeypatch)
+    assert [j["job"] for j in json.loads(r.stdout)["jobs"]] == ["exp"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import lockfile, lockstore, settings
+from gittrain.core import counting, lockfile, lockstore, settings
 from gittrain.core.datapaths import check_relpath
 from gittrain.core.hashing import Progress
 from gittrain.core.lockfile import DatasetEntry, Lockfile
@@ -25,8 +25,9 @@ class AddResult:
 def default_name(path: str) -> str:
     """``data/gsm8k_train.jsonl`` -> ``gsm8k_train``; a directory keeps its own name."""
     last = path.rsplit("/", 1)[-1]
-    stem = last.split(".", 1)[0] if not last.startswith(".") else last
-    return stem or last
+    if counting.detect_format(last) is not None:
+        return last.rsplit(".", 1)[0]
+    return last
 
 
 def add(
@@ -40,7 +41,11 @@ def add(
 ) -> AddResult:
     """Hash and count ``path`` (outside the lock), then record it (inside the lock)."""
     rel = check_relpath(path)
-    dataset = lockfile.check_name(name or default_name(rel))
+    try:
+        dataset = lockfile.check_name(name or default_name(rel))
+    except GittrainError as exc:
+        hint = "" if name else "; choose one with --name"
+        raise GittrainError(exc.message + hint) from None
     lock_rel = settings.load(root).lockfile
     lockstore.read(root, lock_rel)  # refuse a broken lockfile before the long hash
     cache = StatCache.load(gitrepo.git_dir(root))

@@ -69,8 +69,9 @@ def lineage(root: Path, spec: str, *, all_refs: bool = False) -> LineageResult:
         if gitrepo.rev_parse(root, "HEAD") is None:
             return LineageResult(target, ())
         walker = _Walker(cat, rel, conf.jobs_dir, target.sha256)
-        revs = ["--all"] if all_refs else ["HEAD"]
-        for commit in gitrepo.iter_log(root, revs, [conf.jobs_dir, rel], raw=True):
+        revs, extra = ([], ["--all"]) if all_refs else (["HEAD"], [])
+        paths = [conf.jobs_dir, rel]
+        for commit in gitrepo.iter_log(root, revs, paths, raw=True, extra=extra):
             walker.visit(commit)
     uses = sorted(walker.uses.values(), key=lambda u: (u.time, u.job), reverse=True)
     return LineageResult(target, tuple(uses), tuple(walker.problems))

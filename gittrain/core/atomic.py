@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +39,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     On any failure the old file is untouched and the temp file is removed.
     """
+    import tempfile  # not needed by read-only commands such as `data status`
+
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +68,8 @@ def hash_files(
     """``hash_file`` over many files on all cores; results in input order."""
     if len(paths) <= 1 or workers == 1:
         return [hash_file(p, d, progress) for p, d in paths]
+    from concurrent.futures import ThreadPoolExecutor  # only when there is work to share
+
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         return list(pool.map(lambda pd: hash_file(pd[0], pd[1], progress), paths))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,9 +161,12 @@ def _hash_with_cache(
     todo: list[str] = []
     for rel in files:
         try:
-            st = FileStat.of(os.stat(root / rel))
+            raw = os.stat(root / rel)
         except FileNotFoundError:
             raise GittrainError(f"{rel}: no such file") from None
+        if not stat.S_ISREG(raw.st_mode):
+            raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
+        st = FileStat.of(raw)
         cached = cache.lookup(rel, st)
         if cached is None:
             todo.append(rel)
