@@ -340,14 +340,16 @@ def test_default_names_and_bad_names(repo: Repo, monkeypatch: pytest.MonkeyPatch
     r = run(repo.root, "data", "add", "data/my shards", monkeypatch=monkeypatch)
     assert r.exit_code == 1
     assert r.stderr.endswith("starting with a letter or digit; choose one with --name\n")
-    r = run(repo.root, "data", "add", "data/my shards", "--name", "shards",
-            monkeypatch=monkeypatch)
+    r = run(repo.root, "data", "add", "data/my shards", "--name", "shards", monkeypatch=monkeypatch)
     assert r.exit_code == 0 and r.stdout.startswith("added shards: data/my shards (dir, 1 files)")
-    r = run(repo.root, "data", "add", "data/train.v2.jsonl", "--name", "other",
-            monkeypatch=monkeypatch)
+    r = run(
+        repo.root, "data", "add", "data/train.v2.jsonl", "--name", "other", monkeypatch=monkeypatch
+    )
     assert (r.exit_code, r.stderr) == (
-        1, "error: data/train.v2.jsonl: already locked as 'train.v2'; use --name train.v2 to "
-           "update it\n")
+        1,
+        "error: data/train.v2.jsonl: already locked as 'train.v2'; use --name train.v2 to "
+        "update it\n",
+    )
 
 
 def test_a_fifo_in_a_dataset_is_refused(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -355,7 +357,9 @@ def test_a_fifo_in_a_dataset_is_refused(repo: Repo, monkeypatch: pytest.MonkeyPa
     os.mkfifo(repo.root / "data/d/pipe")
     r = run(repo.root, "data", "add", "data/d", monkeypatch=monkeypatch)
     assert (r.exit_code, r.stderr) == (
-        1, "error: data/d/pipe: not a regular file (a FIFO, socket or device)\n")
+        1,
+        "error: data/d/pipe: not a regular file (a FIFO, socket or device)\n",
+    )
 
 
 def test_lineage_all_refs_sees_other_branches(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -368,6 +372,17 @@ def test_lineage_all_refs_sees_other_branches(repo: Repo, monkeypatch: pytest.Mo
     repo.git("checkout", "-q", "main")
     r = run(repo.root, "data", "lineage", "t", "--format", "json", monkeypatch=monkeypatch)
     assert json.loads(r.stdout)["jobs"] == []
-    r = run(repo.root, "data", "lineage", "t", "--all", "--format", "json",
-            monkeypatch=monkeypatch)
+    r = run(repo.root, "data", "lineage", "t", "--all", "--format", "json", monkeypatch=monkeypatch)
     assert [j["job"] for j in json.loads(r.stdout)["jobs"]] == ["exp"]
+
+
+def test_log_of_an_unknown_dataset(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = run(repo.root, "data", "log", "nope", monkeypatch=monkeypatch)
+    assert (r.exit_code, r.stdout) == (0, "")  # no commits yet: no versions
+    repo.write("README", "x\n")
+    repo.commit("first")
+    r = run(repo.root, "data", "log", "nope", monkeypatch=monkeypatch)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "error: gittrain.lock: no dataset named 'nope' in the history of HEAD\n",
+    )

@@ -151,6 +151,25 @@ def test_file_modified_between_hash_and_count_is_not_recorded(
         return result
 
     monkeypatch.setattr(counting, "count", count_then_touch)
-    with pytest.raises(GittrainError, match=r"^data/a.jsonl: changed while it was being read"):
+    with pytest.raises(
+        GittrainError, match=r"^data/a.jsonl: changed while it was being (read|hashed)"
+    ):
         snapshot_dataset("data/a.jsonl", root=repo.root)
     assert not (repo.root / "gittrain.lock").exists()
+
+
+def test_a_count_error_stops_the_hashing_thread(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(repo.root / "data/a.jsonl", 20000)
+    path.write_text('{"a": 1}\n{broken\n' + path.read_text())
+    monkeypatch.setattr(hashing, "CHUNK", 4096)
+    hashed: list[int] = []
+
+    def slow_hash(n: int) -> None:  # about a second for the whole file
+        hashed.append(n)
+        time.sleep(0.004)
+
+    with pytest.raises(GittrainError, match=r"^data/a.jsonl:2: malformed JSON record"):
+        snapshot_dataset("data/a.jsonl", root=repo.root, progress=slow_hash)
+    assert sum(hashed) < path.stat().st_size  # it stopped early

@@ -12,7 +12,7 @@ from gittrain.errors import GittrainError
 
 # Big reads: hashlib releases the GIL for updates over 2 KiB, so large buffers
 # keep the interpreter out of the loop and threads hash in parallel.
-CHUNK = 4 << 20
+CHUNK = 16 << 20
 MANIFEST_ALGORITHM = "sha256-manifest"
 FILE_ALGORITHM = "sha256"
 
@@ -36,12 +36,14 @@ class FileStat:
 def hash_file(path: Path, display: str, progress: Progress | None = None) -> tuple[str, FileStat]:
     """The sha256 of ``path`` and its stat, refusing a file that changed while it was read."""
     digest = hashlib.sha256()
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
     read = 0
     try:
         with open(path, "rb", buffering=0) as handle:
             before = FileStat.of(os.fstat(handle.fileno()))
+            # A small file gets a small buffer: zero-filling CHUNK bytes per file would
+            # dominate hashing a thousand 1 MiB shards.
+            buffer = bytearray(min(CHUNK, max(before.size + 1, 1 << 16)))
+            view = memoryview(buffer)
             while n := handle.readinto(buffer):
                 digest.update(view[:n])
                 read += n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,39 +64,103 @@ def fingerprint(
 ) -> Fingerprint:
     """Hash ``path`` (file or directory), reading only files the stat cache cannot vouch for."""
     rel = check_relpath(path)
+    fmt, files = _preflight(root, rel)
+    return _fingerprint(root, rel, fmt, files, cache=cache, progress=progress)
+
+
+def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None = None) -> Snapshot:
+    """Fingerprint plus exact sample count and columns.
+
+    Hashing runs on a worker thread (hashlib releases the GIL) while this thread
+    counts, so a multi-core machine pays for roughly the slower of the two passes.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    rel = check_relpath(path)
+    fmt, files = _preflight(root, rel)
+    stop = threading.Event()
+
+    def tick(n: int) -> None:
+        if stop.is_set():
+            raise _Cancelled
+        if progress is not None:
+            progress(n)
+
+    count_error: GittrainError | None = None
+    with ThreadPoolExecutor(1) as pool:
+        hashed = pool.submit(_fingerprint, root, rel, fmt, files, cache=cache, progress=tick)
+        try:
+            num, columns = _count_files(root, fmt, files)
+        except GittrainError as exc:
+            count_error = exc
+            stop.set()  # no point hashing data we are about to refuse
+        try:
+            fp = hashed.result()
+        except _Cancelled:
+            fp = None
+    if count_error is not None or fp is None:
+        assert count_error is not None
+        raise count_error
+    if sorted(fp.stats) != sorted(files):
+        raise GittrainError(f"{rel}: files changed while it was being read; try again")
+    _check_unchanged(root, fp)
+    return Snapshot(fp, num, columns)
+
+
+def count_fingerprint(root: Path, fp: Fingerprint) -> Snapshot:
+    """Count what ``fp`` hashed; refuses data that changed since it was hashed."""
+    num, columns = _count_files(root, fp.format, list(fp.stats))
+    _check_unchanged(root, fp)
+    return Snapshot(fp, num, columns)
+
+
+class _Cancelled(Exception):
+    """Stops the hashing thread once counting has failed."""
+
+
+def _preflight(root: Path, rel: str) -> tuple[str, list[str]]:
+    """The format and files of ``rel``; every refusal that needs no reading happens here."""
     target = resolve_inside(root, rel)
     if target.is_dir():
         files = list_files(root, rel)
         if not files:
             raise GittrainError(f"{rel}: directory is empty")
-        shas, stats = _hash_with_cache(root, files, cache, progress)
-        inner = [(f[len(rel) + 1 :], shas[f]) for f in files]
-        size = sum(st.size for st in stats.values())
-        return Fingerprint(rel, "dir", manifest_hash(inner), size, len(files), stats)
-    if not target.exists():
-        raise GittrainError(f"{rel}: no such file or directory")
+        return "dir", files
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        raise GittrainError(f"{rel}: no such file or directory") from None
     fmt = counting.detect_format(rel)
     if fmt is None:
         known = ", ".join(sorted(counting.SUFFIXES))
         raise GittrainError(f"{rel}: unknown dataset format (known suffixes: {known})")
-    shas, stats = _hash_with_cache(root, [rel], cache, progress)
+    if not stat.S_ISREG(st.st_mode):
+        raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
+    if st.st_size == 0:
+        raise GittrainError(f"{rel}: file is empty")
+    return fmt, [rel]
+
+
+def _fingerprint(
+    root: Path,
+    rel: str,
+    fmt: str,
+    files: list[str],
+    *,
+    cache: StatCache,
+    progress: Progress | None,
+) -> Fingerprint:
+    shas, stats = _hash_with_cache(root, files, cache, progress)
+    if fmt == "dir":
+        inner = [(f[len(rel) + 1 :], shas[f]) for f in files]
+        size = sum(st.size for st in stats.values())
+        return Fingerprint(rel, "dir", manifest_hash(inner), size, len(files), stats)
     if stats[rel].size == 0:
         raise GittrainError(f"{rel}: file is empty")
     return Fingerprint(rel, fmt, shas[rel], stats[rel].size, None, stats)
 
 
-def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None = None) -> Snapshot:
-    """Fingerprint plus exact sample count and columns."""
-    return count_fingerprint(root, fingerprint(root, path, cache, progress))
-
-
-def count_fingerprint(root: Path, fp: Fingerprint) -> Snapshot:
-    """Count what ``fp`` hashed; refuses data that changed since it was hashed."""
-    if fp.format == "dir":
-        num, columns = _count_dir(root, fp)
-    else:
-        counted = counting.count(root / fp.path, fp.format, fp.path)
-        num, columns = counted.num_samples, dict(counted.columns)
+def _check_unchanged(root: Path, fp: Fingerprint) -> None:
     for rel, before in fp.stats.items():
         try:
             now: FileStat | None = FileStat.of(os.stat(root / rel))
@@ -105,7 +170,6 @@ def count_fingerprint(root: Path, fp: Fingerprint) -> Snapshot:
             raise GittrainError(
                 f"{rel}: changed while it was being read; nothing was recorded, try again"
             )
-    return Snapshot(fp, num, columns)
 
 
 def to_entry(
@@ -136,17 +200,21 @@ def to_entry(
     )
 
 
-def _count_dir(root: Path, fp: Fingerprint) -> tuple[int | None, dict[str, str]]:
-    """Samples summed over the shards in a known format; columns from the first shard."""
+def _count_files(root: Path, fmt: str, files: list[str]) -> tuple[int | None, dict[str, str]]:
+    """Samples and columns of a file; for a directory, summed over the shards in a known
+    format (a README next to them is hashed but not counted), columns from the first."""
     total: int | None = None
     columns: dict[str, str] = {}
-    for rel in fp.stats:
-        fmt = counting.detect_format(rel)
-        if fmt is None:
-            continue  # a README or checksum file next to the shards
-        if fp.stats[rel].size == 0:
-            raise GittrainError(f"{rel}: file is empty")
-        counted = counting.count(root / rel, fmt, rel)
+    for rel in files:
+        shard_fmt = counting.detect_format(rel) if fmt == "dir" else fmt
+        if shard_fmt is None:
+            continue
+        try:
+            if fmt == "dir" and os.stat(root / rel).st_size == 0:
+                raise GittrainError(f"{rel}: file is empty")
+            counted = counting.count(root / rel, shard_fmt, rel)
+        except OSError as exc:
+            raise GittrainError(f"{rel}: cannot read: {exc.strerror}") from None
         total = (total or 0) + (counted.num_samples or 0)
         if not columns:
             columns = dict(counted.columns)
