@@ -186,12 +186,19 @@ def bench_status(root: Path) -> None:
         cache.unlink(missing_ok=True)
         sh([tool("git-train"), "data", "status"], cwd=repo)
 
+    floor = median(lambda: sh([tool("git-train"), "-h"], cwd=repo), 7)
     cli_cold = median(cold_cli, 5)
     sh([tool("git-train"), "data", "status"], cwd=repo)  # the cache is warm again
     api_warm, rehash = paired(lambda: status(repo), lambda: hashing.hash_files(files), 5)
     row(
         "`data status`, 1,000 unchanged 1 MiB files, stat cache warm (whole process)",
         f"{cli_warm * 1000:.0f} ms",
+        "",
+        "",
+    )
+    row(
+        "`git-train -h` (interpreter + CLI start-up: the floor of any command)",
+        f"{floor * 1000:.0f} ms",
         "",
         "",
     )
