@@ -72,7 +72,8 @@ def status(result: StatusResult, fmt: str) -> None:
         return
     width = max((len(d.name) for d in result.datasets), default=0)
     for d in result.datasets:
-        line = f"{d.state.value:<9} {d.name:<{width}}  {d.path or ''}".rstrip()
+        path = d.path if d.path and d.path != d.name else ""
+        line = f"{d.state.value:<9} {d.name:<{width}}  {path}".rstrip()
         if d.differences:
             line += (
                 "  ("
