@@ -183,3 +183,29 @@ def install(diff_driver: bool) -> None:
         click.echo(f"added to {result.attributes_file}: {line}")
     if not result.config_set and not result.attributes_added:
         click.echo("already installed")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("revisions", nargs=-1, required=True)
+@format_option("markdown", "text", "json")
+@click.option("--fail-on", type=click.Choice(TIERS), help="Exit 1 on a change at or above TIER.")
+@click.pass_context
+def review(ctx: click.Context, revisions: tuple[str, ...], fmt: str, fail_on: str | None) -> None:
+    """Summarise a pull request's config changes: git train review BASE...HEAD.
+
+    Lists each changed recipe and job with its critical and important changes,
+    and for each changed recipe the jobs in HEAD's history that used it.
+    """
+    from gittrain.cli import reviewformat
+    from gittrain.commands.review import run_review
+
+    root, _prefix = repo_root()
+    report = run_review(root, revisions)
+    if fmt == "json":
+        emit_json(reviewformat.json_review(report))
+    elif fmt == "text":
+        colour = use_colour()
+        click.echo(reviewformat.text_review(report, colour=colour), nl=False, color=colour)
+    else:
+        click.echo(reviewformat.markdown_review(report), nl=False)
+    ctx.exit(exit_status(report.all_files, show_all=False, exit_code=False, fail_on=fail_on))

@@ -114,7 +114,7 @@ def side_label(side: SideInfo) -> str:
 
 
 def text_report(report: DiffReport, *, show_all: bool, colour: bool, title: str = "") -> str:
-    style = _styler(colour)
+    style = styler(colour)
     all_rows = rows(report.files, show_all)
     lines = [
         style(
@@ -152,7 +152,7 @@ def text_body(
     if not shown_files:
         return [*lines, "", "no config changes"]
     lines += ["", style("Files", bold=True)]
-    lines += [f"  {_file_line(f)}" for f in shown_files]
+    lines += [f"  {file_line(f)}" for f in shown_files]
     for tier in SHOWN_TIERS:
         tier_rows = [r for r in all_rows if r.tier is tier]
         if not tier_rows:
@@ -177,7 +177,7 @@ def text_body(
     return lines
 
 
-def _file_line(file: FileDiff) -> str:
+def file_line(file: FileDiff) -> str:
     mark = STATUS_MARK[file.status.value]
     name = file.path
     if file.status.value == "renamed":
@@ -209,7 +209,7 @@ def dataset_line(change: DatasetChange) -> str:
 Styler = Callable[..., str]
 
 
-def _styler(colour: bool) -> Styler:
+def styler(colour: bool) -> Styler:
     def style(text: str, **kwargs: Any) -> str:
         return click.style(text, **kwargs) if colour else text
 
@@ -243,7 +243,7 @@ def markdown_body(files: Sequence[FileDiff], all_rows: list[Row], *, show_all: b
         lines += ["", f"_{noise} noise change{'s' if noise != 1 else ''} hidden._"]
     errors = [f for f in files if f.error]
     for file in errors:
-        lines += ["", f"- :x: `{file.path}`: {_cell(file.error or '')}"]
+        lines += ["", f"- :x: `{file.path}`: {cell(file.error or '')}"]
     for tier in SHOWN_TIERS:
         tier_rows = [r for r in all_rows if r.tier is tier]
         if not tier_rows:
@@ -256,17 +256,17 @@ def markdown_body(files: Sequence[FileDiff], all_rows: list[Row], *, show_all: b
             "|---|---|---|---|",
         ]
         lines += [
-            f"| {MARK[r.kind]} | `{r.file.path}` | `{_cell(r.label)}` | {_cell(r.text)} |"
+            f"| {MARK[r.kind]} | `{r.file.path}` | `{cell(r.label)}` | {cell(r.text)} |"
             for r in tier_rows
         ]
     for file in files:
         if file.datasets:
             lines += ["", f"#### Datasets (`{file.path}`)", ""]
-            lines += [f"- {MARK[d.kind.value]} {_cell(dataset_line(d))}" for d in file.datasets]
+            lines += [f"- {MARK[d.kind.value]} {cell(dataset_line(d))}" for d in file.datasets]
     return lines
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 

@@ -57,8 +57,10 @@ def from_doc(doc: Document) -> Settings:
         raise GittrainError(f"{doc.where(('config_dirs',))}: config_dirs: expected a list of paths")
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
-        raise GittrainError(f"{doc.where(('rules',))}: rules: expected a mapping of rule id to "
-                            f"{'|'.join(SEVERITIES)}")
+        raise GittrainError(
+            f"{doc.where(('rules',))}: rules: expected a mapping of rule id to "
+            f"{'|'.join(SEVERITIES)}"
+        )
     for rule_id, severity in rules.items():
         if severity not in SEVERITIES:
             raise GittrainError(
