@@ -130,7 +130,7 @@ def test_settings_paths_and_lockfile_summary(base: Repo) -> None:
     assert [(d["name"], d["kind"]) for d in datasets] == [("gsm8k", "modified"), ("math", "added")]
     assert [c["display_path"] for c in datasets[0]["changes"]] == ["sha256", "num_samples"]
     text = run(base).stdout
-    assert "  [~] gsm8k changed: sha256 \"aaa\" → \"bbb\"; num_samples 10 → 12 (×1.2, +20%)" in text
+    assert '  [~] gsm8k changed: sha256 "aaa" → "bbb"; num_samples 10 → 12 (×1.2, +20%)' in text
     assert '  [+] math added: path="data/m.parquet"; sha256="ccc"; num_samples=5' in text
 
 
@@ -145,7 +145,9 @@ def test_renames_and_whole_files(base: Repo) -> None:
     assert ("renamed", "jobs/a.yaml", "jobs/renamed.yaml", 0) in summary
     added = next(f for f in files if f["status"] == "added")
     assert [c["display_path"] for c in added["changes"]] == [
-        "name", "config.lr", "config.lora.rank"
+        "name",
+        "config.lr",
+        "config.lora.rank",
     ]
     base.commit("rename")
     base.git("rm", "-q", "jobs/new.yaml")
@@ -213,6 +215,14 @@ def test_invalid_yaml_on_one_side_only(base: Repo) -> None:
     assert result.exit_code == 1
     assert "error: jobs/a.yaml:11:" in result.stdout
     assert "HEAD:jobs/a.yaml" not in result.stdout  # the old side parsed fine
+    assert "Traceback" not in result.output
+
+
+def test_syntax_error_at_end_of_file(base: Repo) -> None:
+    base.write("jobs/a.yaml", "config: [1, 2\n")
+    result = run(base)
+    assert result.exit_code == 1
+    assert "error: jobs/a.yaml:2:1: " in result.stdout
     assert "Traceback" not in result.output
 
 

@@ -198,7 +198,9 @@ class _Builder:
         problem = exc.problem or "invalid YAML"
         if mark is None:
             return GittrainError(f"{self.source}: {problem}")
-        line_text = self.text.splitlines()[mark.line] if self.text.splitlines() else ""
+        lines = self.text.splitlines()
+        # libyaml reports errors at end of input one line past the last one.
+        line_text = lines[mark.line] if mark.line < len(lines) else ""
         if "\t" in line_text[: mark.column + 1] and "cannot start any token" in problem:
             problem = "tab characters cannot indent YAML; use spaces"
         return self.fail(mark, problem)

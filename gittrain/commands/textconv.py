@@ -23,14 +23,13 @@ class Textconv:
 def textconv(file: Path, policy: Policy) -> Textconv:
     """Never fails on content: anything unparsable comes back as its raw bytes."""
     from gittrain.adapters import yamlio
-    from gittrain.errors import GittrainError
 
     raw = file.read_bytes()
     if b"\0" in raw:
         return Textconv(None, raw)
     try:
         doc = yamlio.load_bytes(raw, str(file), expect_mapping=False)
-    except GittrainError:
+    except Exception:  # GittrainError, and even a parser bug, must not make `git diff` fail
         return Textconv(None, raw)
     lines = [_line(path, value, policy) for path, value in canonical_leaves(doc.data, (), policy)]
     return Textconv("".join(lines), raw)
