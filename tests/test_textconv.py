@@ -13,11 +13,33 @@ from click.testing import CliRunner, Result
 from gittrain.cli import cli
 from tests.conftest import Repo
 
+DRIVER = str(Path(sys.executable).parent / "git-train-textconv")
+
 
 def textconv(path: Path, cwd: Path | None = None) -> Result:
+    """`git train textconv`, checked against the click-free driver git runs."""
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(cwd or path.parent)
-        return CliRunner().invoke(cli, ["textconv", str(path)])
+        result = CliRunner().invoke(cli, ["textconv", str(path)])
+    driver = subprocess.run(
+        [DRIVER, str(path)], cwd=cwd or path.parent, capture_output=True, check=False
+    )
+    assert (driver.returncode, driver.stdout) == (result.exit_code, result.stdout_bytes)
+    return result
+
+
+def test_driver_usage_and_unreadable_file(tmp_path: Path) -> None:
+    usage = subprocess.run([DRIVER], capture_output=True, text=True, check=False)
+    assert (usage.returncode, usage.stderr) == (2, "usage: git-train-textconv FILE\n")
+    missing = subprocess.run(
+        [DRIVER, str(tmp_path / "nope.yaml")], capture_output=True, text=True, check=False
+    )
+    assert missing.returncode == 2
+    assert (
+        missing.stderr
+        == f"error: {tmp_path / 'nope.yaml'}: cannot read: No such file or directory\n"
+    )
+    assert "Traceback" not in missing.stderr
 
 
 def test_canonical_lines(tmp_path: Path) -> None:
@@ -87,7 +109,7 @@ def test_install_is_idempotent(repo: Repo) -> None:
         bare = CliRunner().invoke(cli, ["install"])
     assert first.exit_code == 0
     assert first.stdout == (
-        "set diff.gittrain.textconv=git-train textconv\n"
+        "set diff.gittrain.textconv=git-train-textconv\n"
         "added to .gitattributes: *.yaml diff=gittrain\n"
         "added to .gitattributes: *.yml diff=gittrain\n"
         "added to .gitattributes: gittrain.lock diff=gittrain\n"
@@ -97,7 +119,7 @@ def test_install_is_idempotent(repo: Repo) -> None:
     assert (repo.root / ".gitattributes").read_text() == (
         "*.png binary\n*.yaml diff=gittrain\n*.yml diff=gittrain\ngittrain.lock diff=gittrain\n"
     )
-    assert repo.git("config", "--local", "diff.gittrain.textconv").strip() == "git-train textconv"
+    assert repo.git("config", "--local", "diff.gittrain.textconv").strip() == "git-train-textconv"
 
 
 def test_install_outside_a_repository_writes_nothing(tmp_path: Path) -> None:

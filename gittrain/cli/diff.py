@@ -138,32 +138,18 @@ def textconv(file: Path) -> None:
 
     Anything that is not a parsable config is printed unchanged, so git never fails.
     """
+    from gittrain.commands.textconv import settings_policy
     from gittrain.commands.textconv import textconv as convert
-    from gittrain.core import importance
-    from gittrain.errors import GittrainError, usage_error
+    from gittrain.errors import usage_error
 
     try:
-        policy = importance.load(_settings_doc())
-    except GittrainError:
-        policy = importance.defaults()  # a broken .gittrain.yaml must not break `git diff`
-    try:
-        result = convert(file, policy)
+        result = convert(file, settings_policy(Path.cwd()))
     except OSError as exc:
         raise usage_error(f"{file}: cannot read: {exc.strerror}") from None
     if result.text is None:
         sys.stdout.buffer.write(result.raw)
     else:
         click.echo(result.text, nl=False)
-
-
-def _settings_doc() -> Any:
-    # git runs textconv at the top of the work tree; a subprocess to ask git
-    # where that is would cost more than the conversion itself.
-    from gittrain.adapters import yamlio
-    from gittrain.core.settings import SETTINGS_FILE
-
-    path = Path.cwd() / SETTINGS_FILE
-    return yamlio.load_file(path, SETTINGS_FILE) if path.is_file() else None
 
 
 @click.command(context_settings=CONTEXT)

@@ -12,6 +12,25 @@ from gittrain.core.diff import Path as DiffPath
 from gittrain.core.importance import Policy, Tier
 
 
+def settings_policy(top: Path) -> Policy:
+    """The rules for the repository at ``top``; the shipped ones if its settings are broken.
+
+    git runs textconv at the top of the work tree, so ``top`` is the current
+    directory there; asking git would cost a subprocess per file.
+    """
+    from gittrain.adapters import yamlio
+    from gittrain.core import importance
+    from gittrain.core.settings import SETTINGS_FILE
+    from gittrain.errors import GittrainError
+
+    path = top / SETTINGS_FILE
+    try:
+        doc = yamlio.load_file(path, SETTINGS_FILE) if path.is_file() else None
+        return importance.load(doc)
+    except GittrainError:
+        return importance.defaults()  # a broken .gittrain.yaml must not break `git diff`
+
+
 @dataclass(frozen=True, slots=True)
 class Textconv:
     """What to print: canonical text, or the file's own bytes when it is not a config."""
@@ -20,11 +39,12 @@ class Textconv:
     raw: bytes
 
 
-def textconv(file: Path, policy: Policy) -> Textconv:
+def textconv(file: Path, policy: Policy, *, raw: bytes | None = None) -> Textconv:
     """Never fails on content: anything unparsable comes back as its raw bytes."""
     from gittrain.adapters import yamlio
 
-    raw = file.read_bytes()
+    if raw is None:
+        raw = file.read_bytes()
     if b"\0" in raw:
         return Textconv(None, raw)
     try:
