@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gittrain.document import Mark, locate
+
 # Exit codes, the contract every command keeps.
 EXIT_OK = 0
 EXIT_CONTENT = 1  # bad content or a failed check
@@ -10,12 +12,26 @@ EXIT_BUG = 3  # internal error
 
 
 class GittrainError(Exception):
-    """A one-line, user-fixable problem; the CLI prints it and exits with ``code``."""
+    """A one-line, user-fixable problem; the CLI prints it and exits with ``code``.
 
-    def __init__(self, message: str, code: int = EXIT_CONTENT) -> None:
-        super().__init__(message)
-        self.message = message
+    Errors about a file position also carry ``source``, ``mark`` and ``detail``
+    (the message without its location) so validators can report them as data.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: int = EXIT_CONTENT,
+        *,
+        source: str | None = None,
+        mark: Mark | None = None,
+    ) -> None:
+        self.detail = message
+        self.source = source
+        self.mark = mark
+        self.message = f"{locate(source, mark)}: {message}" if source is not None else message
         self.code = code
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
@@ -24,3 +40,8 @@ class GittrainError(Exception):
 def usage_error(message: str) -> GittrainError:
     """A problem with how gittrain was called or the environment it runs in (exit 2)."""
     return GittrainError(message, code=EXIT_USAGE)
+
+
+def file_error(source: str, message: str, mark: Mark | None = None) -> GittrainError:
+    """Bad content in ``source`` (at ``mark`` when known)."""
+    return GittrainError(message, source=source, mark=mark)

@@ -11,7 +11,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No user or system git config, a fixed identity, and no hook variables."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -25,7 +27,9 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
     monkeypatch.setenv("NO_COLOR", "1")
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
+    (home / ".gitconfig").write_text(
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+    )
 
 
 class Repo:
@@ -75,3 +79,55 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     yield Repo(root)
+
+
+class Cli:
+    """Runs `git train` in-process with Click's runner, from a given directory."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, *args: str, cwd: Path | None = None, input: str | None = None) -> Result:
+        from click.testing import CliRunner
+
+        from gittrain.cli import cli
+
+        if cwd is not None:
+            self.monkeypatch.chdir(cwd)
+        result = CliRunner().invoke(cli, list(args), input=input, prog_name="git train")
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code = code
+        self.out = out
+        self.err = err
+
+    def __repr__(self) -> str:
+        return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(monkeypatch)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` except .git, for "nothing was written" checks."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def assert_one_line_error(result: Result, code: int, *needles: str) -> None:
+    """Exit ``code``, a single `error: ...` line on stderr naming ``needles``, no traceback."""
+    assert result.code == code, result
+    assert "Traceback" not in result.err + result.out, result
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result
+    assert lines[0].startswith("error: "), result
+    for needle in needles:
+        assert needle in lines[0], (needle, result)

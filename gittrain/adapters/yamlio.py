@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml import _yaml  # type: ignore[attr-defined]
+from yaml import _yaml
 
 from gittrain.document import DocPath, Document, Mark
-from gittrain.errors import GittrainError
+from gittrain.errors import GittrainError, file_error
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -106,14 +106,14 @@ def load_file(path: Path, source: str, *, expect_mapping: bool = True) -> Docume
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise GittrainError(f"{source}: file is {size} bytes; the limit is {MAX_BYTES}")
+            raise file_error(source, f"file is {size} bytes; the limit is {MAX_BYTES}")
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise GittrainError(f"{source}: no such file") from None
+        raise file_error(source, "no such file") from None
     except IsADirectoryError:
-        raise GittrainError(f"{source}: is a directory, not a file") from None
+        raise file_error(source, "is a directory, not a file") from None
     except OSError as exc:
-        raise GittrainError(f"{source}: cannot read: {exc.strerror}") from None
+        raise file_error(source, f"cannot read: {exc.strerror}") from None
     return load_bytes(raw, source, expect_mapping=expect_mapping)
 
 
@@ -124,8 +124,8 @@ def decode(raw: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise GittrainError(
-            f"{source}:{line}:{col}: not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+        raise file_error(
+            source, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Mark(line, col)
         ) from None
 
 
@@ -139,7 +139,7 @@ def load_bytes(
 ) -> Document:
     """Strictly parse one YAML (or JSON) document from ``raw``."""
     if len(raw) > max_bytes:
-        raise GittrainError(f"{source}: file is {len(raw)} bytes; the limit is {max_bytes}")
+        raise file_error(source, f"file is {len(raw)} bytes; the limit is {max_bytes}")
     text = decode(raw, source)
     return _Builder(text, source, expect_mapping, max_depth).build()
 
@@ -169,7 +169,7 @@ class _Builder:
         self.marks: dict[DocPath, Mark] = {}
 
     def fail(self, mark: Any, message: str) -> GittrainError:
-        return GittrainError(f"{self.source}:{mark.line + 1}:{mark.column + 1}: {message}")
+        return file_error(self.source, message, Mark(mark.line + 1, mark.column + 1))
 
     def build(self) -> Document:
         parser = _CParser(self.text)
@@ -180,26 +180,30 @@ class _Builder:
         except yaml.reader.ReaderError as exc:
             raise self._reader_error(exc) from None
         except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error is marked
-            raise GittrainError(f"{self.source}: invalid YAML: {exc}") from None
+            raise file_error(self.source, f"invalid YAML: {exc}") from None
         finally:
             parser.dispose()
+
+    def _bad_tag(self, event: Any) -> GittrainError:
+        message = f"tag {_short_tag(event.tag)} is not allowed; only JSON types are"
+        return self.fail(event.start_mark, message)
 
     def _reader_error(self, exc: yaml.reader.ReaderError) -> GittrainError:
         position = min(exc.position, len(self.text))
         line = self.text.count("\n", 0, position) + 1
         column = position - (self.text.rfind("\n", 0, position) + 1) + 1
-        return GittrainError(
-            f"{self.source}:{line}:{column}: contains control character "
-            f"#x{exc.character:04x}; is this a binary file?"
+        return file_error(
+            self.source,
+            f"contains control character #x{exc.character:04x}; is this a binary file?",
+            Mark(line, column),
         )
 
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> GittrainError:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         if mark is None:
-            return GittrainError(f"{self.source}: {problem}")
+            return file_error(self.source, problem)
         lines = self.text.splitlines()
-        # libyaml reports errors at end of input one line past the last one.
         line_text = lines[mark.line] if mark.line < len(lines) else ""
         if "\t" in line_text[: mark.column + 1] and "cannot start any token" in problem:
             problem = "tab characters cannot indent YAML; use spaces"
@@ -210,7 +214,7 @@ class _Builder:
         get()  # StreamStart
         event = get()
         if isinstance(event, yaml.StreamEndEvent):
-            raise GittrainError(f"{self.source}: file is empty; expected a YAML mapping")
+            raise file_error(self.source, "file is empty; expected a YAML mapping")
         root = self._document(get)
         event = get()
         if isinstance(event, yaml.DocumentStartEvent):
@@ -219,8 +223,8 @@ class _Builder:
             )
         if self.expect_mapping and not isinstance(root, dict):
             kind = _kind(root)
-            raise GittrainError(
-                f"{self.source}:1:1: the top level must be a mapping, not {kind}"
+            raise file_error(
+                self.source, f"the top level must be a mapping, not {kind}", Mark(1, 1)
             )
         return Document(self.source, root, self.marks)
 
@@ -238,7 +242,10 @@ class _Builder:
             if kind is ScalarEvent:
                 text = event.value
                 if event.tag is not None and event.tag not in _SCALAR_TAGS:
-                    raise self.fail(event.start_mark, f"tag {_short_tag(event.tag)} is not allowed; only JSON types are")
+                    raise self.fail(
+                        event.start_mark,
+                        f"tag {_short_tag(event.tag)} is not allowed; only JSON types are",
+                    )
                 if stack:
                     frame = stack[-1]
                     if frame.key is None and isinstance(frame.container, dict):
@@ -253,7 +260,10 @@ class _Builder:
                     raise self.fail(event.start_mark, str(exc)) from None
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.tag is not None and event.tag not in _COLLECTION_TAGS:
-                    raise self.fail(event.start_mark, f"tag {_short_tag(event.tag)} is not allowed; only JSON types are")
+                    raise self.fail(
+                        event.start_mark,
+                        f"tag {_short_tag(event.tag)} is not allowed; only JSON types are",
+                    )
                 if stack and stack[-1].key is None and isinstance(stack[-1].container, dict):
                     raise self.fail(event.start_mark, "mapping keys must be plain strings")
                 if len(stack) >= self.max_depth:
@@ -336,11 +346,11 @@ def _kind(value: object) -> str:
     return f"a {type(value).__name__} scalar"
 
 
-class _Dumper(yaml.CSafeDumper):  # type: ignore[misc]
+class _Dumper(yaml.CSafeDumper):
     """Writes YAML that gittrain (and YAML 1.1 tools) read back to the same values."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _Dumper, text: str) -> yaml.ScalarNode:
     try:
         plain_value = resolve_plain(text) if text else None
     except ValueError:
@@ -353,7 +363,7 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     return dumper.represent_scalar(_TAG + "str", text, style=style)
 
 
-def _represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+def _represent_float(dumper: _Dumper, value: float) -> yaml.ScalarNode:
     text = repr(value)
     if "e" in text and "." not in text.split("e")[0]:
         mantissa, exponent = text.split("e")

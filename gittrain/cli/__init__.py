@@ -9,15 +9,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
 
 from gittrain import __version__
+from gittrain.cli.options import CONTEXT
 from gittrain.errors import EXIT_BUG, EXIT_USAGE, GittrainError
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # name -> "module:attribute"; the modules import only click and the standard library.
 _COMMANDS: dict[str, str] = {
@@ -69,6 +67,8 @@ class RootGroup(LazyGroup):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(0)
         except Exception:
+            import traceback  # only on the error path: it costs start-up time
+
             click.echo(
                 "internal error, please report it with the traceback below:\n"
                 + traceback.format_exc(),

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from gittrain.cli import CONTEXT
-from gittrain.cli.options import emit_json, format_option
+
+from gittrain.cli.options import CONTEXT, emit_json, format_option
 
 TIERS = ("critical", "important", "normal", "noise")
 

@@ -11,6 +11,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

@@ -1,0 +1,54 @@
+"""Shared timing helpers: whole-process runs, medians and ratios, printed as a table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A console script from this virtual environment (git-train, check-jsonschema)."""
+    return str(BIN / name)
+
+
+def time_runs(argv: Sequence[str], *, runs: int, cwd: Path | None = None,
+              env: dict[str, str] | None = None, ok: Sequence[int] = (0,)) -> list[float]:
+    """Wall-clock seconds of ``runs`` whole-process runs (after one warm-up run)."""
+    times: list[float] = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, check=False)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in ok:
+            raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+        if i:
+            times.append(elapsed)
+    return times
+
+
+def median_ms(times: Sequence[float]) -> float:
+    return statistics.median(times) * 1000
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def report(title: str, rows: Sequence[tuple[str, float]], note: str = "") -> None:
+    """Print ``(label, median ms)`` rows with each row's ratio to the first."""
+    print(f"\n### {title}")
+    if note:
+        print(note)
+    base = rows[0][1]
+    print(f"| what | median ms | ratio to {rows[0][0]} |")
+    print("|---|---:|---:|")
+    for label, ms in rows:
+        print(f"| {label} | {ms:.1f} | {ms / base:.2f}x |")

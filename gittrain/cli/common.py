@@ -1,0 +1,37 @@
+"""Helpers every CLI module shares: the workspace, problem reports, path display."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from gittrain.cli.options import emit_json
+
+if TYPE_CHECKING:
+    from gittrain.commands.workspace import Workspace
+    from gittrain.core.problems import Problem
+
+
+def workspace() -> Workspace:
+    from gittrain.commands.workspace import open_workspace
+
+    return open_workspace(Path.cwd())
+
+
+def print_problems(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        click.echo(problem.render())
+
+
+def problems_json(problems: Sequence[Problem]) -> list[dict[str, object]]:
+    return [p.to_json() for p in problems]
+
+
+def counted(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+__all__ = ["counted", "emit_json", "print_problems", "problems_json", "workspace"]

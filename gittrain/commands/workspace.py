@@ -1,0 +1,54 @@
+"""The repository a command works on: its root, settings, and path conversion."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.core import settings as settings_mod
+from gittrain.core.recipes import Registry, load_registry
+from gittrain.core.settings import Settings
+from gittrain.errors import GittrainError, usage_error
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """``root`` is the git work tree (None outside one); ``cwd`` where the user stands."""
+
+    root: Path | None
+    cwd: Path
+    settings: Settings
+
+    def require_root(self) -> Path:
+        if self.root is None:
+            raise usage_error("not inside a git repository (run `git init` or cd into one)")
+        return self.root
+
+    @property
+    def base(self) -> Path:
+        """Where repository-relative paths start: the root, or cwd outside a repository."""
+        return self.root if self.root is not None else self.cwd
+
+    def rel(self, user_path: str) -> str:
+        """A path the user typed (relative to cwd) as a POSIX path relative to ``base``."""
+        if "\x00" in user_path:
+            raise usage_error(f"{user_path!r}: path contains a NUL byte")
+        absolute = Path(os.path.normpath(self.cwd / user_path))
+        try:
+            return absolute.relative_to(self.base).as_posix()
+        except ValueError:
+            raise usage_error(f"{user_path}: outside the repository {self.base}") from None
+
+    def registry(self) -> Registry:
+        return load_registry(self.root, self.settings)
+
+
+def open_workspace(cwd: Path) -> Workspace:
+    root = gitrepo.toplevel(cwd)
+    try:
+        settings = settings_mod.load(root)
+    except GittrainError as exc:
+        raise GittrainError(exc.message, code=1) from None
+    return Workspace(root, cwd, settings)

@@ -1,0 +1,41 @@
+"""Validation findings: records with a severity, a location and a rule id."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from gittrain.document import DocPath, Mark, format_path, locate
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding: ``jobs/a.yaml:12:3: error: config.learning_rate: ... [lr-range]``."""
+
+    source: str
+    mark: Mark | None
+    path: DocPath
+    severity: Severity
+    message: str
+    rule: str
+
+    def render(self) -> str:
+        where = locate(self.source, self.mark)
+        subject = f"{format_path(self.path)}: " if self.path else ""
+        return f"{where}: {self.severity.value}: {subject}{self.message} [{self.rule}]"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.source,
+            "line": self.mark.line if self.mark else None,
+            "column": self.mark.column if self.mark else None,
+            "path": format_path(self.path) if self.path else "",
+            "severity": self.severity.value,
+            "rule": self.rule,
+            "message": self.message,
+        }

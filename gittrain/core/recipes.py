@@ -1,0 +1,334 @@
+"""Recipes: the record, the registry (built-ins plus the repo's `recipes/`), and `extends`."""
+
+from __future__ import annotations
+
+import copy
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gittrain.adapters import schemas, yamlio
+from gittrain.core.problems import Problem, Severity
+from gittrain.core.resources import data_dir
+from gittrain.core.settings import Settings
+from gittrain.core.sizes import ModelSize, parse_size
+from gittrain.document import Document
+from gittrain.errors import GittrainError
+
+RECIPE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
+
+
+class Origin(str, enum.Enum):
+    BUILTIN = "builtin"
+    REPO = "repo"
+
+
+@dataclass(frozen=True, slots=True)
+class DataRequirements:
+    formats: tuple[str, ...]
+    required_fields: tuple[str, ...]
+    min_samples: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """``set`` these config values when the model size is within [min_size, max_size]."""
+
+    min_size: ModelSize | None
+    max_size: ModelSize | None
+    values: Mapping[str, object]
+    reason: str
+
+    def matches(self, size: ModelSize) -> bool:
+        low_ok = self.min_size is None or size.params >= self.min_size.params
+        high_ok = self.max_size is None or size.params <= self.max_size.params
+        return low_ok and high_ok
+
+    def describe_when(self) -> str:
+        if self.min_size and self.max_size:
+            return f"{self.min_size.text}-{self.max_size.text}"
+        if self.min_size:
+            return f">= {self.min_size.text}"
+        assert self.max_size is not None
+        return f"<= {self.max_size.text}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Recipe:
+    """A resolved recipe (``extends`` already merged in)."""
+
+    id: str
+    version: str
+    description: str
+    task_type: str
+    recommended_algorithm: str
+    author: str
+    tags: tuple[str, ...]
+    model_size_hint: str
+    min_gpus: int
+    recommended_gpus: int
+    data_requirements: DataRequirements
+    default_config: Mapping[str, object]
+    adjustments: tuple[Adjustment, ...]
+    tips: tuple[str, ...]
+    origin: Origin
+    source: str
+    extends: str | None = None
+    overrides_builtin: bool = False
+    document: Document | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "description": self.description,
+            "task_type": self.task_type,
+            "recommended_algorithm": self.recommended_algorithm,
+            "author": self.author,
+            "tags": list(self.tags),
+            "model_size_hint": self.model_size_hint,
+            "min_gpus": self.min_gpus,
+            "recommended_gpus": self.recommended_gpus,
+            "data_requirements": {
+                "formats": list(self.data_requirements.formats),
+                "required_fields": list(self.data_requirements.required_fields),
+                "min_samples": self.data_requirements.min_samples,
+                "description": self.data_requirements.description,
+            },
+            "default_config": copy.deepcopy(dict(self.default_config)),
+            "adjustments": [
+                {"when": a.describe_when(), "set": dict(a.values), "reason": a.reason}
+                for a in self.adjustments
+            ],
+            "tips": list(self.tips),
+            "origin": self.origin.value,
+            "source": self.source,
+            "extends": self.extends,
+            "overrides_builtin": self.overrides_builtin,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeFile:
+    """A recipe file as written, before ``extends`` is resolved."""
+
+    id: str
+    origin: Origin
+    source: str
+    document: Document
+
+
+@dataclass(slots=True)
+class Registry:
+    """Every recipe by id (a repo recipe shadows the built-in of the same id)."""
+
+    recipes: dict[str, Recipe]
+    problems: list[Problem]
+
+    def get(self, recipe_id: str) -> Recipe:
+        recipe = self.recipes.get(recipe_id)
+        if recipe is None:
+            known = ", ".join(sorted(self.recipes)) or "none"
+            raise GittrainError(f"unknown recipe {recipe_id!r} (known: {known})")
+        return recipe
+
+    def sorted(self) -> list[Recipe]:
+        return [self.recipes[k] for k in sorted(self.recipes)]
+
+
+def builtin_files() -> list[RecipeFile]:
+    return [
+        _read(p, Origin.BUILTIN, f"<builtin>/{p.name}") for p in _yaml_files(data_dir("recipes"))
+    ]
+
+
+def load_registry(root: Path | None, settings: Settings) -> Registry:
+    """The built-in recipes plus the repository's own, with ``extends`` resolved.
+
+    Broken repo recipes are reported in ``problems`` and left out; the rest load.
+    """
+    problems: list[Problem] = []
+    builtins = {f.id: f for f in builtin_files()}
+    team: dict[str, RecipeFile] = {}
+    for item in repo_files(root, settings, problems):
+        team[item.id] = item
+    resolved: dict[str, Recipe] = {}
+    for recipe_id in sorted({*builtins, *team}):
+        item = team.get(recipe_id) or builtins[recipe_id]
+        try:
+            data = resolve(item, team, builtins)
+            resolved[recipe_id] = from_data(
+                data, item, overrides_builtin=item.origin is Origin.REPO and recipe_id in builtins
+            )
+        except RecipeInvalid as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    return Registry(resolved, problems)
+
+
+class RecipeInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].render() if problems else "invalid recipe")
+        self.problems = problems
+
+
+def resolve(
+    item: RecipeFile,
+    team: Mapping[str, RecipeFile],
+    builtins: Mapping[str, RecipeFile],
+) -> dict[str, Any]:
+    """The recipe's data with every ``extends`` ancestor deep-merged underneath it."""
+    problems = file_problems(item)
+    if problems:
+        raise RecipeInvalid(problems)
+    chain: list[RecipeFile] = [item]
+    current = item
+    while True:
+        data = current.document.data
+        assert isinstance(data, dict)
+        parent_id = data.get("extends")
+        if parent_id is None:
+            break
+        # `extends: <own id>` in a repo recipe means the built-in of that id.
+        if parent_id == current.id and current.origin is Origin.REPO:
+            parent = builtins.get(parent_id)
+        else:
+            parent = team.get(parent_id) or builtins.get(parent_id)
+        if parent is None:
+            raise RecipeInvalid([_problem(current, ("extends",), f"unknown recipe {parent_id!r}")])
+        if parent in chain:
+            cycle = " -> ".join([*(c.id for c in chain), parent.id])
+            raise RecipeInvalid([_problem(item, ("extends",), f"extends cycle: {cycle}")])
+        parent_problems = file_problems(parent)
+        if parent_problems:
+            raise RecipeInvalid(parent_problems)
+        chain.append(parent)
+        current = parent
+    merged: dict[str, Any] = {}
+    for link in reversed(chain):
+        layer = dict(link.document.data)  # type: ignore[call-overload]
+        layer.pop("extends", None)
+        merged = deep_merge(merged, layer)
+    merged["name"] = item.id
+    full = schemas.check("recipe", merged)
+    if full:
+        raise RecipeInvalid([_problem(item, e.path, e.message) for e in full])
+    return merged
+
+
+def file_problems(item: RecipeFile) -> list[Problem]:
+    """Schema problems of one recipe file as written, plus its name/file agreement."""
+    problems = [
+        _problem(item, e.path, e.message) for e in schemas.check("recipe", item.document.data)
+    ]
+    data = item.document.data
+    assert isinstance(data, dict)
+    name = data.get("name")
+    if isinstance(name, str) and name != item.id:
+        problems.append(
+            _problem(item, ("name",), f"name {name!r} does not match the file name {item.id!r}")
+        )
+    return problems
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else (lists included) is replaced."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def from_data(data: Mapping[str, Any], item: RecipeFile, *, overrides_builtin: bool) -> Recipe:
+    """Narrow schema-valid recipe data to a :class:`Recipe`."""
+    reqs = data["data_requirements"]
+    adjustments = []
+    for index, adj in enumerate(data.get("adjustments", [])):
+        when = adj["when"]
+        try:
+            low = parse_size(when["min_size"]) if "min_size" in when else None
+            high = parse_size(when["max_size"]) if "max_size" in when else None
+        except ValueError as exc:
+            raise RecipeInvalid(
+                [_problem(item, ("adjustments", index, "when"), str(exc))]
+            ) from None
+        adjustments.append(Adjustment(low, high, dict(adj["set"]), adj["reason"]))
+    own = item.document.data
+    assert isinstance(own, dict)
+    return Recipe(
+        id=item.id,
+        version=str(data["version"]),
+        description=data["description"],
+        task_type=data["task_type"],
+        recommended_algorithm=data["recommended_algorithm"],
+        author=data["author"],
+        tags=tuple(data["tags"]),
+        model_size_hint=data["model_size_hint"],
+        min_gpus=data["min_gpus"],
+        recommended_gpus=data["recommended_gpus"],
+        data_requirements=DataRequirements(
+            tuple(reqs["formats"]),
+            tuple(reqs["required_fields"]),
+            reqs.get("min_samples"),
+            reqs.get("description", ""),
+        ),
+        default_config=data["default_config"],
+        adjustments=tuple(adjustments),
+        tips=tuple(data["tips"]),
+        origin=item.origin,
+        source=item.source,
+        extends=own.get("extends"),
+        overrides_builtin=overrides_builtin,
+        document=item.document,
+    )
+
+
+def _problem(item: RecipeFile, path: tuple[Any, ...], message: str) -> Problem:
+    doc = item.document
+    return Problem(doc.source, doc.mark_of(path), path, Severity.ERROR, message, "schema")
+
+
+def _yaml_files(base: Path) -> list[Path]:
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def _read(path: Path, origin: Origin, source: str) -> RecipeFile:
+    return RecipeFile(path.stem, origin, source, yamlio.load_file(path, source))
+
+
+def repo_files(
+    root: Path | None, settings: Settings, problems: list[Problem] | None = None
+) -> list[RecipeFile]:
+    """The repository's recipe files; unreadable ones go to ``problems``."""
+    if root is None:
+        return []
+    if problems is None:
+        problems = []
+    out = []
+    for path in _yaml_files(root / settings.recipes_dir):
+        source = path.relative_to(root).as_posix()
+        if not RECIPE_ID.match(path.stem):
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    (),
+                    Severity.ERROR,
+                    "recipe file names must be lowercase ids (a-z, 0-9, _ and -)",
+                    "schema",
+                )
+            )
+            continue
+        try:
+            out.append(_read(path, Origin.REPO, source))
+        except GittrainError as exc:
+            problems.append(Problem(source, exc.mark, (), Severity.ERROR, exc.detail, "yaml"))
+    return out

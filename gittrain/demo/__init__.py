@@ -1,0 +1,1 @@
+"""`make demo`: build a realistic example training repository and tour gittrain on it."""

@@ -1,0 +1,40 @@
+"""`make demo` runs end to end on a fresh example repository."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_runs_and_says_where_the_repository_is(tmp_path: Path) -> None:
+    target = tmp_path / "example"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gittrain.demo", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert "!! exit code" not in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-2] == f"The example repository is at {target}"
+    assert (target / "jobs/gsm8k-grpo-7b.yaml").is_file()
+    assert (target / "data/gsm8k_test.parquet").read_bytes()[:4] == b"PAR1"
+    log = subprocess.run(
+        ["git", "-C", str(target), "log", "--oneline"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "GRPO jobs for GSM8K" in log
+
+
+def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gittrain.demo", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"error: {tmp_path} is not empty\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
