@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BIN, machine, median_ms, report, time_runs, tool
 
 JOB = """\
 name: job-{i:03d}
@@ -76,54 +78,50 @@ def make_repo(root: Path) -> None:
     git(root, "commit", "-qam", "20 jobs changed")
 
 
-def median_ms(cmd: list[str], cwd: Path, runs: int, env: dict[str, str]) -> float:
-    subprocess.run(cmd, cwd=cwd, capture_output=True, check=True, env=env)  # warm up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, check=True, env=env)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=21)
     runs = parser.parse_args().runs
-    bindir = Path(sys.executable).parent
-    git_train = str(bindir / "git-train")
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}", NO_COLOR="1")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", NO_COLOR="1")
     root = Path(tempfile.mkdtemp(prefix="bench-diff-"))
     try:
         make_repo(root)
         sample = "jobs/job-000.yaml"
-        commands = {
-            "git train diff HEAD~1": ["git", "train", "diff", "HEAD~1"],
-            "git-train diff HEAD~1": [git_train, "diff", "HEAD~1"],
-            "git diff HEAD~1 (baseline)": ["git", "diff", "HEAD~1"],
-            "git train textconv FILE": ["git", "train", "textconv", sample],
-            "git-train-textconv FILE (driver)": [git_train + "-textconv", sample],
-            "python -c pass (floor)": [sys.executable, "-c", "pass"],
-            "cat FILE (baseline)": ["cat", sample],
-        }
-        by = {name: median_ms(cmd, root, runs, env) for name, cmd in commands.items()}
+
+        def ms(*argv: str) -> float:
+            return median_ms(time_runs(argv, runs=runs, cwd=root, env=env))
+
+        diff_rows = [
+            ("git diff HEAD~1 (baseline)", ms("git", "diff", "HEAD~1")),
+            ("git train diff HEAD~1", ms("git", "train", "diff", "HEAD~1")),
+            ("git-train diff HEAD~1", ms(tool("git-train"), "diff", "HEAD~1")),
+        ]
+        textconv_rows = [
+            ("python -c pass (floor)", ms(sys.executable, "-c", "pass")),
+            ("cat FILE (baseline)", ms("cat", sample)),
+            (
+                "git-train-textconv FILE (the driver git runs)",
+                ms(tool("git-train-textconv"), sample),
+            ),
+            ("git train textconv FILE (through the CLI)", ms("git", "train", "textconv", sample)),
+        ]
     finally:
         shutil.rmtree(root)
-    width = max(map(len, by))
-    for name, ms in by.items():
-        print(f"{name:<{width}}  {ms:8.1f} ms")
-    diff_ms, git_ms = by["git train diff HEAD~1"], by["git diff HEAD~1 (baseline)"]
-    print(f"diff: git train / git diff = x{diff_ms / git_ms:.1f}  ({verdict(diff_ms, 300)})")
-    tc = by["git-train-textconv FILE (driver)"]
-    floor, cat = by["python -c pass (floor)"], by["cat FILE (baseline)"]
-    print(
-        f"textconv driver: / python -c pass = x{tc / floor:.1f}, / cat = x{tc / cat:.1f}"
-        f"  ({verdict(tc, 60)})"
+    print(f"machine: {machine()}")
+    report(
+        "Config diff: 200 jobs, 20 changed",
+        diff_rows,
+        f"Goal: git train diff HEAD~1 <= 300 ms ({verdict(diff_rows[1][1], 300)}).",
+    )
+    report(
+        "Config diff: textconv per file",
+        textconv_rows,
+        f"Goal: <= 60 ms per file ({verdict(textconv_rows[2][1], 60)}).",
     )
 
 
 def verdict(ms: float, goal: float) -> str:
-    return f"goal <= {goal:.0f} ms {'met' if ms <= goal else 'NOT met'}"
+    return f"{ms:.1f} ms: {'met' if ms <= goal else 'not met'}"
 
 
 if __name__ == "__main__":

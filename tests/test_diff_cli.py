@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import Repo
+from test_diff_git import JOB
 
 from gittrain.cli import cli
-from tests.conftest import Repo
-from tests.test_diff_git import JOB
 
 
 def invoke(repo: Repo, *args: str) -> Result:

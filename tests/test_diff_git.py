@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import Repo, snapshot
 
 from gittrain.cli import cli
-from tests.conftest import Repo
 
 JOB = """\
 name: a
@@ -26,10 +26,15 @@ config:
 
 
 def run(repo: Repo, *args: str, cwd: Path | None = None) -> Result:
+    """`git train diff ARGS`; a diff never writes, whatever happens, so that is checked too."""
+    before = snapshot(repo.root)
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(cwd or repo.root)
-        return runner.invoke(cli, ["diff", *args])
+        result = runner.invoke(cli, ["diff", *args])
+    assert snapshot(repo.root) == before
+    assert "Traceback" not in result.output
+    return result
 
 
 def as_json(repo: Repo, *args: str) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Cli, Repo
 
 from gittrain.adapters import yamlio
 from gittrain.core.diff import ItemKey
@@ -64,7 +65,8 @@ def test_settings_add_override_and_silence_rules() -> None:
             "diff:\n"
             "  rules:\n"
             "    - {match: seed, tier: critical}\n"
-            "    - {match: [config.lr, 'eval.*'], tier: noise}\n"
+            "    - {match: config.lr, tier: noise}\n"
+            "    - {match: 'eval.*', tier: noise}\n"
             "    - {match: output_dir, tier: important}\n"
             "    - {match: trainer.**, tier: off}\n"
             "  identity_keys: [role]\n"
@@ -94,6 +96,14 @@ def test_settings_add_override_and_silence_rules() -> None:
         ),
         ("diff:\n  rules:\n    - {tier: noise}\n", ".gittrain.yaml:3:7: diff.rules[0].match:"),
         ("diff:\n  rules:\n    - lr\n", ".gittrain.yaml:3:7: diff.rules[0]: expected a mapping"),
+        (
+            "diff:\n  rules:\n    - {match: [lr], tier: noise}\n",
+            ".gittrain.yaml:3:8: diff.rules[0].match: expected a key or a dotted path glob",
+        ),
+        (
+            "diff:\n  rules:\n    - {match: lr, tier: noise, why: x}\n",
+            ".gittrain.yaml:3:32: diff.rules[0].why: unknown key (a rule has match and tier)",
+        ),
         ("diff:\n  paths: recipes\n", ".gittrain.yaml:2:3: diff.paths: expected a list"),
     ],
 )
@@ -121,3 +131,18 @@ def test_effective_global_batch() -> None:
     }
     assert factors(sft, spec).global_batch == 32  # no group factor outside RL
     assert factors({"config": {"lr": 1}}, spec).global_batch is None
+
+
+def test_validate_accepts_the_diff_section(repo: Repo, cli: Cli) -> None:
+    repo.write(
+        ".gittrain.yaml",
+        "version: 1\n"
+        "diff:\n"
+        "  rules:\n"
+        "    - {match: seed, tier: critical}\n"
+        "    - {match: 'trainer.**', tier: off}\n"
+        "  identity_keys: [role]\n"
+        "  paths: ['recipes/**', 'experiments/**']\n",
+    )
+    result = cli("validate", ".gittrain.yaml", cwd=repo.root)
+    assert result.code == 0, result

@@ -7,11 +7,11 @@ import json
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import Repo
 
 from gittrain.cli import cli
 from gittrain.commands import review as review_module
 from gittrain.commands.review import LOCKFILE_HOOK, VALIDATION_HOOK, run_review
-from tests.conftest import Repo
 
 RECIPE = "id: grpo_basic\nconfig:\n  learning_rate: 1.0e-6\n  kl_coef: 0.001\n  seed: 1\n"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import Repo
 
 from gittrain.cli import cli
-from tests.conftest import Repo
 
 DRIVER = str(Path(sys.executable).parent / "git-train-textconv")
 

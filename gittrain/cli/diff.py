@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-
 from gittrain.cli.options import CONTEXT, emit_json, format_option
 
 TIERS = ("critical", "important", "normal", "noise")

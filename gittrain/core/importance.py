@@ -212,15 +212,23 @@ def _rules(doc: Document, path: tuple[str, ...], *, allow_off: bool) -> Iterator
                 f"{doc.where(here)}: {dotted}[{index}]: expected a mapping with match and tier"
             )
         match = item.get("match")
-        patterns = [match] if isinstance(match, str) else match
+        # .gittrain.yaml takes one pattern per rule (settings.schema.json says
+        # so); the shipped file groups a list of spellings under one idea.
+        patterns = [match] if isinstance(match, str) else match if not allow_off else None
         if (
             not isinstance(patterns, list)
             or not patterns
             or not all(isinstance(p, str) and split_pattern(p) for p in patterns)
         ):
+            expected = "a key or a dotted path glob" if allow_off else "a list of keys"
             raise GittrainError(
-                f"{doc.where((*here, 'match'))}: {dotted}[{index}].match: "
-                "expected a key, a dotted path glob, or a list of them"
+                f"{doc.where((*here, 'match'))}: {dotted}[{index}].match: expected {expected}"
+            )
+        extra = sorted(set(item) - ({"match", "tier"} if allow_off else {"match", "tier", "idea"}))
+        if extra:
+            raise GittrainError(
+                f"{doc.where((*here, extra[0]))}: {dotted}[{index}].{extra[0]}: unknown key "
+                "(a rule has match and tier)"
             )
         tier = item.get("tier")
         if tier not in tiers:
