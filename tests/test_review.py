@@ -11,9 +11,13 @@ from conftest import Repo
 
 from gittrain.cli import cli
 from gittrain.commands import review as review_module
-from gittrain.commands.review import LOCKFILE_HOOK, VALIDATION_HOOK, run_review
+from gittrain.commands.review import LOCKFILE_HOOK, run_review
 
-RECIPE = "id: grpo_basic\nconfig:\n  learning_rate: 1.0e-6\n  kl_coef: 0.001\n  seed: 1\n"
+RECIPE = (
+    "extends: grpo_basic\n"
+    "name: grpo_basic\n"
+    "default_config:\n  learning_rate: 1.0e-6\n  kl_coef: 0.001\n  seed: 1\n"
+)
 
 
 def job(name: str, recipe: str, extra: str = "") -> str:
@@ -29,7 +33,9 @@ def invoke(repo: Repo, *args: str) -> Result:
 @pytest.fixture
 def pr(repo: Repo) -> Repo:
     repo.write("recipes/grpo_basic.yaml", RECIPE)
-    repo.write("recipes/sft_basic.yaml", "id: sft_basic\nlr: 1\n")
+    repo.write(
+        "recipes/sft_basic.yaml", "extends: sft_basic\nname: sft_basic\ndefault_config: {seed: 1}\n"
+    )
     repo.write("jobs/one.yaml", job("one", "grpo_basic", "result: {status: completed}\n"))
     repo.write("jobs/two.yaml", job("two", "{id: grpo_basic, version: '1.0.0'}"))
     repo.write("jobs/old.yaml", job("old", "grpo_basic@abc123"))
@@ -58,7 +64,7 @@ def test_markdown_review(pr: Repo) -> None:
     assert "**3 modified, 0 added, 0 removed**" in text
     assert "> **Warning:** 1 critical change" in text
     assert "- **`recipes/grpo_basic.yaml`** (recipe)\n" in text
-    assert "  - [~] `config.kl_coef` 0.001 → 0.01 (×10, +900%) — _important_\n" in text
+    assert "  - [~] `default_config.kl_coef` 0.001 → 0.01 (×10, +900%) — _important_\n" in text
     assert "seed" not in text  # normal tier: not part of the review
     assert "jobs/sft.yaml" not in text  # only a noise change
     assert "- **`jobs/two.yaml`** (job)\n" in text
@@ -99,11 +105,9 @@ def test_review_needs_two_commits(pr: Repo) -> None:
     assert (result.exit_code, result.stderr) == (2, "error: unknown revision 'nope'\n")
 
 
-def test_hook_sections_appear_only_when_their_module_exists(pr: Repo) -> None:
+def test_hook_section_appears_only_when_its_module_exists(pr: Repo) -> None:
     report = run_review(pr.root, ["main...topic"])
-    hooks = {VALIDATION_HOOK: report.validation, LOCKFILE_HOOK: report.datasets}
-    for spec, section in hooks.items():
-        assert (section is None) == (review_module._hook(spec) is None)
+    assert (report.datasets is None) == (review_module._hook(LOCKFILE_HOOK) is None)
     assert review_module._hook(("gittrain.no_such_module", "f")) is None
     assert review_module._hook(("gittrain.commands.review", "no_such_function")) is None
     assert review_module._hook(("gittrain.commands.review", "run_review")) is run_review
@@ -121,3 +125,20 @@ def test_hook_sections_render(pr: Repo) -> None:
     assert "### Validation problems in the changed files\n\n- jobs/two.yaml:3:3: " in text
     assert "### Dataset changes (lockfile)\n\n_None._" in text
     assert json_review(report)["datasets"] == []
+
+
+def test_validation_problems_in_the_changed_files(pr: Repo) -> None:
+    clean = invoke(pr, "main...topic").stdout
+    assert "### Validation problems in the changed files\n\n_None._\n" in clean
+    pr.write(
+        "jobs/bad.yaml",
+        "name: bad\nrecipe: grpo_basic\nconfig:\n  algorithm: grpo\n"
+        "  learning_rate: 1.0e-6\n  rollout_n: 1\n",
+    )
+    pr.commit("a bad job")
+    pr.write("jobs/bad.yaml", "name: [unparsable in the work tree only\n")  # HEAD is read
+    result = invoke(pr, "main...topic", "--format", "json")
+    assert json.loads(result.stdout)["validation"] == [
+        "jobs/bad.yaml:6:3: error: config.rollout_n: GRPO needs at least 2 rollouts per prompt "
+        "to form a group, not 1 [rollout-n]"
+    ]

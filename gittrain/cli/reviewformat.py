@@ -57,9 +57,7 @@ def _rows_of(all_rows: list[fmt.Row], file: object) -> list[fmt.Row]:
 
 
 def _hook_sections(report: ReviewReport) -> list[tuple[str, tuple[str, ...]]]:
-    sections = []
-    if report.validation is not None:
-        sections.append(("Validation problems in the changed files", report.validation))
+    sections = [("Validation problems in the changed files", report.validation)]
     if report.datasets is not None:
         sections.append(("Dataset changes (lockfile)", report.datasets))
     return sections
@@ -134,8 +132,7 @@ def json_review(report: ReviewReport) -> dict[str, object]:
             for use in report.recipe_uses
         ],
     }
-    if report.validation is not None:
-        out["validation"] = list(report.validation)
+    out["validation"] = list(report.validation)
     if report.datasets is not None:
         out["datasets"] = list(report.datasets)
     return out

@@ -1,8 +1,8 @@
 """`git train review BASE...HEAD`: one summary of a pull request's config changes.
 
-The sections on validation problems and lockfile datasets come from other
-modules (``gittrain.commands.validate``, ``gittrain.core.lockfile``); until those
-modules offer the functions named in the hooks below, the sections are left out.
+Validation problems come from ``gittrain.commands.validate``.  Per-dataset
+lockfile changes come from ``gittrain.core.lockfile``; until that module offers
+the function named in ``LOCKFILE_HOOK``, that section is left out.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from gittrain.errors import GittrainError, usage_error
 
 REVIEW_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
 
-# Hook points: (module, function).  The function is called with the arguments
-# shown in `validation_problems` / `dataset_changes` and returns an iterable of
-# objects whose str() is one line of the section.
-VALIDATION_HOOK = ("gittrain.commands.validate", "problems_in_revision")
+# Hook point: (module, function).  The function is called as
+# `summarise_changes(old: bytes | None, new: bytes | None)` with the lockfile at
+# the base and the head, and returns an iterable of objects whose str() is one
+# line of the section (one per dataset added, removed or changed).
 LOCKFILE_HOOK = ("gittrain.core.lockfile", "summarise_changes")
 
 
@@ -54,7 +54,7 @@ class ReviewReport:
     files: tuple[FileDiff, ...]  # changed recipes and jobs, critical and important rows only
     all_files: tuple[FileDiff, ...]  # every changed config, for counts and errors
     recipe_uses: tuple[RecipeUse, ...]
-    validation: tuple[str, ...] | None  # None: the validation hook is not available
+    validation: tuple[str, ...]  # problems in the changed files at HEAD, rendered
     datasets: tuple[str, ...] | None  # None: the lockfile hook is not available
 
 
@@ -175,12 +175,26 @@ def _hook(spec: tuple[str, str]) -> Any:
     return getattr(module, function, None)
 
 
-def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[str, ...] | None:
-    """Validation problems in the changed files at HEAD, via the validate command's hook."""
-    hook = _hook(VALIDATION_HOOK)
-    if hook is None:
-        return None
-    return tuple(str(problem) for problem in hook(root, revision=head, paths=tuple(paths)))
+def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[str, ...]:
+    """`git train validate`'s findings for the changed files, as they are at HEAD.
+
+    The files are read from HEAD's objects; the recipes they resolve against
+    are the repository's current ones (in CI, the checkout of HEAD).
+    """
+    from gittrain.commands.validate import checker
+    from gittrain.commands.workspace import open_workspace
+    from gittrain.core.validation import is_config_path
+
+    ws = open_workspace(root)
+    wanted = [p for p in paths if is_config_path(p, ws.settings)]
+    blobs = gitrepo.read_blobs(root, [f"{head}:{p}" for p in wanted])
+    check = checker(ws)
+    problems: list[str] = []
+    for path in wanted:
+        raw = blobs.get(f"{head}:{path}")
+        if raw is not None:
+            problems.extend(p.render() for p in check.check(path, raw).problems)
+    return tuple(problems)
 
 
 def dataset_changes(root: Path, base: str, head: str, lockfile: str) -> tuple[str, ...] | None:
