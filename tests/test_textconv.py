@@ -131,6 +131,7 @@ def test_install_outside_a_repository_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_real_git_diff_goes_through_textconv(repo: Repo) -> None:
+    repo.write(".gittrain.yaml", "diff:\n  rules: [{match: seed, tier: critical}]\n")
     repo.write("jobs/a.yaml", "config:\n  learning_rate: 1.0e-6\n  seed: 1\n")
     repo.commit("base")
     with pytest.MonkeyPatch.context() as mp:
@@ -141,7 +142,8 @@ def test_real_git_diff_goes_through_textconv(repo: Repo) -> None:
     repo.git("add", "jobs/broken.yaml")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     proc = subprocess.run(
-        ["git", "-C", str(repo.root), "diff", "HEAD", "--no-color"],
+        ["git", "diff", "HEAD", "--no-color"],
+        cwd=repo.root / "jobs",  # from a subdirectory: the repository's rules still apply
         capture_output=True,
         text=True,
         env=env,
@@ -150,5 +152,6 @@ def test_real_git_diff_goes_through_textconv(repo: Repo) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "-config.learning_rate = 1e-06  # critical\n" in proc.stdout
     assert "+config.learning_rate = 5e-07  # critical\n" in proc.stdout
+    assert " config.seed = 1  # critical\n" in proc.stdout
     assert "+a: [\n" in proc.stdout  # unparsable: raw text, and git still succeeds
     assert proc.stderr == ""
