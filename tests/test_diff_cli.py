@@ -250,3 +250,14 @@ def test_compare_recipes_falls_back_to_built_ins(repo: Repo, tmp_path: Path) -> 
         (("warmup_ratio",), "important"),
     ]
     assert file.old_path == "(built-in) sft_basic.yaml"
+
+
+def test_compare_built_in_recipes(repo: Repo) -> None:
+    result = invoke(
+        repo, "diff", "--recipes", "grpo_basic", "math_reasoning_grpo", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    (file,) = json.loads(result.stdout)["files"]
+    assert file["old_path"] == "(built-in) grpo_basic.yaml"
+    assert file["error"] is None
+    assert any(c["display_path"] == "name" for c in file["changes"])

@@ -146,3 +146,12 @@ def test_validate_accepts_the_diff_section(repo: Repo, cli: Cli) -> None:
     )
     result = cli("validate", ".gittrain.yaml", cwd=repo.root)
     assert result.code == 0, result
+
+
+def test_effective_batch_prefers_the_shallowest_spelling() -> None:
+    recipe = {
+        "adjustments": [{"set": {"per_device_batch_size": 1}}],
+        "recommended_gpus": 8,
+        "default_config": {"per_device_batch_size": 4, "gradient_accumulation_steps": 2},
+    }
+    assert factors(recipe, defaults().derived).global_batch == 4 * 2 * 8

@@ -261,26 +261,26 @@ class Factors:
 
 
 def factors(data: object, spec: DerivedSpec) -> Factors:
-    """Find each factor by its spellings (first match in document order)."""
-    found: dict[tuple[str, ...], object] = {}
+    """Find each factor by its spellings: the shallowest match, then the first in the file.
+
+    Shallowest, so a recipe's ``default_config`` wins over its size ``adjustments``.
+    """
+    found: dict[tuple[str, ...], tuple[int, object]] = {}
+    groups = (spec.per_device, spec.accumulation, spec.gpus, spec.nodes, spec.group, spec.algorithm)
     for path, value in leaves(data):
         segments = path_segments(path)
-        for names in (
-            spec.per_device,
-            spec.accumulation,
-            spec.gpus,
-            spec.nodes,
-            spec.group,
-            spec.algorithm,
-        ):
-            if names not in found and any(_matches(segments, split_pattern(n)) for n in names):
-                found[names] = value
+        for names in groups:
+            best = found.get(names)
+            if (best is None or len(path) < best[0]) and any(
+                _matches(segments, split_pattern(n)) for n in names
+            ):
+                found[names] = (len(path), value)
 
     def number(names: tuple[str, ...]) -> float | None:
-        value = found.get(names)
+        value = found.get(names, (0, None))[1]
         return float(value) if is_number(value) else None  # type: ignore[arg-type]
 
-    algorithm = found.get(spec.algorithm)
+    algorithm = found.get(spec.algorithm, (0, None))[1]
     rl = isinstance(algorithm, str) and algorithm.lower() in spec.rl_algorithms
     return Factors(
         per_device=number(spec.per_device),
