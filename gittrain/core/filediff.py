@@ -118,7 +118,6 @@ def compare(
     old: Side, new: Side, *, status: FileStatus, kind: FileKind, policy: Policy
 ) -> FileDiff:
     """The rated diff of two sides of one file; parse failures become ``error``."""
-    base = FileDiff(status, old.path, new.path, kind)
     errors: list[str] = []
     data: list[object] = []
     for side in (old, new):
@@ -134,7 +133,7 @@ def compare(
         datasets, changes = _split_datasets(changes)
     rated = tuple(rate(changes, policy))
     derived = _derived(data[0], data[1], rated, policy)
-    return FileDiff(base.status, base.old_path, base.new_path, kind, rated, derived, datasets)
+    return FileDiff(status, old.path, new.path, kind, rated, derived, datasets)
 
 
 def rate(changes: Sequence[Change], policy: Policy) -> list[RatedChange]:
