@@ -279,3 +279,23 @@ def test_from_a_subdirectory(base: Repo) -> None:
     assert len(changed(json.loads(result.stdout))) == 1
     result = run(base, "--format", "json", "--", "b.yaml", cwd=sub)
     assert changed(json.loads(result.stdout)) == []
+
+
+def test_bad_revision_combinations(base: Repo) -> None:
+    result = run(base, "HEAD", "HEAD", "HEAD", "--")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: too many revisions: HEAD HEAD HEAD (at most two)\n",
+    )
+    result = run(base, "--cached", "HEAD", "HEAD", "--")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: --cached compares the index with one revision, not two\n",
+    )
+    base.git("checkout", "-q", "--orphan", "island")
+    base.commit("unrelated")
+    result = run(base, "main...island")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: main...island: the revisions have no merge base\n",
+    )

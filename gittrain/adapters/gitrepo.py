@@ -173,11 +173,10 @@ def resolve_commit(root: Path, revision: str) -> str:
     return proc.stdout.decode().strip()
 
 
-def merge_base(root: Path, a: str, b: str) -> str:
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    """The best common ancestor of two commits, or None when their histories are unrelated."""
     proc = run(root, ["merge-base", "--end-of-options", a, b], check=False, env=clean_env())
-    if proc.returncode != 0:
-        raise usage_error(f"{a}...{b}: the revisions have no merge base")
-    return proc.stdout.decode().strip()
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
 def set_config(root: Path, key: str, value: str) -> None:

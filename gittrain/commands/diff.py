@@ -139,6 +139,8 @@ def resolve_sides(
             a, b = _commit(root, left or "HEAD"), _commit(root, right or "HEAD")
             assert a.commit and b.commit
             base = gitrepo.merge_base(root, a.commit, b.commit)
+            if base is None:
+                raise usage_error(f"{word}: the revisions have no merge base")
             old = SideInfo(SideKind.COMMIT, f"merge-base of {a.label} and {b.label}", base)
             return old, b, [base, b.commit]
         if ".." in word:
