@@ -137,3 +137,12 @@ def test_render_bounds_big_and_deep_values() -> None:
     assert render({"a": {"b": {"c": {"d": 1}}}}) == "{a: {b: {…1 key}}}"
     assert render(MISSING) == "(absent)"
     assert render(1e-06) == "1e-06"
+
+
+def test_unchanged_on_request() -> None:
+    changes = diff({"a": 1, "b": [1]}, {"a": 1.0, "b": [2]}, include_unchanged=True)
+    assert [(c.kind, c.path) for c in changes] == [
+        (ChangeKind.UNCHANGED, ("a",)),
+        (ChangeKind.MODIFIED, ("b", 0)),
+    ]
+    assert apply({"a": 1, "b": [1]}, changes) == {"a": 1, "b": [2]}
