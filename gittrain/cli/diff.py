@@ -121,7 +121,10 @@ def exit_status(files: Any, *, show_all: bool, exit_code: bool, fail_on: str | N
     if any(f.error for f in files):
         return 1
     visible = diffformat.rows(files, show_all or fail_on == "noise")
-    if fail_on is not None and any(r.tier.at_least(Tier(fail_on)) for r in visible):
+    if fail_on is not None and (
+        any(f.datasets for f in files)  # a lockfile dataset changed: critical
+        or any(r.tier.at_least(Tier(fail_on)) for r in visible)
+    ):
         return 1
     if exit_code and any(
         diffformat.is_shown(f, [r for r in visible if r.file is f]) for f in files

@@ -92,6 +92,12 @@ def _derived_row(file: FileDiff, derived: DerivedChange) -> Row:
     return Row(file, derived.tier, "modified", derived.name, text, derived=True)
 
 
+def critical_count(files: Sequence[FileDiff], all_rows: Iterable[Row]) -> int:
+    """Critical rows, plus every lockfile dataset that changed (data is critical)."""
+    datasets = sum(len(f.datasets) for f in files)
+    return datasets + sum(1 for r in all_rows if r.tier.value == "critical")
+
+
 def counts(all_rows: Iterable[Row]) -> dict[str, int]:
     tally = {"modified": 0, "added": 0, "removed": 0}
     for row in all_rows:
@@ -137,7 +143,7 @@ def text_body(
         f"{len(shown_files)} file{'s' if len(shown_files) != 1 else ''}: "
         f"{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed"
     ]
-    critical = sum(1 for r in all_rows if r.tier.value == "critical")
+    critical = critical_count(files, all_rows)
     if critical:
         lines.append(
             style(
@@ -235,7 +241,7 @@ def markdown_body(files: Sequence[FileDiff], all_rows: list[Row], *, show_all: b
         f"**{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed** "
         f"in {len(shown_files)} file{'s' if len(shown_files) != 1 else ''}"
     ]
-    critical = sum(1 for r in all_rows if r.tier.value == "critical")
+    critical = critical_count(files, all_rows)
     if critical:
         lines += ["", f"> **Warning:** {critical} critical change{'s' if critical != 1 else ''}"]
     noise = hidden_noise(files)

@@ -24,7 +24,7 @@ def text_review(report: ReviewReport, *, colour: bool) -> str:
         f"{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed "
         f"across {changed} config file{'' if changed == 1 else 's'}"
     )
-    critical = sum(1 for r in all_rows if r.tier.value == "critical")
+    critical = fmt.critical_count(report.all_files, all_rows)
     if critical:
         lines.append(
             style(
@@ -82,7 +82,7 @@ def markdown_review(report: ReviewReport) -> str:
     lines.append(
         f"**{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed**"
     )
-    critical = sum(1 for r in all_rows if r.tier.value == "critical")
+    critical = fmt.critical_count(report.all_files, all_rows)
     if critical:
         lines += ["", f"> **Warning:** {critical} critical change{'s' if critical != 1 else ''}"]
     lines += ["", "### Changed recipes and jobs", ""]
