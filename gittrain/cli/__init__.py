@@ -22,6 +22,10 @@ _COMMANDS: dict[str, str] = {
     "recipe": "gittrain.cli.recipe:recipe",
     "validate": "gittrain.cli.validate:validate",
     "schema": "gittrain.cli.validate:schema",
+    "diff": "gittrain.cli.diff:diff",
+    "textconv": "gittrain.cli.diff:textconv",
+    "review": "gittrain.cli.diff:review",
+    "install": "gittrain.cli.diff:install",
 }
 
 
