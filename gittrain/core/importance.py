@@ -115,10 +115,12 @@ def _matches(segments: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
 
 
 def _segment(segment: str, pattern: str) -> bool:
-    if fnmatchcase(segment, pattern):
-        return True
     # `datasets.path` also matches `datasets[0].path`: the index is incidental.
-    return segment.endswith("[]") and fnmatchcase(segment[:-2], pattern)
+    bare = segment[:-2] if segment.endswith("[]") else None
+    if not any(c in pattern for c in "*?["):
+        # Most patterns are literal keys: no regex to compile (textconv start-up).
+        return pattern in (segment, bare)
+    return fnmatchcase(segment, pattern) or (bare is not None and fnmatchcase(bare, pattern))
 
 
 def split_pattern(text: str) -> tuple[str, ...]:
