@@ -10,9 +10,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import machine, median_ms, report, time_runs, tool  # noqa: E402
+from common import machine, median_ms, report, time_runs, tool
 
-from gittrain.core.resources import data_dir  # noqa: E402
+from gittrain.core.resources import data_dir
 
 RUNS = 21
 
@@ -54,9 +54,12 @@ def main() -> None:
         ("python -c pass", median_ms(time_runs([sys.executable, "-c", "pass"], runs=RUNS))),
         ("git-train -h", median_ms(time_runs([tool("git-train"), "-h"], runs=RUNS))),
     ]
-    report("Start-up", startup,
-           f"git-train -h is {startup[1][1] - startup[0][1]:.1f} ms above the bare interpreter "
-           "(goal: within 60 ms).")
+    report(
+        "Start-up",
+        startup,
+        f"git-train -h is {startup[1][1] - startup[0][1]:.1f} ms above the bare interpreter "
+        "(goal: within 60 ms).",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "jobs").mkdir()
@@ -67,13 +70,27 @@ def main() -> None:
             files.append(f"jobs/{path.name}")
         schema = str(data_dir("schemas") / "job.schema.json")
         rows = [
-            ("check-jsonschema", median_ms(time_runs(
-                [tool("check-jsonschema"), "--schemafile", schema, *files], runs=11, cwd=root))),
-            ("git train validate (schema + rules)", median_ms(time_runs(
-                [tool("git-train"), "validate", *files], runs=11, cwd=root))),
+            (
+                "check-jsonschema",
+                median_ms(
+                    time_runs(
+                        [tool("check-jsonschema"), "--schemafile", schema, *files],
+                        runs=11,
+                        cwd=root,
+                    )
+                ),
+            ),
+            (
+                "git train validate (schema + rules)",
+                median_ms(time_runs([tool("git-train"), "validate", *files], runs=11, cwd=root)),
+            ),
         ]
-        report("Validate 50 job files", rows, "Both check every file against job.schema.json; "
-               "gittrain also runs the sanity rules and the recipe registry.")
+        report(
+            "Validate 50 job files",
+            rows,
+            "Both check every file against job.schema.json; "
+            "gittrain also runs the sanity rules and the recipe registry.",
+        )
 
 
 if __name__ == "__main__":

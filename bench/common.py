@@ -19,8 +19,14 @@ def tool(name: str) -> str:
     return str(BIN / name)
 
 
-def time_runs(argv: Sequence[str], *, runs: int, cwd: Path | None = None,
-              env: dict[str, str] | None = None, ok: Sequence[int] = (0,)) -> list[float]:
+def time_runs(
+    argv: Sequence[str],
+    *,
+    runs: int,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    ok: Sequence[int] = (0,),
+) -> list[float]:
     """Wall-clock seconds of ``runs`` whole-process runs (after one warm-up run)."""
     times: list[float] = []
     for i in range(runs + 1):
@@ -28,7 +34,9 @@ def time_runs(argv: Sequence[str], *, runs: int, cwd: Path | None = None,
         proc = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, check=False)
         elapsed = time.perf_counter() - start
         if proc.returncode not in ok:
-            raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+            raise SystemExit(
+                f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}"
+            )
         if i:
             times.append(elapsed)
     return times

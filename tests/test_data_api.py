@@ -62,17 +62,20 @@ def test_iter_log_and_catfile(repo: Repo) -> None:
     third = repo.commit("three")
     commits = list(gitrepo.iter_log(repo.root, ["HEAD"], ["jobs"], raw=True))
     assert [c.sha for c in commits] == [third, second, first]
-    assert [(ch.status, ch.path) for ch in commits[1].changes] == [
+    assert [(ch.status, ch.new_path) for ch in commits[1].changes] == [
         ("M", "jobs/a.yaml"),
         ("A", "jobs/b c.yaml"),
     ]
-    assert commits[0].changes[0].status == "D" and gitrepo.is_null_oid(
-        commits[0].changes[0].new_oid
+    deleted = commits[0].changes[0]
+    assert (deleted.status, deleted.old_path, deleted.new_sha) == (
+        "D",
+        "jobs/b c.yaml",
+        gitrepo.NULL_SHA,
     )
     assert commits[2].parents == () and commits[1].parents == (first,)
     assert commits[0].author == "Test Author"
     with gitrepo.CatFile(repo.root) as cat:
-        assert cat.read(commits[1].changes[0].new_oid) == b"a: 2\n"
+        assert cat.read(commits[1].changes[0].new_sha) == b"a: 2\n"
         assert cat.read(f"{first}:jobs/a.yaml") == b"a: 1\n"
         assert cat.read(f"{third}:jobs/b c.yaml") is None
         assert cat.read("nope\nHEAD") is None

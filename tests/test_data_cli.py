@@ -301,7 +301,7 @@ def test_log_lineage_compare_across_history(repo: Repo, monkeypatch: pytest.Monk
     r = run(repo.root, "data", "compare", "train", "data/train.jsonl", monkeypatch=monkeypatch)
     assert r.exit_code == 0 and r.stdout.endswith("data: identical\n")
     r = run(repo.root, "data", "lineage", "train@nope", monkeypatch=monkeypatch)
-    assert (r.exit_code, r.stderr) == (1, "error: nope: unknown revision\n")
+    assert (r.exit_code, r.stderr) == (2, "error: unknown revision 'nope'\n")
 
 
 def test_compare_reports_column_changes(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -41,6 +41,8 @@ def test_install_merge_is_idempotent(repo: Repo) -> None:
     assert (repo.root / ".gitattributes").read_text() == (
         "*.bin binary\ngittrain.lock merge=gittrain-lock\n"
     )
+    (repo.root / ".gitattributes").write_text("gittrain.lock diff=gittrain merge=gittrain-lock\n")
+    assert install_merge(repo.root).attributes_changed is False
     assert repo.git("config", "merge.gittrain-lock.driver").strip() == (
         "git train merge-lock %O %A %B"
     )

@@ -24,6 +24,10 @@ _COMMANDS: dict[str, str] = {
     "schema": "gittrain.cli.validate:schema",
     "data": "gittrain.cli.data:data",
     "merge-lock": "gittrain.cli.data:merge_lock",
+    "diff": "gittrain.cli.diff:diff",
+    "textconv": "gittrain.cli.diff:textconv",
+    "review": "gittrain.cli.diff:review",
+    "install": "gittrain.cli.diff:install",
 }
 
 

@@ -92,9 +92,7 @@ class _Resolver:
         """``NAME@REV``, a lock ``NAME``, a path in the work tree, or a sha256 (prefix)."""
         name, at, rev = spec.partition("@")
         if at:
-            commit = gitrepo.rev_parse(self.root, rev)
-            if commit is None:
-                raise GittrainError(f"{rev}: unknown revision")
+            commit = gitrepo.resolve_commit(self.root, rev)
             lock = self.locks.at(commit)
             entry = lock.get(name) if lock else None
             if entry is None:

@@ -44,9 +44,7 @@ def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Tar
     """``NAME``, ``NAME@REV`` or a sha256 (prefix of at least 7 hex digits)."""
     name, at, rev = spec.partition("@")
     if at:
-        commit = gitrepo.rev_parse(root, rev)
-        if commit is None:
-            raise GittrainError(f"{rev}: unknown revision")
+        commit = gitrepo.resolve_commit(root, rev)
         lock = LockReader(cat, rel).at(commit)
         entry = lock.get(name) if lock else None
         if entry is None:
@@ -92,15 +90,16 @@ class _Walker:
     def visit(self, commit: gitrepo.LogCommit) -> None:
         lock: Lockfile | bool | None = False  # False: not read yet
         for change in commit.changes:
-            if not jobrefs.is_job_path(change.path, self.jobs_dir):
+            path = change.new_path or change.old_path or ""
+            if not jobrefs.is_job_path(path, self.jobs_dir):
                 continue
-            self.deleted.setdefault(change.path, change.status == "D")
-            if change.status == "D" or change.path in self.uses:
+            self.deleted.setdefault(path, change.status == "D")
+            if change.status == "D" or path in self.uses:
                 continue
-            raw = self.cat.read(change.new_oid)
+            raw = self.cat.read(change.new_sha)
             if raw is None:
                 continue
-            source = f"{commit.sha[:12]}:{change.path}"
+            source = f"{commit.sha[:12]}:{path}"
             try:
                 job, _ = jobrefs.parse(raw, source)
             except GittrainError as exc:
@@ -111,14 +110,14 @@ class _Walker:
             roles = self._matching_roles(job, lock if isinstance(lock, Lockfile) else None)
             if roles:
                 when = job.finished_at or job.started_at or iso_time(commit.timestamp)
-                self.uses[change.path] = Use(
+                self.uses[path] = Use(
                     job.name,
-                    change.path,
+                    path,
                     roles,
                     commit.sha,
                     when,
                     job.status,
-                    self.deleted[change.path],
+                    self.deleted[path],
                 )
 
     def _lock(self, sha: str) -> Lockfile | None:

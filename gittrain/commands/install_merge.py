@@ -28,8 +28,8 @@ def install_merge(root: Path) -> InstallMergeResult:
         (f"merge.{DRIVER}.name", DRIVER_NAME),
         (f"merge.{DRIVER}.driver", DRIVER_COMMAND),
     ):
-        if gitrepo.config_get(root, key) != value:
-            gitrepo.config_set(root, key, value)
+        if gitrepo.get_config(root, key) != value:
+            gitrepo.set_config(root, key, value)
             config_changed = True
     line = f"{settings.load(root).lockfile} merge={DRIVER}"
     attributes = root / ".gitattributes"
@@ -39,8 +39,11 @@ def install_merge(root: Path) -> InstallMergeResult:
         text = ""
     except OSError as exc:
         raise usage_error(f".gitattributes: cannot read: {exc.strerror}") from None
-    if any(existing.split() == line.split() for existing in text.splitlines()):
-        return InstallMergeResult(config_changed, False)
+    pattern, attribute = line.split(" ", 1)
+    for existing in text.splitlines():
+        words = existing.split()
+        if words[:1] == [pattern] and attribute in words[1:]:
+            return InstallMergeResult(config_changed, False)
     if text and not text.endswith("\n"):
         text += "\n"
     try:

@@ -1,0 +1,240 @@
+"""`git train diff`: the revision forms of `git diff`, compared semantically file by file."""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.core import importance, settings
+from gittrain.core.filediff import (
+    FileDiff,
+    FileStatus,
+    Side,
+    compare,
+    is_config_path,
+    kind_of,
+)
+from gittrain.errors import GittrainError, usage_error
+
+
+class SideKind(enum.Enum):
+    COMMIT = "commit"
+    INDEX = "index"
+    WORKTREE = "worktree"
+    EMPTY = "empty"  # before the first commit
+
+
+@dataclass(frozen=True, slots=True)
+class SideInfo:
+    """What one side of the comparison is, for headers and the JSON output."""
+
+    kind: SideKind
+    label: str
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    old: SideInfo
+    new: SideInfo
+    files: tuple[FileDiff, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffRequest:
+    """The arguments of `git train diff` as the user gave them.
+
+    ``arguments`` are the words before ``--`` (revisions, then paths when no
+    ``--`` was given, as `git diff` allows); ``pathspecs`` are the words after it.
+    ``prefix`` is the current directory relative to the root, for relative paths.
+    """
+
+    arguments: tuple[str, ...] = ()
+    pathspecs: tuple[str, ...] | None = None
+    cached: bool = False
+    prefix: str = ""
+
+
+def run_diff(root: Path, request: DiffRequest) -> DiffReport:
+    """Compare the two sides ``request`` names, restricted to config files."""
+    revisions, paths = split_arguments(root, request)
+    old, new, git_revisions = resolve_sides(root, revisions, cached=request.cached)
+    conf = settings.load(root)
+    policy = importance.load(conf.document)
+    explicit = bool(paths)
+    specs = (
+        [pathspec(root, request.prefix, p) for p in paths]
+        if explicit
+        else [*(f":(glob){p}" for p in policy.paths), f":(literal){conf.lockfile}"]
+    )
+    if old.kind is SideKind.EMPTY:
+        entries = _added_in_index(root, specs)
+    else:
+        entries = gitrepo.diff_raw(root, git_revisions, specs, cached=request.cached)
+    wanted = [e for e in entries if e.status in _STATUS and _wanted(e, conf.lockfile)]
+    return DiffReport(
+        old, new, tuple(file_diffs(root, wanted, old=old, new=new, conf=conf, policy=policy))
+    )
+
+
+def _wanted(entry: gitrepo.RawEntry, lockfile: str) -> bool:
+    return any(is_config_path(p, lockfile) for p in (entry.old_path, entry.new_path) if p)
+
+
+def _added_in_index(root: Path, specs: Sequence[str]) -> list[gitrepo.RawEntry]:
+    # `git diff --cached` before the first commit compares against nothing.
+    empty_tree = gitrepo.run(root, ["hash-object", "-t", "tree", "/dev/null"]).stdout
+    return gitrepo.diff_raw(root, [empty_tree.decode().strip()], specs, cached=True)
+
+
+def split_arguments(root: Path, request: DiffRequest) -> tuple[list[str], list[str]]:
+    """Revisions and paths, disambiguated the way `git diff` does without ``--``."""
+    if request.pathspecs is not None:
+        return list(request.arguments), list(request.pathspecs)
+    revisions: list[str] = []
+    for index, word in enumerate(request.arguments):
+        if _is_revision(root, word):
+            revisions.append(word)
+            continue
+        if (root / request.prefix / word).exists() or word.startswith(":"):
+            return revisions, list(request.arguments[index:])
+        raise usage_error(
+            f"unknown revision or path not in the working tree: {word!r} "
+            "(use '--' to separate paths from revisions)"
+        )
+    return revisions, []
+
+
+def _is_revision(root: Path, word: str) -> bool:
+    for separator in ("...", ".."):
+        if separator in word:
+            left, _, right = word.partition(separator)
+            return all(_is_revision(root, side) for side in (left, right) if side)
+    try:
+        gitrepo.resolve_commit(root, word)
+    except GittrainError:
+        return False
+    return True
+
+
+def resolve_sides(
+    root: Path, revisions: Sequence[str], *, cached: bool
+) -> tuple[SideInfo, SideInfo, list[str]]:
+    """The two sides and the (resolved) revisions to hand to ``git diff``."""
+    if len(revisions) > 2:
+        raise usage_error(f"too many revisions: {' '.join(revisions)} (at most two)")
+    if cached and len(revisions) > 1:
+        raise usage_error("--cached compares the index with one revision, not two")
+    if len(revisions) == 2:
+        a, b = (_commit(root, r) for r in revisions)
+        return a, b, [a.commit or "", b.commit or ""]
+    if len(revisions) == 1 and not cached:
+        word = revisions[0]
+        if "..." in word:
+            left, _, right = word.partition("...")
+            a, b = _commit(root, left or "HEAD"), _commit(root, right or "HEAD")
+            assert a.commit and b.commit
+            base = gitrepo.merge_base(root, a.commit, b.commit)
+            if base is None:
+                raise usage_error(f"{word}: the revisions have no merge base")
+            old = SideInfo(SideKind.COMMIT, f"merge-base of {a.label} and {b.label}", base)
+            return old, b, [base, b.commit]
+        if ".." in word:
+            left, _, right = word.partition("..")
+            a, b = _commit(root, left or "HEAD"), _commit(root, right or "HEAD")
+            return a, b, [a.commit or "", b.commit or ""]
+        a = _commit(root, word)
+        return a, SideInfo(SideKind.WORKTREE, "working tree"), [a.commit or ""]
+    if cached:
+        if revisions:
+            a = _commit(root, revisions[0])
+        elif _has_head(root):
+            a = _commit(root, "HEAD")
+        else:
+            a = SideInfo(SideKind.EMPTY, "nothing (no commits yet)")
+        return a, SideInfo(SideKind.INDEX, "index"), [a.commit] if a.commit else []
+    return SideInfo(SideKind.INDEX, "index"), SideInfo(SideKind.WORKTREE, "working tree"), []
+
+
+def _commit(root: Path, revision: str) -> SideInfo:
+    return SideInfo(SideKind.COMMIT, revision, gitrepo.resolve_commit(root, revision))
+
+
+def _has_head(root: Path) -> bool:
+    return _is_revision(root, "HEAD")
+
+
+def pathspec(root: Path, prefix: str, word: str) -> str:
+    """A user path made relative to the root; magic pathspecs (``:(...)``) pass through."""
+    if word.startswith(":"):
+        return word
+    joined = (
+        posixpath.normpath(posixpath.join(prefix, word)) if prefix else posixpath.normpath(word)
+    )
+    if word.startswith("/"):
+        try:
+            joined = Path(word).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            joined = ".."
+    if joined == ".." or joined.startswith("../"):
+        raise usage_error(f"{word}: is outside the repository at {root}")
+    return f":(top){joined}" if joined != "." else ":(top)"
+
+
+def file_diffs(
+    root: Path,
+    entries: Sequence[gitrepo.RawEntry],
+    *,
+    old: SideInfo,
+    new: SideInfo,
+    conf: settings.Settings,
+    policy: importance.Policy,
+) -> list[FileDiff]:
+    """Read every blob in one ``cat-file --batch`` call and compare each file."""
+    shas = [s for e in entries for s in (e.old_sha, e.new_sha) if s != gitrepo.NULL_SHA]
+    blobs = gitrepo.read_blobs(root, shas) if shas else {}
+    out = []
+    for entry in entries:
+        old_side = _side(root, entry.old_path, entry.old_sha, blobs, old)
+        new_side = _side(root, entry.new_path, entry.new_sha, blobs, new)
+        path = entry.new_path or entry.old_path or ""
+        kind = kind_of(
+            path, recipes_dir=conf.recipes_dir, jobs_dir=conf.jobs_dir, lockfile=conf.lockfile
+        )
+        out.append(
+            compare(old_side, new_side, status=_STATUS[entry.status], kind=kind, policy=policy)
+        )
+    return out
+
+
+_STATUS = {
+    "A": FileStatus.ADDED,
+    "D": FileStatus.DELETED,
+    "M": FileStatus.MODIFIED,
+    "T": FileStatus.MODIFIED,
+    "R": FileStatus.RENAMED,
+}
+
+
+def _side(
+    root: Path,
+    path: str | None,
+    sha: str,
+    blobs: dict[str, bytes | None],
+    info: SideInfo,
+) -> Side:
+    if path is None:
+        return Side(None, None, "")
+    source = path if info.kind is SideKind.WORKTREE else f"{info.label}:{path}"
+    if info.kind is SideKind.INDEX:
+        source = f":{path}"  # git's own name for the staged version
+    if sha != gitrepo.NULL_SHA:
+        return Side(path, blobs.get(sha), source)
+    try:
+        return Side(path, (root / path).read_bytes(), source)
+    except OSError as exc:
+        return Side(path, b"", source, error=f"{source}: cannot read: {exc.strerror}")

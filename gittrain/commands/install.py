@@ -1,0 +1,55 @@
+"""`git train install`: wire gittrain into a repository's git configuration."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.core import settings
+
+TEXTCONV_KEY = "diff.gittrain.textconv"
+# The click-free driver (gittrain/textconv_driver.py), not `git train textconv`:
+# git runs it once per file, and it starts in about half the time.
+TEXTCONV_COMMAND = "git-train-textconv"
+ATTRIBUTE_PATTERNS = ("*.yaml", "*.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class InstallResult:
+    """What changed; empty when everything was already in place."""
+
+    config_set: tuple[str, ...]
+    attributes_added: tuple[str, ...]
+    attributes_file: str
+
+
+def install_diff(root: Path) -> InstallResult:
+    """Set ``diff.gittrain.textconv`` and add the ``.gitattributes`` lines, idempotently."""
+    config_set: tuple[str, ...] = ()
+    if gitrepo.get_config(root, TEXTCONV_KEY) != TEXTCONV_COMMAND:
+        gitrepo.set_config(root, TEXTCONV_KEY, TEXTCONV_COMMAND)
+        config_set = (f"{TEXTCONV_KEY}={TEXTCONV_COMMAND}",)
+    lockfile = settings.load(root).lockfile
+    wanted = [f"{pattern} diff=gittrain" for pattern in (*ATTRIBUTE_PATTERNS, lockfile)]
+    path = root / ".gitattributes"
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    present = {" ".join(line.split()) for line in existing.splitlines()}
+    missing = [line for line in wanted if line not in present]
+    if missing:
+        text = existing if not existing or existing.endswith("\n") else existing + "\n"
+        _write_atomic(path, text + "".join(f"{line}\n" for line in missing))
+    return InstallResult(config_set, tuple(missing), ".gitattributes")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gitattributes.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

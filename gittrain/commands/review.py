@@ -1,0 +1,207 @@
+"""`git train review BASE...HEAD`: one summary of a pull request's config changes.
+
+Validation problems come from ``gittrain.commands.validate``.  Per-dataset
+lockfile changes come from ``gittrain.core.lockfile``; until that module offers
+the function named in ``LOCKFILE_HOOK``, that section is left out.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gittrain.adapters import gitrepo
+from gittrain.commands.diff import DiffReport, DiffRequest, SideInfo, run_diff
+from gittrain.core import settings
+from gittrain.core.filediff import FileDiff, FileKind, RatedChange, Side, parse
+from gittrain.core.importance import Tier
+from gittrain.errors import GittrainError, usage_error
+
+REVIEW_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
+
+# Hook point: (module, function).  The function is called as
+# `summarise_changes(old: bytes | None, new: bytes | None)` with the lockfile at
+# the base and the head, and returns an iterable of objects whose str() is one
+# line of the section (one per dataset added, removed or changed).
+LOCKFILE_HOOK = ("gittrain.core.lockfile", "summarise_changes")
+
+
+@dataclass(frozen=True, slots=True)
+class JobUse:
+    """A job in the branch's history whose recipe is a changed recipe."""
+
+    name: str
+    path: str
+    commit: str  # the newest commit holding this version of the job file
+    status: str | None  # result.status, when the job recorded one
+    present: bool  # still exists at HEAD
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeUse:
+    recipe: str  # recipe id
+    path: str
+    jobs: tuple[JobUse, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewReport:
+    base: SideInfo
+    head: SideInfo
+    files: tuple[FileDiff, ...]  # changed recipes and jobs, critical and important rows only
+    all_files: tuple[FileDiff, ...]  # every changed config, for counts and errors
+    recipe_uses: tuple[RecipeUse, ...]
+    validation: tuple[str, ...]  # problems in the changed files at HEAD, rendered
+    datasets: tuple[str, ...] | None  # None: the lockfile hook is not available
+
+
+def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
+    """Review ``BASE...HEAD`` (also ``BASE..HEAD`` or ``BASE HEAD``)."""
+    if not revisions or len(revisions) > 2:
+        raise usage_error("review takes BASE...HEAD (or BASE HEAD)")
+    report: DiffReport = run_diff(root, DiffRequest(tuple(revisions), pathspecs=()))
+    if report.new.commit is None or report.old.commit is None:
+        raise usage_error("review compares two commits, e.g. origin/main...HEAD")
+    conf = settings.load(root)
+    reviewed = tuple(
+        _important_only(f)
+        for f in report.files
+        if f.kind in (FileKind.RECIPE, FileKind.JOB) and (f.error or _important(f))
+    )
+    changed_recipes = [f for f in report.files if f.kind is FileKind.RECIPE]
+    paths = tuple(f.new_path for f in report.files if f.new_path)
+    return ReviewReport(
+        base=report.old,
+        head=report.new,
+        files=reviewed,
+        all_files=report.files,
+        recipe_uses=recipe_uses(root, report.new.commit, changed_recipes, conf.jobs_dir),
+        validation=validation_problems(root, report.new.commit, paths),
+        datasets=dataset_changes(root, report.old.commit, report.new.commit, conf.lockfile),
+    )
+
+
+def _important(file: FileDiff) -> bool:
+    return bool(file.derived or any(r.tier in REVIEW_TIERS for r in file.changes)) or (
+        file.status.value != "modified"
+    )
+
+
+def _important_only(file: FileDiff) -> FileDiff:
+    kept: tuple[RatedChange, ...] = tuple(r for r in file.changes if r.tier in REVIEW_TIERS)
+    return FileDiff(
+        file.status, file.old_path, file.new_path, file.kind, kept, file.derived, (), file.error
+    )
+
+
+def recipe_uses(
+    root: Path, head: str, recipes: Sequence[FileDiff], jobs_dir: str
+) -> tuple[RecipeUse, ...]:
+    """For each changed recipe, the jobs anywhere in HEAD's history that named it."""
+    if not recipes:
+        return ()
+    latest: dict[str, tuple[str, str]] = {}  # job path -> (blob, commit)
+    deleted_at_head: set[str] = set()
+    for commit, entries in gitrepo.log_raw(root, head, [jobs_dir]):
+        for entry in entries:
+            path = entry.new_path or entry.old_path or ""
+            if entry.status == "D" and path not in latest:
+                deleted_at_head.add(path)
+            if entry.new_path and entry.new_sha != gitrepo.NULL_SHA and path not in latest:
+                latest[path] = (entry.new_sha, commit)
+    blobs = gitrepo.read_blobs(root, [blob for blob, _ in latest.values()])
+    jobs: list[tuple[str, str, object, str]] = []
+    for path, (blob, commit) in sorted(latest.items()):
+        try:
+            data = parse(Side(path, blobs.get(blob), f"{commit[:7]}:{path}"))
+        except GittrainError:
+            continue  # an unparsable old job cannot tell us its recipe
+        if isinstance(data, dict):
+            jobs.append((path, commit, data, _recipe_id(data.get("recipe"))))
+    out = []
+    for recipe in recipes:
+        rid = _changed_recipe_id(recipe)
+        users = tuple(
+            JobUse(
+                name=_job_name(path, data),
+                path=path,
+                commit=commit,
+                status=_status(data),
+                present=path not in deleted_at_head,
+            )
+            for path, commit, data, used in jobs
+            if used == rid
+        )
+        out.append(RecipeUse(rid, recipe.path, users))
+    return tuple(out)
+
+
+def _changed_recipe_id(file: FileDiff) -> str:
+    stem = file.path.rsplit("/", 1)[-1]
+    return stem.rsplit(".", 1)[0]
+
+
+def _recipe_id(value: object) -> str:
+    if isinstance(value, str):
+        return value.partition("@")[0]
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return ""
+
+
+def _job_name(path: str, data: object) -> str:
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def _status(data: object) -> str | None:
+    result = data.get("result") if isinstance(data, dict) else None
+    status = result.get("status") if isinstance(result, dict) else None
+    return status if isinstance(status, str) else None
+
+
+def _hook(spec: tuple[str, str]) -> Any:
+    """The hook function, or None while its module (or the function) does not exist."""
+    module_name, function = spec
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    return getattr(module, function, None)
+
+
+def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[str, ...]:
+    """`git train validate`'s findings for the changed files, as they are at HEAD.
+
+    The files are read from HEAD's objects; the recipes they resolve against
+    are the repository's current ones (in CI, the checkout of HEAD).
+    """
+    from gittrain.commands.validate import checker
+    from gittrain.commands.workspace import open_workspace
+    from gittrain.core.validation import is_config_path
+
+    ws = open_workspace(root)
+    wanted = [p for p in paths if is_config_path(p, ws.settings)]
+    blobs = gitrepo.read_blobs(root, [f"{head}:{p}" for p in wanted])
+    check = checker(ws)
+    problems: list[str] = []
+    for path in wanted:
+        raw = blobs.get(f"{head}:{path}")
+        if raw is not None:
+            problems.extend(p.render() for p in check.check(path, raw).problems)
+    return tuple(problems)
+
+
+def dataset_changes(root: Path, base: str, head: str, lockfile: str) -> tuple[str, ...] | None:
+    """Per-dataset lockfile changes between the two commits, via the lockfile module's hook."""
+    hook = _hook(LOCKFILE_HOOK)
+    if hook is None:
+        return None
+    names = [f"{base}:{lockfile}", f"{head}:{lockfile}"]
+    blobs = gitrepo.read_blobs(root, names)
+    return tuple(str(line) for line in hook(blobs[names[0]], blobs[names[1]]))

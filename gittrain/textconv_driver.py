@@ -1,0 +1,40 @@
+"""`git-train-textconv FILE`: the textconv driver git runs once per file, without click.
+
+`git train textconv` does the same through the full CLI; this entry point
+exists because importing click (and the CLI package) costs more than the
+conversion itself, and git may run the driver hundreds of times in one
+`git log -p`.  It never fails: anything unexpected prints the file unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: git-train-textconv FILE\n")
+        return 2
+    from pathlib import Path
+
+    path = Path(args[0])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        sys.stderr.write(f"error: {path}: cannot read: {exc.strerror}\n")
+        return 2
+    out = sys.stdout.buffer
+    try:
+        from gittrain.commands.textconv import settings_policy, textconv
+
+        result = textconv(path, settings_policy(Path.cwd()), raw=raw)
+    except Exception:  # never make `git diff` fail: show the file as it is
+        out.write(raw)
+        return 0
+    out.write(result.raw if result.text is None else result.text.encode("utf-8"))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - run as a console script
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""`git train review BASE...HEAD`: the pull-request summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import Repo
+
+from gittrain.cli import cli
+from gittrain.commands import review as review_module
+from gittrain.commands.review import LOCKFILE_HOOK, run_review
+
+RECIPE = (
+    "extends: grpo_basic\n"
+    "name: grpo_basic\n"
+    "default_config:\n  learning_rate: 1.0e-6\n  kl_coef: 0.001\n  seed: 1\n"
+)
+
+
+def job(name: str, recipe: str, extra: str = "") -> str:
+    return f"name: {name}\nrecipe: {recipe}\nconfig:\n  learning_rate: 1.0e-6\n{extra}"
+
+
+def invoke(repo: Repo, *args: str) -> Result:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo.root)
+        return CliRunner().invoke(cli, ["review", *args])
+
+
+@pytest.fixture
+def pr(repo: Repo) -> Repo:
+    repo.write("recipes/grpo_basic.yaml", RECIPE)
+    repo.write(
+        "recipes/sft_basic.yaml", "extends: sft_basic\nname: sft_basic\ndefault_config: {seed: 1}\n"
+    )
+    repo.write("jobs/one.yaml", job("one", "grpo_basic", "result: {status: completed}\n"))
+    repo.write("jobs/two.yaml", job("two", "{id: grpo_basic, version: '1.0.0'}"))
+    repo.write("jobs/old.yaml", job("old", "grpo_basic@abc123"))
+    repo.write("jobs/sft.yaml", job("sft", "sft_basic"))
+    repo.commit("base")
+    repo.git("rm", "-q", "jobs/old.yaml")
+    repo.commit("drop old job")
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.write(
+        "recipes/grpo_basic.yaml", RECIPE.replace("0.001", "0.01").replace("seed: 1", "seed: 2")
+    )
+    repo.write("jobs/sft.yaml", job("sft", "sft_basic", "  output_dir: x\n"))
+    repo.write(
+        "jobs/two.yaml", job("two", "{id: grpo_basic, version: '1.0.0'}").replace("1.0e-6", "2e-6")
+    )
+    repo.commit("topic")
+    return repo
+
+
+def test_markdown_review(pr: Repo) -> None:
+    result = invoke(pr, "main...topic")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("## gittrain review: merge-base of main and topic (")
+    # kl_coef, seed, and two's learning rate; noise (sft's output_dir) is not counted.
+    assert "**3 modified, 0 added, 0 removed**" in text
+    assert "> **Warning:** 1 critical change" in text
+    assert "- **`recipes/grpo_basic.yaml`** (recipe)\n" in text
+    assert "  - [~] `default_config.kl_coef` 0.001 → 0.01 (×10, +900%) — _important_\n" in text
+    assert "seed" not in text  # normal tier: not part of the review
+    assert "jobs/sft.yaml" not in text  # only a noise change
+    assert "- **`jobs/two.yaml`** (job)\n" in text
+    assert "- `grpo_basic`: `old` (deleted), `one` (completed), `two`\n" in text
+    assert "sft" not in text.split("### Jobs that used")[1]
+
+
+def test_json_review(pr: Repo) -> None:
+    result = invoke(pr, "main...topic", "--format", "json")
+    data = json.loads(result.stdout)
+    assert [f["new_path"] for f in data["files"]] == ["jobs/two.yaml", "recipes/grpo_basic.yaml"]
+    (use,) = data["recipe_uses"]
+    assert use["recipe"] == "grpo_basic"
+    assert [(j["name"], j["status"], j["present"]) for j in use["jobs"]] == [
+        ("old", None, False),
+        ("one", "completed", True),
+        ("two", None, True),
+    ]
+
+
+def test_text_review_and_gate(pr: Repo) -> None:
+    result = invoke(pr, "main", "topic", "--format", "text", "--fail-on", "critical")
+    assert result.exit_code == 1
+    assert "    [~] config.learning_rate: 1e-06 → 2e-06 (×2, +100%)  (critical)" in result.stdout
+    assert "  grpo_basic (recipes/grpo_basic.yaml): old (deleted), one (completed), two" in (
+        result.stdout
+    )
+
+
+def test_review_needs_two_commits(pr: Repo) -> None:
+    assert invoke(pr).exit_code == 2
+    result = invoke(pr, "HEAD")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: review compares two commits, e.g. origin/main...HEAD\n",
+    )
+    result = invoke(pr, "main...nope")
+    assert (result.exit_code, result.stderr) == (2, "error: unknown revision 'nope'\n")
+
+
+def test_hook_section_appears_only_when_its_module_exists(pr: Repo) -> None:
+    report = run_review(pr.root, ["main...topic"])
+    assert (report.datasets is None) == (review_module._hook(LOCKFILE_HOOK) is None)
+    assert review_module._hook(("gittrain.no_such_module", "f")) is None
+    assert review_module._hook(("gittrain.commands.review", "no_such_function")) is None
+    assert review_module._hook(("gittrain.commands.review", "run_review")) is run_review
+
+
+def test_hook_sections_render(pr: Repo) -> None:
+    from gittrain.cli.reviewformat import json_review, markdown_review
+
+    report = dataclasses.replace(
+        run_review(pr.root, ["main...topic"]),
+        validation=("jobs/two.yaml:3:3: config.learning_rate: too high",),
+        datasets=(),
+    )
+    text = markdown_review(report)
+    assert "### Validation problems in the changed files\n\n- jobs/two.yaml:3:3: " in text
+    assert "### Dataset changes (lockfile)\n\n_None._" in text
+    assert json_review(report)["datasets"] == []
+
+
+def test_validation_problems_in_the_changed_files(pr: Repo) -> None:
+    clean = invoke(pr, "main...topic").stdout
+    assert "### Validation problems in the changed files\n\n_None._\n" in clean
+    pr.write(
+        "jobs/bad.yaml",
+        "name: bad\nrecipe: grpo_basic\nconfig:\n  algorithm: grpo\n"
+        "  learning_rate: 1.0e-6\n  rollout_n: 1\n",
+    )
+    pr.commit("a bad job")
+    pr.write("jobs/bad.yaml", "name: [unparsable in the work tree only\n")  # HEAD is read
+    result = invoke(pr, "main...topic", "--format", "json")
+    assert json.loads(result.stdout)["validation"] == [
+        "jobs/bad.yaml:6:3: error: config.rollout_n: GRPO needs at least 2 rollouts per prompt "
+        "to form a group, not 1 [rollout-n]"
+    ]
