@@ -2,4 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from gittrain.api import snapshot_dataset, verify_dataset
+
+__all__ = ["__version__", "snapshot_dataset", "verify_dataset"]
+
+# The API loads on first use so `import gittrain` (and every CLI start) stays light.
+_LAZY = {"snapshot_dataset": "gittrain.api", "verify_dataset": "gittrain.api"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gittrain' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

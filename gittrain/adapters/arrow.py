@@ -1,9 +1,101 @@
-"""Arrow, Parquet and CSV through pyarrow: the only module that imports ``pyarrow``."""
+"""Arrow, Parquet and CSV through pyarrow: the only module that imports ``pyarrow``.
+
+pyarrow is imported inside each function, so only commands that touch Parquet
+or CSV pay for it.
+"""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
+
+from gittrain.errors import GittrainError
+
+# Rows are counted from record batches of this many bytes; the reader parses
+# blocks on its own threads.
+_CSV_BLOCK = 16 << 20
+
+
+def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
+    """Row count and column types from the Parquet footer, without reading any data."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path)
+        rows = int(meta.metadata.num_rows)
+        schema = meta.schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise GittrainError(f"{display}: not a readable Parquet file: {_first_line(exc)}") from None
+    return rows, {f.name: str(f.type) for f in schema}
+
+
+@dataclass(frozen=True, slots=True)
+class CsvStats:
+    rows: int
+    columns: dict[str, str]
+    quotes: int  # '"' bytes in the file: odd means a quoted field never closes
+
+
+class _QuoteCounter(io.RawIOBase):
+    """Counts quote bytes as pyarrow reads, so the file is read once; the count runs
+    while pyarrow's threads parse earlier blocks."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self.quotes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._raw.read(-1 if size is None else size)
+        self.quotes += data.count(b'"')
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def csv_stats(path: Path, display: str) -> CsvStats:
+    """Records (not lines: quoted newlines count once), header column types, quote count."""
+    import pyarrow as pa
+    import pyarrow.csv as pc
+
+    parse = pc.ParseOptions(newlines_in_values=True)
+    read = pc.ReadOptions(block_size=_CSV_BLOCK)
+    try:
+        with pc.open_csv(path, read_options=read, parse_options=parse) as reader:
+            schema = reader.schema
+        columns = {f.name: str(f.type) for f in schema}
+        # Count with one column read as text: a later block whose values do not fit
+        # the type inferred from the first block is still one record.
+        convert = pc.ConvertOptions(
+            column_types={name: pa.string() for name in schema.names},
+            include_columns=schema.names[:1],
+        )
+        rows = 0
+        with open(path, "rb", buffering=0) as raw:
+            counter = _QuoteCounter(raw)
+            with pc.open_csv(
+                counter, read_options=read, parse_options=parse, convert_options=convert
+            ) as reader:
+                for batch in reader:
+                    rows += batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
+    return CsvStats(rows, columns, counter.quotes)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def write_parquet(path: Path, rows: Sequence[Mapping[str, object]]) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 from gittrain.errors import GittrainError, usage_error
 
@@ -187,3 +189,185 @@ def set_config(root: Path, key: str, value: str) -> None:
 def get_config(root: Path, key: str) -> str | None:
     proc = run(root, ["config", "--local", "--get", key], check=False, env=clean_env())
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def git_dir(root: Path) -> Path:
+    """The (per-worktree) git directory of the work tree at ``root``.
+
+    Read from ``.git`` directly when possible: `data status` runs in hooks and
+    a subprocess per call is most of its budget.
+    """
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="surrogateescape").strip()
+        if text.startswith("gitdir:"):
+            target = Path(text[len("gitdir:") :].strip())
+            return target if target.is_absolute() else (root / target).resolve()
+    out = run(root, ["rev-parse", "--absolute-git-dir"]).stdout
+    return Path(out.decode("utf-8", "surrogateescape").strip())
+
+
+def rev_parse(root: Path, rev: str) -> str | None:
+    """The full commit id ``rev`` names, or None when it names no commit."""
+    proc = run(
+        root,
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"],
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("ascii").strip()
+
+
+def show_blob(root: Path, rev: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
+    with CatFile(root) as cat:
+        return cat.read(f"{rev}:{path}")
+
+
+class CatFile:
+    """One long-lived ``git cat-file --batch`` process: read many objects, pay for one fork.
+
+    Use as a context manager; ``read("rev:path")`` or ``read(oid)`` returns the
+    object's bytes, or None when git says it is missing.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "-C", str(self._root), "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=clean_env(),
+                )
+            except FileNotFoundError:
+                raise usage_error("git is not installed or not on PATH") from None
+        return self._proc
+
+    def read(self, spec: str) -> bytes | None:
+        """The content of the object ``spec`` names (``oid`` or ``rev:path``), or None."""
+        if "\n" in spec or "\0" in spec:
+            return None  # cannot be sent on the batch protocol, and names nothing
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline()
+        if not header:
+            raise GittrainError(f"git cat-file exited while reading {spec}")
+        if header.endswith((b" missing\n", b" ambiguous\n")):
+            return None  # the spec is echoed first and may contain spaces
+        size = int(header.split()[2])
+        data = _read_exact(proc.stdout, size + 1)  # the object and its trailing LF
+        return data[:size]
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.close()
+            proc.stdout.close()
+            proc.wait()
+
+
+def _read_exact(stream: IO[bytes], size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise GittrainError("git cat-file output ended early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True, slots=True)
+class LogCommit:
+    """A commit as ``iter_log`` yields it; ``changes`` is empty unless ``raw=True``."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    timestamp: int
+    changes: tuple[RawEntry, ...]
+
+
+_RECORD = b"\x1e"
+_LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%at%x00"
+
+
+def iter_log(
+    root: Path,
+    revs: Sequence[str] = ("HEAD",),
+    paths: Sequence[str] = (),
+    *,
+    raw: bool = False,
+    extra: Sequence[str] = (),
+) -> Iterator[LogCommit]:
+    """Stream ``git log`` (newest first) as records, from ONE git process.
+
+    With ``raw=True`` each commit carries its changed paths (renames off, so a
+    rename is a D plus an A; merges show no changes, their parents' commits do).
+    ``revs`` are passed after ``--end-of-options``; ``paths`` after ``--``.
+    """
+    args = ["log", "-z", "--no-abbrev", f"--format={_LOG_FORMAT}", *extra]
+    if raw:
+        args += ["--raw", "--no-renames"]
+    args += ["--end-of-options", *revs, "--", *paths]
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=clean_env(),
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    buffer = b""
+    try:
+        while chunk := proc.stdout.read(1 << 16):
+            buffer += chunk
+            *records, buffer = buffer.split(_RECORD)
+            for record in records:
+                if record:
+                    yield _parse_record(record)
+        if buffer:
+            yield _parse_record(buffer)
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait()
+    if code != 0:
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        raise GittrainError(lines[-1] if lines else "git log failed")
+
+
+def _parse_record(record: bytes) -> LogCommit:
+    """Five NUL-terminated header fields, then ``--raw -z`` entries (``parse_raw``)."""
+    fields = record.split(b"\0", 5)
+    sha, parents, author, email, stamp = (f.decode("utf-8", "replace") for f in fields[:5])
+    changes = parse_raw(fields[5]) if len(fields) > 5 else []
+    return LogCommit(sha, tuple(parents.split()), author, email, int(stamp or 0), tuple(changes))

@@ -22,6 +22,8 @@ _COMMANDS: dict[str, str] = {
     "recipe": "gittrain.cli.recipe:recipe",
     "validate": "gittrain.cli.validate:validate",
     "schema": "gittrain.cli.validate:schema",
+    "data": "gittrain.cli.data:data",
+    "merge-lock": "gittrain.cli.data:merge_lock",
     "diff": "gittrain.cli.diff:diff",
     "textconv": "gittrain.cli.diff:textconv",
     "review": "gittrain.cli.diff:review",

@@ -1,0 +1,84 @@
+"""The Python API for training scripts: lock a dataset, or check it is the locked bytes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.commands.data_add import add
+from gittrain.commands.data_status import DatasetStatus, State, check
+from gittrain.core import lockstore, settings
+from gittrain.core.hashing import Progress
+from gittrain.core.lockfile import DatasetEntry
+from gittrain.core.statcache import StatCache
+from gittrain.errors import GittrainError, usage_error
+
+
+def snapshot_dataset(
+    path: str | os.PathLike[str],
+    name: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    description: str | None = None,
+    tags: tuple[str, ...] | list[str] | None = None,
+    progress: Progress | None = None,
+) -> DatasetEntry:
+    """Hash and count ``path`` and record it in the lockfile (like `git train data add`).
+
+    ``path`` is relative to the repository root (or absolute inside it); ``root``
+    defaults to the repository containing the current directory.
+    """
+    top, rel = _locate(path, root)
+    result = add(
+        top,
+        rel,
+        name=name,
+        description=description,
+        tags=tuple(tags) if tags is not None else None,
+        progress=progress,
+    )
+    return result.entry
+
+
+def verify_dataset(
+    name_or_path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    strict: bool = True,
+) -> DatasetStatus:
+    """Check a locked dataset (by lock name or path) against the work tree.
+
+    With ``strict`` (the default) anything but ``ok`` raises ``GittrainError``,
+    so a training script can refuse to start on data that drifted.
+    """
+    top, ref = _locate(name_or_path, root)
+    conf = settings.load(top)
+    lock = lockstore.read(top, conf.lockfile)
+    entry = lock.get(str(name_or_path)) or lock.by_path(ref)
+    if entry is None:
+        raise GittrainError(f"{conf.lockfile}: no dataset named or at {str(name_or_path)!r}")
+    cache = StatCache.load(gitrepo.git_dir(top))
+    result = check(top, entry, cache, None)
+    cache.save()
+    if strict and result.state is not State.OK:
+        detail = "; ".join(f"{d.field} {d.locked} -> {d.current}" for d in result.differences)
+        raise GittrainError(
+            f"{entry.path}: dataset {entry.name!r} is {result.state.value}"
+            + (f" ({detail})" if detail else "")
+        )
+    return result
+
+
+def _locate(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    start = Path(root) if root is not None else Path.cwd()
+    top = gitrepo.toplevel(start)
+    if top is None:
+        raise usage_error(f"{start}: not inside a git repository")
+    given = Path(path)
+    if given.is_absolute():
+        try:
+            return top, given.relative_to(top).as_posix()
+        except ValueError:
+            raise GittrainError(f"{given}: is outside the repository {top}") from None
+    return top, os.fspath(path).replace(os.sep, "/")

@@ -1,0 +1,154 @@
+"""`git train data ...` and `git train merge-lock`: the dataset lockfile commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from gittrain.cli import data_render as render
+from gittrain.cli.options import CONTEXT, emit_json, format_option
+from gittrain.cli.progress import ByteProgress
+
+
+def _root() -> Path:
+    from gittrain.adapters import gitrepo
+    from gittrain.errors import usage_error
+
+    top = gitrepo.toplevel(Path.cwd())
+    if top is None:
+        raise usage_error("not inside a git work tree; run this in a repository")
+    return top
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[ByteProgress]:
+    progress = ByteProgress(label)
+    try:
+        yield progress
+    finally:
+        progress.close()
+
+
+@click.group(context_settings=CONTEXT)
+def data() -> None:
+    """Lock datasets in gittrain.lock: what bytes, how many samples, which jobs used them.
+
+    Paths are relative to the repository root.
+    """
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("path")
+@click.option("--name", help="Dataset name (default: the file or directory name, no suffix).")
+@click.option("--description", help="Free text stored with the dataset.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable); replaces existing tags.")
+@format_option()
+def add(
+    path: str, name: str | None, description: str | None, tags: tuple[str, ...], fmt: str
+) -> None:
+    """Snapshot PATH (a file or a directory of shards); an existing NAME is updated."""
+    from gittrain.commands.data_add import add as run
+
+    with _progress("hashing") as progress:
+        result = run(
+            _root(), path, name=name, description=description, tags=tags or None, progress=progress
+        )
+    render.add(result, fmt)
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("names", nargs=-1)
+@format_option()
+def status(names: tuple[str, ...], fmt: str) -> None:
+    """ok, modified, missing or unlocked for each dataset; exits 1 on any drift.
+
+    Unchanged files are verified from the stat cache without being read.
+    """
+    from gittrain.commands.data_status import status as run
+
+    with _progress("verifying") as progress:
+        result = run(_root(), names, progress)
+    render.status(result, fmt)
+    if result.drift:
+        click.get_current_context().exit(1)
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("names", nargs=-1)
+@format_option()
+def update(names: tuple[str, ...], fmt: str) -> None:
+    """Re-snapshot the named datasets (all when none are named)."""
+    from gittrain.commands.data_update import update as run
+
+    with _progress("hashing") as progress:
+        result = run(_root(), names, progress)
+    render.update(result, fmt)
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("name")
+@format_option()
+def remove(name: str, fmt: str) -> None:
+    """Remove NAME from the lockfile (the data itself is not touched)."""
+    from gittrain.commands.data_remove import remove as run
+
+    result = run(_root(), name)
+    if fmt == "json":
+        emit_json({"removed": result.entry.name, "path": result.entry.path})
+    else:
+        click.echo(f"removed {result.entry.name} ({result.entry.path})")
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("name")
+@format_option()
+def log(name: str, fmt: str) -> None:
+    """Every version of NAME in the lockfile's history, newest first."""
+    from gittrain.commands.data_log import log as run
+
+    render.log(run(_root(), name), fmt)
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("dataset", metavar="NAME[@REV]|SHA256")
+@click.option("--all", "all_refs", is_flag=True, help="Search every ref, not only HEAD.")
+@format_option()
+def lineage(dataset: str, all_refs: bool, fmt: str) -> None:
+    """Every job in history (deleted ones too) that used this dataset version."""
+    from gittrain.commands.data_lineage import lineage as run
+
+    render.lineage(run(_root(), dataset, all_refs=all_refs), fmt)
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("a")
+@click.argument("b")
+@format_option()
+def compare(a: str, b: str, fmt: str) -> None:
+    """Compare two dataset versions: each is NAME, NAME@REV, a sha256 or a path."""
+    from gittrain.commands.data_compare import compare as run
+
+    render.compare(run(_root(), a, b), fmt)
+
+
+@click.command("merge-lock", context_settings=CONTEXT)
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("ours", type=click.Path(dir_okay=False))
+@click.argument("theirs", type=click.Path(dir_okay=False))
+def merge_lock(base: str, ours: str, theirs: str) -> None:
+    """Git merge driver for gittrain.lock: `git train merge-lock %O %A %B`.
+
+    Unions datasets by name; exits 1 when both sides changed one dataset
+    differently (the conflict is written into OURS with markers).
+    """
+    from gittrain.commands.merge_lock import merge_lock as run
+
+    result = run(Path(base), Path(ours), Path(theirs))
+    if result.conflicts:
+        click.echo(
+            f"error: gittrain.lock: conflicting changes to {', '.join(result.conflicts)}", err=True
+        )
+        click.get_current_context().exit(1)

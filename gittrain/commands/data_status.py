@@ -1,0 +1,108 @@
+"""`git train data status`: are the locked datasets still the bytes the lockfile names?"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.core import jobrefs, lockstore, settings
+from gittrain.core.hashing import Progress
+from gittrain.core.lockfile import DatasetEntry, Lockfile
+from gittrain.core.snapshot import fingerprint
+from gittrain.core.statcache import StatCache
+from gittrain.errors import GittrainError
+
+
+class State(enum.Enum):
+    OK = "ok"
+    MODIFIED = "modified"
+    MISSING = "missing"
+    UNLOCKED = "unlocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    field: str
+    locked: object
+    current: object
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetStatus:
+    name: str
+    path: str | None
+    state: State
+    differences: tuple[Difference, ...] = ()
+    jobs: tuple[str, ...] = ()  # for unlocked: the job files that reference it
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    datasets: tuple[DatasetStatus, ...]
+    problems: tuple[str, ...]  # job files that could not be read
+
+    @property
+    def drift(self) -> bool:
+        return any(d.state is not State.OK for d in self.datasets)
+
+
+def status(
+    root: Path, names: tuple[str, ...] = (), progress: Progress | None = None
+) -> StatusResult:
+    """Stat-only when nothing changed: the stat cache vouches for unchanged files."""
+    conf = settings.load(root)
+    lock = lockstore.read(root, conf.lockfile)
+    jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir)
+    unlocked = _unlocked(lock, jobs)
+    for name in names:
+        if lock.get(name) is None and name not in unlocked:
+            raise GittrainError(f"{conf.lockfile}: no dataset named {name!r}")
+    cache = StatCache.load(gitrepo.git_dir(root))
+    rows: list[DatasetStatus] = []
+    for name in sorted(lock.datasets):
+        if not names or name in names:
+            rows.append(check(root, lock.datasets[name], cache, progress))
+    for ref, users in sorted(unlocked.items()):
+        if not names or ref in names:
+            path = ref if "/" in ref or "." in ref else None
+            rows.append(DatasetStatus(ref, path, State.UNLOCKED, jobs=tuple(users)))
+    cache.save()
+    return StatusResult(tuple(rows), tuple(problems))
+
+
+def check(
+    root: Path, entry: DatasetEntry, cache: StatCache, progress: Progress | None
+) -> DatasetStatus:
+    """One locked dataset against the work tree."""
+    target = root / entry.path
+    if not target.exists() and not target.is_symlink():
+        return DatasetStatus(entry.name, entry.path, State.MISSING)
+    try:
+        fp = fingerprint(root, entry.path, cache, progress)
+    except GittrainError as exc:
+        diff = Difference("error", None, exc.message)
+        return DatasetStatus(entry.name, entry.path, State.MODIFIED, (diff,))
+    diffs = [
+        Difference(field, locked, current)
+        for field, locked, current in (
+            ("format", entry.format, fp.format),
+            ("size", entry.size, fp.size),
+            ("files", entry.files, fp.files),
+            ("sha256", entry.sha256, fp.sha256),
+        )
+        if locked != current
+    ]
+    state = State.MODIFIED if diffs else State.OK
+    return DatasetStatus(entry.name, entry.path, state, tuple(diffs))
+
+
+def _unlocked(lock: Lockfile, jobs: list[jobrefs.JobRefs]) -> dict[str, list[str]]:
+    """Dataset references in work-tree jobs that no lock entry answers."""
+    missing: dict[str, list[str]] = {}
+    for job in jobs:
+        for ref in job.datasets.values():
+            if lock.resolve(ref) is None:
+                missing.setdefault(ref, []).append(job.source)
+    return missing

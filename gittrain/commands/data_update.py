@@ -1,0 +1,58 @@
+"""`git train data update`: re-snapshot locked datasets whose bytes changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.core import lockstore, settings
+from gittrain.core.hashing import Progress
+from gittrain.core.lockfile import DatasetEntry, Lockfile
+from gittrain.core.snapshot import Snapshot, count_fingerprint, fingerprint, to_entry
+from gittrain.core.statcache import StatCache
+from gittrain.errors import GittrainError
+
+
+@dataclass(frozen=True, slots=True)
+class Updated:
+    entry: DatasetEntry
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    datasets: tuple[Updated, ...]
+
+
+def update(
+    root: Path, names: tuple[str, ...] = (), progress: Progress | None = None
+) -> UpdateResult:
+    """Hash every named dataset (all when none); count only those whose hash changed."""
+    conf = settings.load(root)
+    lock = lockstore.read(root, conf.lockfile)
+    for name in names:
+        if lock.get(name) is None:
+            raise GittrainError(f"{conf.lockfile}: no dataset named {name!r}")
+    cache = StatCache.load(gitrepo.git_dir(root))
+    snaps: dict[str, Snapshot | None] = {}
+    for name in sorted(names or lock.datasets):
+        entry = lock.datasets[name]
+        fp = fingerprint(root, entry.path, cache, progress)
+        same = (fp.sha256, fp.size, fp.format) == (entry.sha256, entry.size, entry.format)
+        snaps[name] = None if same else count_fingerprint(root, fp)
+    results: list[Updated] = []
+
+    def change(current: Lockfile) -> Lockfile:
+        for name, snap in snaps.items():
+            old = current.get(name)
+            if old is None:
+                raise GittrainError(f"{conf.lockfile}: {name!r} was removed meanwhile; try again")
+            new = old if snap is None else to_entry(name, snap, old)
+            results.append(Updated(new, new != old))
+            current = current.with_entry(new)
+        return current
+
+    lockstore.modify(root, conf.lockfile, change)
+    cache.save()
+    return UpdateResult(tuple(results))

@@ -1,0 +1,79 @@
+"""Crash-safe file replacement and the exclusive lock around read-modify-write cycles."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+# Test-only: seconds to sleep after the temp file is durable and before the
+# rename, so a test can kill -9 the writer at the worst moment.
+_DELAY_ENV = "GITTRAIN_TEST_WRITE_DELAY"
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """Hold ``flock(LOCK_EX)`` on ``lock_path`` (created if needed) for the block.
+
+    The kernel drops the lock when the process dies, so a killed writer never
+    leaves a stale lock behind.
+    """
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: temp file in the same directory, fsync, rename, fsync dir.
+
+    On any failure the old file is untouched and the temp file is removed.
+    """
+    import tempfile  # not needed by read-only commands such as `data status`
+
+    directory = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            try:
+                mode = os.stat(path).st_mode & 0o7777
+            except FileNotFoundError:
+                mode = 0o644
+            os.fchmod(handle.fileno(), mode)
+        delay = os.environ.get(_DELAY_ENV)
+        if delay:
+            time.sleep(float(delay))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files a killed writer left next to ``path``; call only under the lock."""
+    for stale in path.parent.glob(f"{temp_prefix(path)}*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()

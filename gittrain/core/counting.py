@@ -1,0 +1,211 @@
+"""Exact sample counts and column types per dataset format."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gittrain.errors import GittrainError
+
+SUFFIXES: Mapping[str, str] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".json": "json",
+}
+CHUNK = 16 << 20
+# Records fully parsed at the start of a JSONL file, for columns and an early
+# check; later lines get a structural check at memory speed (see _count_jsonl).
+HEAD_RECORDS = 1000
+# A newline not between "}" (or "}\r") and "{": a blank line, or a line that is not
+# shaped like a JSON object.  The literal "\n" first lets re skip with memchr.
+_NOT_OBJECT_BOUNDARY = re.compile(rb"\n(?:(?<!\}\n)(?<!\}\r\n)|(?!\{))")
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    num_samples: int | None
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+
+def detect_format(path: str) -> str | None:
+    """The format a file name implies, or None."""
+    dot = path.rfind(".")
+    return SUFFIXES.get(path[dot:].lower()) if dot > path.rfind("/") else None
+
+
+def count(path: Path, fmt: str, display: str) -> Counted:
+    """Samples and columns of one file in ``fmt`` (jsonl, parquet, csv, json)."""
+    if fmt == "jsonl":
+        return _count_jsonl(path, display)
+    if fmt == "json":
+        return _count_json(path, display)
+    from gittrain.adapters import arrow
+
+    if fmt == "parquet":
+        rows, columns = arrow.parquet_stats(path, display)
+        return Counted(rows, columns)
+    if fmt == "csv":
+        try:
+            stats = arrow.csv_stats(path, display)
+        except GittrainError:
+            # A quote that never closes often surfaces as a column-count error at EOF.
+            if _quote_bytes(path) % 2:
+                raise GittrainError(
+                    f"{display}:{_unterminated_line(path)}: unterminated quoted field"
+                ) from None
+            raise
+        if stats.quotes % 2:
+            # pyarrow reads an unterminated quote to the end of the file without
+            # complaint; an odd number of quote bytes gives it away (escapes come in pairs).
+            line = _unterminated_line(path)
+            raise GittrainError(f"{display}:{line}: unterminated quoted field")
+        return Counted(stats.rows, stats.columns)
+    raise GittrainError(f"{display}: unknown format {fmt!r}")
+
+
+def json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def columns_of(records: list[object]) -> dict[str, str]:
+    """Union of keys over ``records``; a key seen with several types gets ``a|b``."""
+    types: dict[str, set[str]] = {}
+    for record in records:
+        if isinstance(record, dict):
+            for key, value in record.items():
+                types.setdefault(key, set()).add(json_type(value))
+    return {key: "|".join(sorted(t)) for key, t in sorted(types.items())}
+
+
+def _count_jsonl(path: Path, display: str) -> Counted:
+    """Non-empty lines, read in big chunks.  Past the first records each chunk gets one
+    ``bytes.count`` and one regex scan (both hop between newlines in C): when every line
+    starts with ``{`` and ends with ``}``, the chunk holds exactly that many object
+    records.  Other chunks (blank lines, non-object records, broken lines) go line by
+    line, and anything not shaped like an object is parsed, so a broken line is reported
+    with its number."""
+    state = _JsonlState(display)
+    with open(path, "rb") as handle:
+        carry = b""
+        while chunk := handle.read(CHUNK):
+            end = chunk.rfind(b"\n") + 1
+            if end == 0:
+                carry += chunk
+                continue
+            start = 0
+            if carry:
+                start = chunk.find(b"\n") + 1
+                state.slow(carry + chunk[:start])
+            state.chunk(chunk, start, end)
+            carry = chunk[end:]
+        if carry:
+            state.slow(carry)
+    if state.last_record is not None:
+        state.parse(state.last_record, state.last_line)
+    return Counted(state.records, columns_of(state.head))
+
+
+class _JsonlState:
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.line = 0  # lines consumed so far
+        self.records = 0
+        self.head: list[object] = []
+        self.last_record: bytes | None = None
+        self.last_line = 0
+
+    def chunk(self, data: bytes, start: int, end: int) -> None:
+        """Lines ``data[start:end]``, which ends with a newline."""
+        if start >= end:
+            return
+        if len(self.head) >= HEAD_RECORDS and _object_lines(data, start, end):
+            lines = data.count(b"\n", start, end)
+            self.line += lines
+            self.records += lines
+            last = data.rfind(b"\n", start, end - 1) + 1
+            self.last_record, self.last_line = data[max(last, start) : end], self.line
+            return
+        self.slow(data[start:end])
+
+    def slow(self, data: bytes) -> None:
+        for raw in data.removesuffix(b"\n").split(b"\n"):
+            self.line += 1
+            text = raw.strip()
+            if not text:
+                continue
+            self.records += 1
+            if len(self.head) < HEAD_RECORDS:
+                self.head.append(self.parse(text, self.line))
+            elif not (text.endswith(b"}") and text.startswith(b"{")):
+                self.parse(text, self.line)
+            self.last_record, self.last_line = text, self.line
+
+    def parse(self, text: bytes, line: int) -> object:
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "invalid JSON"
+            raise GittrainError(f"{self.display}:{line}: malformed JSON record: {reason}") from None
+
+
+def _object_lines(data: bytes, start: int, end: int) -> bool:
+    """Whether every line in ``data[start:end]`` (ending in a newline) is ``{...}``."""
+    if data[start] != 0x7B:  # "{"
+        return False
+    tail = data[end - 3 : end - 1] if end - start >= 3 else b""
+    if not (tail.endswith(b"}") or tail == b"}\r"):
+        return False
+    return _NOT_OBJECT_BOUNDARY.search(data, start, end - 1) is None
+
+
+def _count_json(path: Path, display: str) -> Counted:
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as exc:
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "invalid JSON"
+        raise GittrainError(f"{display}{where}: malformed JSON: {reason}") from None
+    if not isinstance(data, list):
+        raise GittrainError(
+            f"{display}: a JSON dataset must be a top-level array of records, not {json_type(data)}"
+        )
+    return Counted(len(data), columns_of(data[:HEAD_RECORDS]))
+
+
+def _quote_bytes(path: Path) -> int:
+    quotes = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            quotes += chunk.count(b'"')
+    return quotes
+
+
+def _unterminated_line(path: Path) -> int:
+    """The line where the last quoted field that never closes opens (error path only)."""
+    line, opened_at, inside = 1, 1, False
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            for byte in chunk:
+                if byte == 34:
+                    inside = not inside
+                    if inside:
+                        opened_at = line
+                elif byte == 10:
+                    line += 1
+    return opened_at

@@ -1,0 +1,45 @@
+"""Which dataset paths are acceptable: relative POSIX paths that stay inside the repository."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from gittrain.errors import GittrainError
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def check_relpath(path: str) -> str:
+    """``path`` normalised (``./`` and trailing ``/`` dropped), or an error saying why not."""
+    if not path or "\0" in path:
+        raise GittrainError(f"{path!r}: not a valid path")
+    if "\\" in path:
+        raise GittrainError(f"{path}: use forward slashes; backslashes are not allowed in paths")
+    if path.startswith("/") or _DRIVE.match(path):
+        raise GittrainError(
+            f"{path}: absolute paths are not allowed; give a path relative to the repository root"
+        )
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise GittrainError(f"{path}: '..' would leave the repository; paths must stay inside it")
+    if not parts:
+        raise GittrainError(f"{path}: the repository root itself cannot be a dataset")
+    if parts[0] == ".git":
+        raise GittrainError(f"{path}: paths inside .git cannot be datasets")
+    return "/".join(parts)
+
+
+def resolve_inside(root: Path, rel: str) -> Path:
+    """The absolute path for ``rel``; refuses a symlink that leads outside ``root``."""
+    path = root / rel
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(Path(os.path.realpath(root))):
+        raise GittrainError(f"{rel}: is a symlink that resolves outside the repository ({real})")
+    return path
+
+
+def looks_like_path(ref: str) -> bool:
+    """Job files name a dataset by lock name or by path; a path has a slash or a suffix."""
+    return "/" in ref or "." in ref

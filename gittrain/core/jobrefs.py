@@ -1,0 +1,96 @@
+"""The few job-file fields dataset commands need: dataset references, status and times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gittrain.adapters import yamlio
+from gittrain.document import Document, format_path
+from gittrain.errors import GittrainError
+
+JOB_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class JobRefs:
+    """A job's ``datasets`` (role -> lock name or path) and its ``result`` summary."""
+
+    name: str
+    source: str
+    datasets: dict[str, str]
+    status: str | None
+    started_at: str | None
+    finished_at: str | None
+
+
+def is_job_path(path: str, jobs_dir: str) -> bool:
+    """``jobs/NAME.yaml``: a direct child of the jobs directory."""
+    prefix = jobs_dir.rstrip("/") + "/"
+    return (
+        path.startswith(prefix) and "/" not in path[len(prefix) :] and path.endswith(JOB_SUFFIXES)
+    )
+
+
+def job_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def from_doc(doc: Document, path: str) -> tuple[JobRefs, list[str]]:
+    """Narrow a parsed job; returns the refs and one message per unusable reference."""
+    data = doc.data
+    assert isinstance(data, dict)
+    problems: list[str] = []
+    refs: dict[str, str] = {}
+    datasets = data.get("datasets", {})
+    if isinstance(datasets, dict):
+        for role, ref in datasets.items():
+            if isinstance(ref, str) and ref.strip():
+                refs[role] = ref.strip()
+            else:
+                where = ("datasets", role)
+                problems.append(
+                    f"{doc.where(where)}: {format_path(where)}: expected a dataset name or path"
+                )
+    elif datasets is not None:
+        problems.append(f"{doc.where(('datasets',))}: datasets: expected a mapping")
+    result = data.get("result")
+    result = result if isinstance(result, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = result.get(key)
+        return value if isinstance(value, str) else None
+
+    refs_record = JobRefs(
+        job_name(path), path, refs, text("status"), text("started_at"), text("finished_at")
+    )
+    return refs_record, problems
+
+
+def parse(raw: bytes, path: str) -> tuple[JobRefs, list[str]]:
+    """Strictly parse one job file's bytes; raises ``GittrainError`` when it does not parse."""
+    return from_doc(yamlio.load_bytes(raw, path), path)
+
+
+def scan_worktree(root: Path, jobs_dir: str) -> tuple[list[JobRefs], list[str]]:
+    """Every job in the work tree; files that do not parse are reported, not fatal."""
+    jobs: list[JobRefs] = []
+    problems: list[str] = []
+    directory = root / jobs_dir
+    if not directory.is_dir():
+        return jobs, problems
+    for file in sorted(directory.iterdir()):
+        if not file.name.endswith(JOB_SUFFIXES) or not file.is_file():
+            continue
+        rel = f"{jobs_dir}/{file.name}"
+        try:
+            job, issues = parse(file.read_bytes(), rel)
+        except GittrainError as exc:
+            problems.append(exc.message)
+            continue
+        except OSError as exc:
+            problems.append(f"{rel}: cannot read: {exc.strerror}")
+            continue
+        jobs.append(job)
+        problems.extend(issues)
+    return jobs, problems

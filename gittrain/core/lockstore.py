@@ -1,0 +1,63 @@
+"""Reading `gittrain.lock` from the work tree and rewriting it under an exclusive lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from gittrain.adapters import gitrepo
+from gittrain.core import lockfile
+from gittrain.core.atomic import atomic_write, exclusive_lock, remove_stale_temps
+from gittrain.core.lockfile import Lockfile
+from gittrain.errors import GittrainError, usage_error
+
+
+def read(root: Path, rel: str) -> Lockfile:
+    """The work tree's lockfile; an absent file is an empty lockfile."""
+    try:
+        raw = (root / rel).read_bytes()
+    except FileNotFoundError:
+        return Lockfile()
+    except OSError as exc:
+        raise usage_error(f"{rel}: cannot read: {exc.strerror}") from None
+    return parse_bytes(raw, rel)
+
+
+def parse_bytes(raw: bytes, source: str) -> Lockfile:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GittrainError(f"{source}: not valid UTF-8; the lockfile is damaged") from None
+    return lockfile.parse(text, source)
+
+
+def lock_path(root: Path) -> Path:
+    return gitrepo.git_dir(root) / "gittrain" / "lockfile.lock"
+
+
+def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lockfile:
+    """Read, ``change`` and write the lockfile while holding the exclusive lock.
+
+    ``change`` may raise ``GittrainError``; then nothing is written.  The file is
+    rewritten only when its text would differ.
+    """
+    path = root / rel
+    with exclusive_lock(lock_path(root)):
+        remove_stale_temps(path)
+        try:
+            old_text: str | None = path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            old_text = None
+        except UnicodeDecodeError:
+            raise GittrainError(f"{rel}: not valid UTF-8; the lockfile is damaged") from None
+        current = lockfile.parse(old_text, rel) if old_text is not None else Lockfile()
+        new = change(current)
+        text = lockfile.render(new)
+        if text != old_text:
+            try:
+                atomic_write(path, text.encode("utf-8"))
+            except OSError as exc:
+                raise usage_error(
+                    f"{rel}: cannot write: {exc.strerror}; the old lockfile is unchanged"
+                ) from None
+    return new

@@ -1,0 +1,31 @@
+"""Helpers shared by the dataset lockfile tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gittrain.cli import cli
+
+
+def run(root: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> Result:
+    monkeypatch.chdir(root)
+    return CliRunner().invoke(cli, list(args))
+
+
+def write_jsonl(path: Path, n: int, extra: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"prompt": f"q{i}{extra}", "answer": i}) + "\n")
+    return path
+
+
+def age(path: Path, seconds: float = 10.0) -> None:
+    """Move mtime into the past so the stat cache does not treat the file as racy."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))

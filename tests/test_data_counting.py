@@ -1,0 +1,176 @@
+"""Exact sample counts and columns for each format, and every bad file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gittrain.core import counting
+from gittrain.errors import GittrainError
+from tests.datahelp import write_jsonl
+
+
+def count(path: Path) -> counting.Counted:
+    fmt = counting.detect_format(path.name)
+    assert fmt is not None
+    return counting.count(path, fmt, path.name)
+
+
+def test_jsonl_counts_non_empty_lines_and_columns(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"a": 1, "b": "x"}\n\n  \n{"a": 2, "c": null}\r\n{"a": 3.5}')
+    got = count(path)
+    assert got.num_samples == 3
+    assert dict(got.columns) == {"a": "integer|number", "b": "string", "c": "null"}
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_jsonl_fast_path_matches_a_line_by_line_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(counting, "CHUNK", chunk)
+    monkeypatch.setattr(counting, "HEAD_RECORDS", 5)
+    path = write_jsonl(tmp_path / "big.jsonl", 3000)
+    with open(path, "a") as f:
+        f.write("\n\n[1, 2]\n" + json.dumps({"prompt": "tail"}))
+    expected = sum(1 for line in path.read_text().splitlines() if line.strip())
+    assert count(path).num_samples == expected == 3002
+
+
+def test_jsonl_malformed_line_reports_its_number(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2\n{"a": 3}\n')
+    with pytest.raises(GittrainError, match=r"^bad.jsonl:2: malformed JSON record"):
+        count(path)
+
+
+def test_jsonl_malformed_line_far_past_the_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(counting, "CHUNK", 4096)
+    path = write_jsonl(tmp_path / "bad.jsonl", 5000)
+    lines = path.read_text().splitlines()
+    lines[4321] = "not json at all"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(GittrainError, match=r"^bad.jsonl:4322: malformed JSON record"):
+        count(path)
+
+
+def test_jsonl_truncated_last_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(counting, "HEAD_RECORDS", 2)
+    path = write_jsonl(tmp_path / "t.jsonl", 50)
+    path.write_bytes(path.read_bytes()[:-9])
+    with pytest.raises(GittrainError, match=r"^t.jsonl:50: malformed JSON record"):
+        count(path)
+
+
+def test_parquet_counts_from_the_footer(tmp_path: Path) -> None:
+    path = tmp_path / "p.parquet"
+    table = pa.table({"prompt": ["a", "b", "c"], "score": [1.0, 2.0, 3.0]})
+    pq.write_table(table, path, row_group_size=2)
+    got = count(path)
+    assert got.num_samples == 3
+    assert dict(got.columns) == {"prompt": "string", "score": "double"}
+
+
+def test_truncated_parquet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"x": list(range(1000))}), path)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(GittrainError, match=r"^p.parquet: not a readable Parquet file"):
+        count(path)
+
+
+def test_csv_counts_records_not_lines(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    table = pa.table({"id": [1, 2, 3], "text": ["one\nline two", 'say "hi"', "plain"]})
+    pacsv.write_csv(table, path)
+    assert path.read_text().count("\n") == 5
+    got = count(path)
+    assert got.num_samples == 3
+    assert dict(got.columns) == {"id": "int64", "text": "string"}
+
+
+def test_csv_type_change_after_the_first_block_still_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gittrain.adapters import arrow
+
+    monkeypatch.setattr(arrow, "_CSV_BLOCK", 1024)
+    path = tmp_path / "c.csv"
+    path.write_text("n\n" + "1\n" * 2000 + "abc\n")
+    assert count(path).num_samples == 2001
+
+
+@pytest.mark.parametrize(
+    "text", ['a,b\n1,"ok"\n2,"never closed\n3,x\n', 'a,b\n1,"ok"\n"never closed,2\n3,x\n']
+)
+def test_csv_unterminated_quote(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(text)
+    with pytest.raises(GittrainError, match=r"^c.csv:3: unterminated quoted field$"):
+        count(path)
+
+
+def test_json_counts_the_top_level_array(tmp_path: Path) -> None:
+    path = tmp_path / "j.json"
+    path.write_text(json.dumps([{"a": 1}, {"a": 2, "b": [1]}]))
+    got = count(path)
+    assert got.num_samples == 2
+    assert dict(got.columns) == {"a": "integer", "b": "array"}
+
+
+def test_json_must_be_an_array(tmp_path: Path) -> None:
+    path = tmp_path / "j.json"
+    path.write_text('{"a": 1}')
+    with pytest.raises(GittrainError, match="must be a top-level array"):
+        count(path)
+    path.write_text('[{"a": 1},')
+    with pytest.raises(GittrainError, match=r"^j.json:1:\d+: malformed JSON"):
+        count(path)
+
+
+def test_detect_format() -> None:
+    assert counting.detect_format("d/x.JSONL") == "jsonl"
+    assert counting.detect_format("d/x.pq") == "parquet"
+    assert counting.detect_format("d.v2/README") is None
+    assert counting.detect_format("x.txt") is None
+
+
+LINES = st.sampled_from(
+    ['{"a": 1}', '{"b": [1, 2]}', "", "   ", "[1, 2]", '"text"', "7", '{"c": "}"}', "\r"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(LINES, max_size=60),
+    crlf=st.booleans(),
+    final_newline=st.booleans(),
+    chunk=st.integers(min_value=1, max_value=64),
+    head=st.integers(min_value=0, max_value=5),
+)
+def test_jsonl_count_equals_a_line_by_line_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    lines: list[str],
+    crlf: bool,
+    final_newline: bool,
+    chunk: int,
+    head: int,
+) -> None:
+    text = ("\r\n" if crlf else "\n").join(lines) + ("\n" if final_newline else "")
+    path = tmp_path_factory.mktemp("h") / "x.jsonl"
+    path.write_bytes(text.encode())
+    expected = sum(1 for line in text.encode().split(b"\n") if line.strip())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(counting, "CHUNK", chunk)
+        mp.setattr(counting, "HEAD_RECORDS", head)
+        assert counting.count(path, "jsonl", "x.jsonl").num_samples == expected
