@@ -10,8 +10,7 @@ from click.testing import CliRunner, Result
 from conftest import Repo
 
 from gittrain.cli import cli
-from gittrain.commands import review as review_module
-from gittrain.commands.review import LOCKFILE_HOOK, run_review
+from gittrain.commands.review import run_review
 
 RECIPE = (
     "extends: grpo_basic\n"
@@ -105,12 +104,31 @@ def test_review_needs_two_commits(pr: Repo) -> None:
     assert (result.exit_code, result.stderr) == (2, "error: unknown revision 'nope'\n")
 
 
-def test_hook_section_appears_only_when_its_module_exists(pr: Repo) -> None:
+def test_dataset_changes_from_the_lockfile(pr: Repo) -> None:
+    pr.write("data/train.jsonl", '{"prompt": "a"}\n{"prompt": "b"}\n')
+    assert invoke(pr, "main...topic").exit_code == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(pr.root)
+        assert CliRunner().invoke(cli, ["data", "add", "data/train.jsonl"]).exit_code == 0
+    pr.commit("lock the training data")
+    pr.write("data/train.jsonl", '{"prompt": "a"}\n{"prompt": "b"}\n{"prompt": "c"}\n')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(pr.root)
+        assert CliRunner().invoke(cli, ["data", "update"]).exit_code == 0
+    pr.commit("more training data")
     report = run_review(pr.root, ["main...topic"])
-    assert (report.datasets is None) == (review_module._hook(LOCKFILE_HOOK) is None)
-    assert review_module._hook(("gittrain.no_such_module", "f")) is None
-    assert review_module._hook(("gittrain.commands.review", "no_such_function")) is None
-    assert review_module._hook(("gittrain.commands.review", "run_review")) is run_review
+    assert [(d.name, d.kind.value) for d in report.datasets] == [("train", "added")]
+    text = invoke(pr, "main...topic", "--format", "text").stdout
+    assert "Dataset changes (lockfile)\n  train added: " in text
+    assert "num_samples=3" in text
+    data = json.loads(invoke(pr, "main...topic", "--format", "json").stdout)
+    assert data["datasets"][0]["name"] == "train"
+    assert data["datasets"][0]["kind"] == "added"
+    step = run_review(pr.root, ["HEAD~1...HEAD"])
+    (changed,) = step.datasets
+    assert changed.kind.value == "modified"
+    fields = {tuple(c.path) for c in changed.fields}
+    assert ("num_samples",) in fields and ("sha256",) in fields
 
 
 def test_hook_sections_render(pr: Repo) -> None:

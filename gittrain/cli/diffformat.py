@@ -306,10 +306,15 @@ def json_file(file: FileDiff) -> dict[str, object]:
             {"name": d.name, "tier": d.tier.value, "old": d.old, "new": d.new, "ratio": d.ratio}
             for d in file.derived
         ],
-        "datasets": [
-            {"name": d.name, "kind": d.kind.value, "changes": [json_change(c) for c in d.fields]}
-            for d in file.datasets
-        ],
+        "datasets": [json_dataset(d) for d in file.datasets],
+    }
+
+
+def json_dataset(change: DatasetChange) -> dict[str, object]:
+    return {
+        "name": change.name,
+        "kind": change.kind.value,
+        "changes": [json_change(c) for c in change.fields],
     }
 
 

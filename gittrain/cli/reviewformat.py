@@ -57,10 +57,10 @@ def _rows_of(all_rows: list[fmt.Row], file: object) -> list[fmt.Row]:
 
 
 def _hook_sections(report: ReviewReport) -> list[tuple[str, tuple[str, ...]]]:
-    sections = [("Validation problems in the changed files", report.validation)]
-    if report.datasets is not None:
-        sections.append(("Dataset changes (lockfile)", report.datasets))
-    return sections
+    return [
+        ("Validation problems in the changed files", report.validation),
+        ("Dataset changes (lockfile)", tuple(fmt.dataset_line(d) for d in report.datasets)),
+    ]
 
 
 def _jobs(use: RecipeUse, code: bool = False) -> str:
@@ -133,6 +133,5 @@ def json_review(report: ReviewReport) -> dict[str, object]:
         ],
     }
     out["validation"] = list(report.validation)
-    if report.datasets is not None:
-        out["datasets"] = list(report.datasets)
+    out["datasets"] = [fmt.json_dataset(d) for d in report.datasets]
     return out

@@ -1,32 +1,23 @@
 """`git train review BASE...HEAD`: one summary of a pull request's config changes.
 
-Validation problems come from ``gittrain.commands.validate``.  Per-dataset
-lockfile changes come from ``gittrain.core.lockfile``; until that module offers
-the function named in ``LOCKFILE_HOOK``, that section is left out.
+Validation problems come from ``gittrain.commands.validate``; per-dataset
+lockfile changes are the lockfile's own semantic diff.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.diff import DiffReport, DiffRequest, SideInfo, run_diff
 from gittrain.core import settings
-from gittrain.core.filediff import FileDiff, FileKind, RatedChange, Side, parse
+from gittrain.core.filediff import DatasetChange, FileDiff, FileKind, RatedChange, Side, parse
 from gittrain.core.importance import Tier
 from gittrain.errors import GittrainError, usage_error
 
 REVIEW_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
-
-# Hook point: (module, function).  The function is called as
-# `summarise_changes(old: bytes | None, new: bytes | None)` with the lockfile at
-# the base and the head, and returns an iterable of objects whose str() is one
-# line of the section (one per dataset added, removed or changed).
-LOCKFILE_HOOK = ("gittrain.core.lockfile", "summarise_changes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +46,7 @@ class ReviewReport:
     all_files: tuple[FileDiff, ...]  # every changed config, for counts and errors
     recipe_uses: tuple[RecipeUse, ...]
     validation: tuple[str, ...]  # problems in the changed files at HEAD, rendered
-    datasets: tuple[str, ...] | None  # None: the lockfile hook is not available
+    datasets: tuple[DatasetChange, ...]  # lockfile datasets added, removed or changed
 
 
 def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
@@ -80,7 +71,7 @@ def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
         all_files=report.files,
         recipe_uses=recipe_uses(root, report.new.commit, changed_recipes, conf.jobs_dir),
         validation=validation_problems(root, report.new.commit, paths),
-        datasets=dataset_changes(root, report.old.commit, report.new.commit, conf.lockfile),
+        datasets=tuple(d for f in report.files if f.kind is FileKind.LOCKFILE for d in f.datasets),
     )
 
 
@@ -163,18 +154,6 @@ def _status(data: object) -> str | None:
     return status if isinstance(status, str) else None
 
 
-def _hook(spec: tuple[str, str]) -> Any:
-    """The hook function, or None while its module (or the function) does not exist."""
-    module_name, function = spec
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-    return getattr(module, function, None)
-
-
 def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[str, ...]:
     """`git train validate`'s findings for the changed files, as they are at HEAD.
 
@@ -195,13 +174,3 @@ def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[st
         if raw is not None:
             problems.extend(p.render() for p in check.check(path, raw).problems)
     return tuple(problems)
-
-
-def dataset_changes(root: Path, base: str, head: str, lockfile: str) -> tuple[str, ...] | None:
-    """Per-dataset lockfile changes between the two commits, via the lockfile module's hook."""
-    hook = _hook(LOCKFILE_HOOK)
-    if hook is None:
-        return None
-    names = [f"{base}:{lockfile}", f"{head}:{lockfile}"]
-    blobs = gitrepo.read_blobs(root, names)
-    return tuple(str(line) for line in hook(blobs[names[0]], blobs[names[1]]))

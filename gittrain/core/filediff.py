@@ -127,10 +127,13 @@ def compare(
             errors.append(exc.message)
     if errors:
         return FileDiff(status, old.path, new.path, kind, error="; ".join(errors))
-    changes = diff(data[0], data[1], identity_keys=policy.identity_keys)
     datasets: tuple[DatasetChange, ...] = ()
     if kind is FileKind.LOCKFILE:
-        datasets, changes = _split_datasets(changes)
+        # A lockfile that appears or vanishes still reads as datasets added or removed.
+        sides = [{"datasets": {}} if d is MISSING else d for d in data]
+        datasets, changes = _split_datasets(diff(sides[0], sides[1], identity_keys=()))
+    else:
+        changes = diff(data[0], data[1], identity_keys=policy.identity_keys)
     rated = tuple(rate(changes, policy))
     derived = _derived(data[0], data[1], rated, policy)
     return FileDiff(status, old.path, new.path, kind, rated, derived, datasets)
