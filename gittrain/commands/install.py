@@ -53,3 +53,30 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def uninstall_diff(root: Path) -> InstallResult:
+    """Undo :func:`install_diff`: unset the driver and drop the lines it added."""
+    config = (TEXTCONV_KEY,) if gitrepo.unset_config(root, TEXTCONV_KEY) else ()
+    lockfile = settings.load(root).lockfile
+    lines = {f"{pattern} diff=gittrain" for pattern in (*ATTRIBUTE_PATTERNS, lockfile)}
+    return InstallResult(config, remove_attributes(root, lines), ".gitattributes")
+
+
+def remove_attributes(root: Path, lines: set[str]) -> tuple[str, ...]:
+    """Drop these exact ``.gitattributes`` lines (whitespace-normalised); the file goes if empty."""
+    path = root / ".gitattributes"
+    if not path.is_file():
+        return ()
+    text = path.read_text(encoding="utf-8")
+    kept: list[str] = []
+    removed: list[str] = []
+    for line in text.splitlines():
+        (removed if " ".join(line.split()) in lines else kept).append(line)
+    if not removed:
+        return ()
+    if any(line.strip() for line in kept):
+        _write_atomic(path, "".join(f"{line}\n" for line in kept))
+    else:
+        path.unlink()
+    return tuple(removed)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.problems import Problem, Severity
 from gittrain.core.recipes import builtin_files, repo_files
@@ -59,6 +60,26 @@ def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
             reports.append(FileReport(rel, None, (raw,)))
         else:
             reports.append(check.check(rel, raw))
+    return ValidationResult(tuple(reports))
+
+
+def validate_staged(ws: Workspace) -> ValidationResult:
+    """Check the staged content of every staged config file, as the next commit will hold it.
+
+    Unstaged edits in the work tree are neither read nor touched.
+    """
+    root = ws.require_root()
+    targets = [p for p in gitrepo.staged_paths(root) if is_config_path(p, ws.settings)]
+    if not targets:
+        return ValidationResult(())
+    blobs = gitrepo.read_staged(root, targets)
+    check = checker(ws)
+    reports = []
+    for rel in targets:
+        raw = blobs[rel]
+        if raw is None:  # a submodule or symlink entry: no blob to check
+            continue
+        reports.append(check.check(rel, raw))
     return ValidationResult(tuple(reports))
 
 

@@ -1,0 +1,254 @@
+"""`git train install/uninstall/init`, the hook checks `check-data` and `lint-yaml`, and `hook`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from gittrain.cli.common import counted, emit_json, print_problems, problems_json
+from gittrain.cli.diff import repo_root
+from gittrain.cli.options import CONTEXT, format_option
+
+if TYPE_CHECKING:
+    from gittrain.commands.diff import DiffReport
+
+SUMMARY_LIMIT = 20
+
+
+def _parts(hooks: bool, diff: bool, merge: bool) -> tuple[bool, bool, bool]:
+    """No flags means all three."""
+    return (True, True, True) if not (hooks or diff or merge) else (hooks, diff, merge)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--hooks", is_flag=True, help="The native git hooks (hooks/*).")
+@click.option("--diff", "diff_driver", is_flag=True, help="Semantic diffs inside plain git diff.")
+@click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
+def install(hooks: bool, diff_driver: bool, merge: bool) -> None:
+    """Wire gittrain into this repository: hooks, diff driver, merge driver (all by default).
+
+    Idempotent.  Hooks go where git runs them (core.hooksPath is respected); a
+    hook that is already there is kept as NAME.pre-gittrain and runs first.
+    """
+    root, _prefix = repo_root()
+    _install(root, *_parts(hooks, diff_driver, merge))
+
+
+def _install(root: Path, hooks: bool, diff_driver: bool, merge: bool) -> None:
+    from gittrain.commands.install import install_diff
+    from gittrain.commands.install_hooks import install_hooks
+    from gittrain.commands.install_merge import install_merge
+
+    said = False
+    if hooks:
+        result = install_hooks(root)
+        for change in result.changes:
+            if change.action != "unchanged":
+                chained = f" (runs {change.name}.pre-gittrain first)" if change.chained else ""
+                click.echo(f"{change.action} hook {result.directory / change.name}{chained}")
+                said = True
+    if diff_driver:
+        diff_result = install_diff(root)
+        for line in diff_result.config_set:
+            click.echo(f"set {line}")
+        for line in diff_result.attributes_added:
+            click.echo(f"added to {diff_result.attributes_file}: {line}")
+        said = said or bool(diff_result.config_set or diff_result.attributes_added)
+    if merge:
+        merge_result = install_merge(root)
+        if merge_result.config_changed:
+            click.echo("set merge.gittrain-lock.driver (the gittrain.lock merge driver)")
+        if merge_result.attributes_changed:
+            click.echo("added to .gitattributes: the lockfile's merge=gittrain-lock line")
+        said = said or merge_result.config_changed or merge_result.attributes_changed
+    if not said:
+        click.echo("already installed")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--hooks", is_flag=True, help="The native git hooks.")
+@click.option("--diff", "diff_driver", is_flag=True, help="The textconv diff driver.")
+@click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
+def uninstall(hooks: bool, diff_driver: bool, merge: bool) -> None:
+    """Reverse `git train install` (all three by default); moved-aside hooks are restored."""
+    from gittrain.commands.install import uninstall_diff
+    from gittrain.commands.install_hooks import uninstall_hooks
+    from gittrain.commands.install_merge import uninstall_merge
+
+    root, _prefix = repo_root()
+    hooks, diff_driver, merge = _parts(hooks, diff_driver, merge)
+    said = False
+    if hooks:
+        result = uninstall_hooks(root)
+        for change in result.changes:
+            click.echo(f"{change.action} hook {result.directory / change.name}")
+            said = True
+    if diff_driver:
+        diff_result = uninstall_diff(root)
+        for key in diff_result.config_set:
+            click.echo(f"unset {key}")
+        for line in diff_result.attributes_added:
+            click.echo(f"removed from .gitattributes: {line}")
+        said = said or bool(diff_result.config_set or diff_result.attributes_added)
+    if merge:
+        merge_result = uninstall_merge(root)
+        if merge_result.config_changed:
+            click.echo("unset merge.gittrain-lock (the gittrain.lock merge driver)")
+        if merge_result.attributes_changed:
+            click.echo("removed from .gitattributes: the lockfile's merge=gittrain-lock line")
+        said = said or merge_result.config_changed or merge_result.attributes_changed
+    if not said:
+        click.echo("nothing to uninstall")
+
+
+@click.command(context_settings=CONTEXT)
+def init() -> None:
+    """Scaffold recipes/, jobs/, .gittrain.yaml, gittrain.lock and a sample
+    .pre-commit-config.yaml (existing files are kept), then `git train install`."""
+    from gittrain.commands.init import scaffold
+
+    root, _prefix = repo_root()
+    result = scaffold(root)
+    for rel in result.created:
+        click.echo(f"created {rel}")
+    for rel in result.kept:
+        click.echo(f"kept {rel} (already there)")
+    _install(root, True, True, True)
+
+
+@click.command("lint-yaml", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@format_option()
+def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
+    """Flag plain values YAML 1.1 tools (PyYAML) misread, each with its fix.
+
+    `2e-5` (a string to PyYAML: write 2.0e-5), yes/no/on/off (booleans),
+    0755 (octal), 1:30 (base 60), 1_000.  Works on any YAML; exits 1 on a finding.
+    """
+    from gittrain.commands.lint_yaml import lint_yaml as run
+
+    result = run(Path.cwd(), files)
+    if fmt == "json":
+        emit_json({"files": result.files, "problems": problems_json(result.problems)})
+    else:
+        print_problems(result.problems)
+    raise SystemExit(1 if result.problems else 0)
+
+
+@click.command("check-data", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--staged", is_flag=True, help="Check the staged jobs against the staged lockfile.")
+@format_option()
+def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
+    """Every dataset the job FILES use is in the lockfile and unchanged on disk.
+
+    Other files are ignored.  Unchanged datasets are verified from the stat
+    cache without reading them.  Exits 1 naming the job and the dataset.
+    """
+    from gittrain.commands.data_check import check_data as run
+    from gittrain.commands.workspace import open_workspace
+
+    ws = open_workspace(Path.cwd())
+    root = ws.require_root()
+    result = run(root, [ws.rel(f) for f in files], staged=staged)
+    if fmt == "json":
+        emit_json({"jobs": result.jobs, "problems": problems_json(result.problems)})
+    else:
+        print_problems(result.problems)
+    raise SystemExit(1 if result.problems else 0)
+
+
+@click.group(context_settings=CONTEXT)
+def hook() -> None:
+    """What the installed git hooks run (see hooks/ and `git train install --hooks`)."""
+
+
+@hook.command("pre-commit", context_settings=CONTEXT)
+def hook_pre_commit() -> None:
+    """Validate the staged configs and check the staged jobs' datasets; exit 1 blocks."""
+    from gittrain.cli.common import workspace
+    from gittrain.commands.hooks import pre_commit
+
+    result = pre_commit(workspace())
+    for report in result.validation.reports:
+        print_problems(report.problems)
+    print_problems(result.data.problems)
+    if result.failed:
+        errors = result.validation.errors + len(result.data.problems)
+        click.echo(
+            f"gittrain: commit blocked: {counted(errors, 'error')} in staged files "
+            "(fix them and stage again; `git commit --no-verify` skips this check)",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+@hook.command("prepare-commit-msg", context_settings=CONTEXT)
+@click.argument("message_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", required=False, default="")
+@click.argument("sha", required=False, default="")
+def hook_prepare_commit_msg(message_file: Path, source: str, sha: str) -> None:
+    """Add a Config-Changes: summary (critical and important changes) to the message."""
+    from gittrain.adapters import gitrepo
+    from gittrain.commands import hooks
+
+    if source in hooks.SKIPPED_SOURCES:
+        return
+    root, _prefix = repo_root()
+    summary = summary_lines(hooks.staged_diff(root))
+    comment = gitrepo.get_config(root, "core.commentChar") or "#"
+    text = hooks.with_summary(hooks.read_message(message_file), summary, comment[:1])
+    if text is not None:
+        hooks.write_message(message_file, text)
+
+
+def summary_lines(report: DiffReport) -> list[str]:
+    """``  path: label change [tier]`` for critical and important changes, added/deleted files."""
+    from gittrain.cli import diffformat
+    from gittrain.core.importance import Tier
+
+    lines: list[str] = []
+    for file in report.files:
+        if file.status.value in ("added", "deleted"):
+            lines.append(f"  {file.path}: {file.status.value}")
+            continue
+        lines += [f"  {file.path}: {diffformat.dataset_line(d)}" for d in file.datasets]
+        for row in diffformat.rows([file], show_all=False):
+            if row.tier.at_least(Tier.IMPORTANT):
+                lines.append(f"  {file.path}: {row.label} {row.text} [{row.tier.value}]")
+    if len(lines) > SUMMARY_LIMIT:
+        more = len(lines) - SUMMARY_LIMIT
+        lines = [*lines[:SUMMARY_LIMIT], f"  ... {more} more (git train diff --cached)"]
+    return lines
+
+
+def _warn_drift(root: Path) -> None:
+    from gittrain.commands.hooks import dataset_drift
+
+    warnings = dataset_drift(root)
+    for warning in warnings:
+        click.echo(f"gittrain: warning: {warning.text}", err=True)
+    if warnings:
+        click.echo("gittrain: see `git train data status`", err=True)
+
+
+@hook.command("post-merge", context_settings=CONTEXT)
+@click.argument("squash", required=False, default="0")
+def hook_post_merge(squash: str) -> None:
+    """Warn when datasets on disk no longer match the lockfile (never fails)."""
+    root, _prefix = repo_root()
+    _warn_drift(root)
+
+
+@hook.command("post-checkout", context_settings=CONTEXT)
+@click.argument("previous", required=False, default="")
+@click.argument("new", required=False, default="")
+@click.argument("branch_flag", required=False, default="1")
+def hook_post_checkout(previous: str, new: str, branch_flag: str) -> None:
+    """After a branch checkout, warn when datasets no longer match the lockfile."""
+    if branch_flag != "1" or (previous and previous == new):
+        return  # a file checkout, or the same commit: the lockfile did not move
+    root, _prefix = repo_root()
+    _warn_drift(root)
