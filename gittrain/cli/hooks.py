@@ -214,7 +214,11 @@ def summary_lines(report: DiffReport) -> list[str]:
         if file.status.value in ("added", "deleted"):
             lines.append(f"  {file.path}: {file.status.value}")
             continue
-        lines += [f"  {file.path}: {diffformat.dataset_line(d)}" for d in file.datasets]
+        for change in file.datasets:
+            fields = ", ".join(sorted({str(f.path[0]) for f in change.fields if f.path}))
+            verb = {"added": "added", "removed": "removed"}.get(change.kind.value, "changed")
+            detail = f" ({fields})" if verb == "changed" and fields else ""
+            lines.append(f"  {file.path}: dataset {change.name} {verb}{detail} [critical]")
         for row in diffformat.rows([file], show_all=False):
             if row.tier.at_least(Tier.IMPORTANT):
                 lines.append(f"  {file.path}: {row.label} {row.text} [{row.tier.value}]")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.core import hookspec, settings
+from gittrain.core.atomic import atomic_write
 from gittrain.core.lockfile import Lockfile, render
-from gittrain.fileio import atomic_write
+from gittrain.errors import usage_error
 
 SETTINGS_TEXT = """\
 # gittrain settings; paths are relative to the repository root.
@@ -70,7 +71,11 @@ def scaffold(root: Path) -> InitResult:
         if path.exists() or (rel.endswith(".gitkeep") and path.parent.is_dir()):
             kept.append(rel.removesuffix("/.gitkeep"))
             continue
-        atomic_write(path, text.encode("utf-8"), shown=rel)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, text.encode("utf-8"))
+        except OSError as exc:
+            raise usage_error(f"{rel}: cannot create: {exc.strerror}") from None
         created.append(rel.removesuffix("/.gitkeep"))
     return InitResult(tuple(created), tuple(kept))
 
