@@ -36,7 +36,7 @@ def test_blocks_a_bad_commit_in_a_fresh_repo_then_lets_the_fix_through(repo: Rep
         "jobs/a.yaml:6:3: error: datasets.train: dataset 'data/x.jsonl' is not in gittrain.lock; "
         "lock it with `git train data add data/x.jsonl` [data]",
         "gittrain: commit blocked: 2 errors in staged files (fix them and stage again; "
-        "`git commit --no-verify` skips this check)"
+        "`git commit --no-verify` skips this check)",
     ]
     assert repo.git("rev-list", "--all") == ""  # nothing was committed
     repo.write("data/x.jsonl", '{"q": 1}\n')
@@ -55,7 +55,9 @@ def test_partially_staged_file_is_checked_as_staged_and_edits_survive(repo: Repo
     repo.commit("start")
     _install(repo, "--hooks")
     # Stage a good edit, then break the work tree copy without staging it.
-    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/x.jsonl").replace("1.0e-6", "5.0e-7"))
+    repo.write(
+        "jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/x.jsonl").replace("1.0e-6", "5.0e-7")
+    )
     repo.git("add", "jobs/a.yaml")
     broken = BAD_JOB.format(name="a", dataset="data/x.jsonl").replace("1.0e-6", "5.0e-7")
     repo.write("jobs/a.yaml", broken)
@@ -84,14 +86,12 @@ def test_commit_all_checks_the_index_git_is_committing(repo: Repo) -> None:
 
 
 def test_a_hook_that_was_there_still_runs_and_uninstall_restores_it(repo: Repo) -> None:
-    original = "#!/bin/sh\necho mine >> \"$(git rev-parse --git-dir)/ran\"\n"
+    original = '#!/bin/sh\necho mine >> "$(git rev-parse --git-dir)/ran"\n'
     hook = repo.root / ".git/hooks/pre-commit"
     hook.write_text(original)
     hook.chmod(0o755)
     proc = _install(repo, "--hooks")
-    assert (
-        f"installed hook {hook} (runs pre-commit.pre-gittrain first)" in proc.stdout.splitlines()
-    )
+    assert f"installed hook {hook} (runs pre-commit.pre-gittrain first)" in proc.stdout.splitlines()
     assert (repo.root / ".git/hooks/pre-commit.pre-gittrain").read_text() == original
     repo.write("README.md", "hi\n")
     repo.git("add", "README.md")
@@ -257,7 +257,9 @@ def test_install_all_then_uninstall_all(repo: Repo, cli: Cli) -> None:
     result = cli("install", cwd=repo.root)
     assert result.code == 0, result
     assert "set diff.gittrain.textconv=git-train-textconv" in result.out
-    assert repo.git("config", "merge.gittrain-lock.driver").strip() == "git train merge-lock %O %A %B"
+    assert (
+        repo.git("config", "merge.gittrain-lock.driver").strip() == "git train merge-lock %O %A %B"
+    )
     assert cli("install", cwd=repo.root).out == "already installed\n"
     result = cli("uninstall", cwd=repo.root)
     assert result.code == 0, result
@@ -290,7 +292,10 @@ def test_init_scaffolds_a_valid_repository_and_installs(repo: Repo, cli: Cli) ->
     assert "gittrain.lock merge=gittrain-lock" in (repo.root / ".gitattributes").read_text()
     assert cli("validate", cwd=repo.root).code == 0
     assert cli("lint-yaml", ".pre-commit-config.yaml", ".gittrain.yaml", cwd=repo.root).code == 0
-    proc = run([str(Path(__import__("sys").executable).parent / "pre-commit"), "validate-config"], repo.root)
+    proc = run(
+        [str(Path(__import__("sys").executable).parent / "pre-commit"), "validate-config"],
+        repo.root,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # Running it again keeps everything.
     repo.write(".gittrain.yaml", "jobs_dir: runs\n")

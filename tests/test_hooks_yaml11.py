@@ -86,7 +86,10 @@ def test_values_both_readings_agree_on_pass(text: str) -> None:
 
 def test_clean_file_no_files_and_json_output(cli: Cli, tmp_path) -> None:
     (tmp_path / "ok.yml").write_text("lr: 2.0e-5\nname: 'yes'\n")
-    assert (cli("lint-yaml", "ok.yml", cwd=tmp_path).code, cli("lint-yaml", cwd=tmp_path).code) == (0, 0)
+    assert (cli("lint-yaml", "ok.yml", cwd=tmp_path).code, cli("lint-yaml", cwd=tmp_path).code) == (
+        0,
+        0,
+    )
     (tmp_path / "b.yaml").write_text("a: 2e-5\n")
     result = cli("lint-yaml", "--format", "json", "ok.yml", "b.yaml", cwd=tmp_path)
     assert result.code == 1
