@@ -205,20 +205,21 @@ def hook_prepare_commit_msg(message_file: Path, source: str, sha: str) -> None:
 
 
 def summary_lines(report: DiffReport) -> list[str]:
-    """``  path: label change [tier]`` for critical and important changes, added/deleted files."""
+    """``  path: label change [tier]`` for critical and important changes and locked datasets."""
     from gittrain.cli import diffformat
     from gittrain.core.importance import Tier
 
     lines: list[str] = []
     for file in report.files:
-        if file.status.value in ("added", "deleted"):
-            lines.append(f"  {file.path}: {file.status.value}")
-            continue
         for change in file.datasets:
             fields = ", ".join(sorted({str(f.path[0]) for f in change.fields if f.path}))
             verb = {"added": "added", "removed": "removed"}.get(change.kind.value, "changed")
             detail = f" ({fields})" if verb == "changed" and fields else ""
             lines.append(f"  {file.path}: dataset {change.name} {verb}{detail} [critical]")
+        if file.status.value in ("added", "deleted"):
+            if not file.datasets:  # a whole new or deleted file: one line, not every key
+                lines.append(f"  {file.path}: {file.status.value}")
+            continue
         for row in diffformat.rows([file], show_all=False):
             if row.tier.at_least(Tier.IMPORTANT):
                 lines.append(f"  {file.path}: {row.label} {row.text} [{row.tier.value}]")
