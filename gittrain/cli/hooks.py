@@ -147,12 +147,15 @@ def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
     Other files are ignored.  Unchanged datasets are verified from the stat
     cache without reading them.  Exits 1 naming the job and the dataset.
     """
-    from gittrain.commands.data_check import check_data as run
-    from gittrain.commands.workspace import open_workspace
+    import posixpath
 
-    ws = open_workspace(Path.cwd())
-    root = ws.require_root()
-    result = run(root, [ws.rel(f) for f in files], staged=staged)
+    from gittrain.commands.data_check import check_data as run
+
+    # Not open_workspace(): it loads the recipe registry (and jsonschema), which
+    # this hook does not need and which would double its start-up time.
+    root, prefix = repo_root()
+    rels = [posixpath.normpath(posixpath.join(prefix, f)) for f in files]
+    result = run(root, rels, staged=staged)
     if fmt == "json":
         emit_json({"jobs": result.jobs, "problems": problems_json(result.problems)})
     else:

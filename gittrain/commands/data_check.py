@@ -7,7 +7,7 @@ dataset.  Unchanged datasets are verified from the stat cache without reading th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +35,37 @@ def check_data(root: Path, files: Sequence[str] = (), *, staged: bool = False) -
     """
     conf = settings.load(root)
     if staged:
-        wanted = [p for p in gitrepo.staged_paths(root) if jobrefs.is_job_path(p, conf.jobs_dir)]
-        if not wanted:
-            return DataCheckResult(0, ())
-        blobs = gitrepo.read_staged(root, [*wanted, conf.lockfile])
-        raw_lock = blobs.pop(conf.lockfile)
-        lock = lockstore.parse_bytes(raw_lock, conf.lockfile) if raw_lock else Lockfile()
-    else:
-        wanted = [p for p in files if jobrefs.is_job_path(p, conf.jobs_dir)]
-        if not wanted:
-            return DataCheckResult(0, ())
-        blobs = {p: _read(root / p) for p in wanted}
-        lock = lockstore.read(root, conf.lockfile)
+        return check_staged(root, conf, gitrepo.staged_paths(root))
+    wanted = [p for p in files if jobrefs.is_job_path(p, conf.jobs_dir)]
+    if not wanted:
+        return DataCheckResult(0, ())
+    blobs = {p: _read(root / p) for p in wanted}
+    return check_jobs(root, conf, blobs, lockstore.read(root, conf.lockfile))
+
+
+def check_staged(
+    root: Path,
+    conf: settings.Settings,
+    staged: Sequence[str],
+    known: Mapping[str, bytes | None] | None = None,
+) -> DataCheckResult:
+    """The staged jobs among ``staged`` against the staged lockfile; ``known`` saves re-reading."""
+    wanted = [p for p in staged if jobrefs.is_job_path(p, conf.jobs_dir)]
+    if not wanted:
+        return DataCheckResult(0, ())
+    known = known or {}
+    missing = [p for p in (*wanted, conf.lockfile) if p not in known]
+    blobs = {**known, **gitrepo.read_staged(root, missing)}
+    raw_lock = blobs.get(conf.lockfile)
+    lock = lockstore.parse_bytes(raw_lock, conf.lockfile) if raw_lock else Lockfile()
+    return check_jobs(root, conf, {p: blobs.get(p) for p in wanted}, lock)
+
+
+def check_jobs(
+    root: Path, conf: settings.Settings, blobs: Mapping[str, bytes | None], lock: Lockfile
+) -> DataCheckResult:
+    """Each job's dataset references against ``lock`` and the files on disk."""
+    wanted = list(blobs)
     cache = StatCache.load(gitrepo.git_dir(root))
     problems: list[Problem] = []
     seen: dict[str, str | None] = {}  # dataset name -> its drift, checked once

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gittrain.commands.data_check import DataCheckResult, check_data
-from gittrain.commands.validate import ValidationResult, validate_staged
+from gittrain.adapters import gitrepo
+from gittrain.commands.data_check import DataCheckResult, check_staged
+from gittrain.commands.validate import ValidationResult, validate_blobs
 from gittrain.commands.workspace import Workspace
+from gittrain.core.validation import is_config_path
 from gittrain.errors import GittrainError, usage_error
 
 if TYPE_CHECKING:
@@ -36,7 +38,12 @@ class PreCommitResult:
 def pre_commit(ws: Workspace) -> PreCommitResult:
     """Validate the staged configs, then check the datasets the staged jobs use."""
     root = ws.require_root()
-    return PreCommitResult(validate_staged(ws), check_data(root, staged=True))
+    staged = gitrepo.staged_paths(root)
+    configs = [p for p in staged if is_config_path(p, ws.settings)]
+    blobs = gitrepo.read_staged(root, configs)  # jobs and the lockfile are configs too
+    return PreCommitResult(
+        validate_blobs(ws, blobs), check_staged(root, ws.settings, staged, known=blobs)
+    )
 
 
 def staged_diff(root: Path) -> DiffReport:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +70,14 @@ def validate_staged(ws: Workspace) -> ValidationResult:
     """
     root = ws.require_root()
     targets = [p for p in gitrepo.staged_paths(root) if is_config_path(p, ws.settings)]
+    return validate_blobs(ws, gitrepo.read_staged(root, targets))
+
+
+def validate_blobs(ws: Workspace, blobs: Mapping[str, bytes | None]) -> ValidationResult:
+    """Check contents already read (path -> bytes; None for an entry that is not a blob)."""
+    targets = list(blobs)
     if not targets:
         return ValidationResult(())
-    blobs = gitrepo.read_staged(root, targets)
     check = checker(ws)
     reports = []
     for rel in targets:
