@@ -20,38 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_foundation import JOB  # the same job files the validation benchmark uses
 from common import BIN, machine, report, tool
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("GITTRAIN_BENCH_RUNS", "15"))
 SCHEMA = PROJECT / "schemas/job.schema.json"
-
-JOB = """\
-name: job-{i:03d}
-recipe: {{id: grpo_basic, version: "1.0.0"}}
-model: Qwen/Qwen2.5-7B-Instruct
-model_size: 7B
-num_gpus: 8
-datasets:
-  train: gsm8k
-config:
-  algorithm: grpo
-  learning_rate: 1.0e-6
-  global_batch_size: 1024
-  per_device_batch_size: 4
-  gradient_accumulation_steps: 32
-  max_steps: 500
-  warmup_steps: 10
-  context_length: 4096
-  max_prompt_length: 1024
-  max_response_length: 3072
-  rollout_n: 8
-  kl_coef: 0.001
-result:
-  status: pending
-"""
 
 
 def env() -> dict[str, str]:
@@ -84,7 +60,7 @@ def make_repo(parent: Path, jobs: int) -> Path:
     (root / "data").mkdir()
     (root / "data/gsm8k.jsonl").write_text('{"q": "1+1", "a": "2"}\n' * 200)
     subprocess.run(
-        [tool("git-train"), "data", "add", "data/gsm8k.jsonl"],
+        [tool("git-train"), "data", "add", "data/gsm8k.jsonl", "--name", "gsm8k_train"],
         cwd=root,
         env=ENV,
         check=True,

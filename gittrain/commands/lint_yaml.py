@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gittrain.adapters import yamlio
 from gittrain.core import yaml11
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, Severity, read_or_problem
 from gittrain.errors import GittrainError
 
 
@@ -22,7 +22,7 @@ def lint_yaml(base: Path, files: Sequence[str]) -> LintResult:
     """Check each file (relative to ``base``); every file is read before anything is decided."""
     problems: list[Problem] = []
     for rel in files:
-        problems.extend(lint_bytes(_read(base / rel, rel), rel))
+        problems.extend(lint_bytes(read_or_problem(base / rel, rel), rel))
     return LintResult(len(files), tuple(problems))
 
 
@@ -48,15 +48,3 @@ def lint_bytes(raw: bytes | Problem, rel: str) -> list[Problem]:
                 )
             )
     return out
-
-
-def _read(path: Path, rel: str) -> bytes | Problem:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        message = "no such file"
-    except IsADirectoryError:
-        message = "is a directory, not a file"
-    except OSError as exc:
-        message = f"cannot read: {exc.strerror}"
-    return Problem(rel, None, (), Severity.ERROR, message, "io")

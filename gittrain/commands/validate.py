@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import builtin_files, repo_files
 from gittrain.core.validation import Checker, FileReport, is_config_path
 
@@ -55,7 +54,7 @@ def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
     check = checker(ws)
     reports = []
     for rel in targets:
-        raw = _read(ws.base / rel, rel)
+        raw = read_or_problem(ws.base / rel, rel)
         if isinstance(raw, Problem):
             reports.append(FileReport(rel, None, (raw,)))
         else:
@@ -86,15 +85,3 @@ def validate_blobs(ws: Workspace, blobs: Mapping[str, bytes | None]) -> Validati
             continue
         reports.append(check.check(rel, raw))
     return ValidationResult(tuple(reports))
-
-
-def _read(path: Path, rel: str) -> bytes | Problem:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        message = "no such file"
-    except IsADirectoryError:
-        message = "is a directory; name files, or give no arguments to check everything"
-    except OSError as exc:
-        message = f"cannot read: {exc.strerror}"
-    return Problem(rel, None, (), Severity.ERROR, message, "io")

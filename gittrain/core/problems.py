@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 from gittrain.document import DocPath, Mark, format_path, locate
 
@@ -39,3 +40,16 @@ class Problem:
             "rule": self.rule,
             "message": self.message,
         }
+
+
+def read_or_problem(path: Path, rel: str) -> bytes | Problem:
+    """A file's bytes, or why it cannot be read as an error (reported, not raised)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        message = "no such file"
+    except IsADirectoryError:
+        message = "is a directory; name files"
+    except OSError as exc:
+        message = f"cannot read: {exc.strerror}"
+    return Problem(rel, None, (), Severity.ERROR, message, "io")
