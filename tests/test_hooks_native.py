@@ -310,3 +310,19 @@ def test_commands_outside_a_repository_are_usage_errors(cli: Cli, tmp_path: Path
         assert result.code == 2, (argv, result)
         assert "Traceback" not in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_commit_all_summary_reads_the_index_being_committed(repo: Repo) -> None:
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/x.jsonl"))
+    repo.commit("start")
+    _install(repo, "--hooks")
+    repo.write("data/x.jsonl", '{"q": 1}\n')
+    run(["git-train", "data", "add", "data/x.jsonl"], repo.root)
+    repo.git("add", "gittrain.lock", "data/x.jsonl")
+    text = GOOD_JOB.format(name="a", dataset="data/x.jsonl").replace("1.0e-6", "5.0e-7")
+    repo.write("jobs/a.yaml", text)  # not staged: `commit -a` stages it into a temporary index
+    proc = git_commit(repo.root, "-q", "-a", "-m", "Lower the learning rate")
+    assert proc.returncode == 0, proc.stderr
+    assert "config.learning_rate 1e-06 → 5e-07 (×0.5, -50%) [critical]" in repo.git(
+        "log", "-1", "--format=%B"
+    )

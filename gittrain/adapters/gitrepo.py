@@ -29,6 +29,17 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def index_env() -> dict[str, str]:
+    """:func:`clean_env`, but keeping the index a hook was given.
+
+    Inside ``commit -a`` or ``commit PATH`` git runs hooks with ``GIT_INDEX_FILE``
+    naming a temporary index: that index, not ``.git/index``, is what is being
+    committed, so commands about "the staged content" of this repository read it.
+    """
+    index = os.environ.get("GIT_INDEX_FILE")
+    return clean_env({"GIT_INDEX_FILE": os.path.abspath(index)} if index else None)
+
+
 def run(
     root: Path | None,
     args: Sequence[str],
@@ -121,7 +132,7 @@ def diff_raw(
     if cached:
         args.append("--cached")
     args += ["--end-of-options", *revisions, "--", *paths]
-    return parse_raw(run(root, args, env=clean_env()).stdout)
+    return parse_raw(run(root, args, env=index_env() if cached else clean_env()).stdout)
 
 
 def log_raw(root: Path, revision: str, paths: Sequence[str]) -> list[tuple[str, list[RawEntry]]]:
@@ -364,20 +375,18 @@ def _parse_record(record: bytes) -> LogCommit:
 def staged_paths(root: Path) -> list[str]:
     """Paths added, copied, modified or renamed in the index (what the next commit changes).
 
-    Runs with the caller's environment on purpose: inside a hook git points
-    ``GIT_INDEX_FILE`` at the index being committed (``commit -a``, ``commit
-    PATH``), and that index, not ``.git/index``, is what must be checked.
-    Works before the first commit too (the index is compared with the empty tree).
+    Reads the index a hook was given (:func:`index_env`).  Works before the
+    first commit too (the index is then compared with the empty tree).
     """
     args = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=ACMR"]
-    out = run(root, args).stdout
+    out = run(root, args, env=index_env()).stdout
     return [_path(p) for p in out.split(b"\0") if p]
 
 
 def read_staged(root: Path, paths: Sequence[str]) -> dict[str, bytes | None]:
     """The staged bytes of ``paths`` (``:path`` objects), one ``cat-file --batch`` for all.
 
-    Keeps the caller's ``GIT_INDEX_FILE`` like :func:`staged_paths`.
+    Reads the index a hook was given (:func:`index_env`).
     """
     unique = list(dict.fromkeys(paths))
     if not unique:
@@ -386,7 +395,7 @@ def read_staged(root: Path, paths: Sequence[str]) -> dict[str, bytes | None]:
     if any("\n" in name for name in names):
         raise usage_error("paths cannot contain newlines")
     stdin = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
-    out = run(root, ["cat-file", "--batch"], input_bytes=stdin).stdout
+    out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=index_env()).stdout
     blobs = _split_batch(out, len(names))
     return dict(zip(unique, blobs, strict=True))
 
