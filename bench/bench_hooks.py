@@ -6,7 +6,8 @@
 * the native pre-commit hook (validation + data check), validation alone, and no hook.
 
 Every commit is undone with `git reset --soft HEAD~1` (not timed) so each run commits the
-same staged files.  Medians of RUNS runs after one warm-up.
+same staged files.  The variants are interleaved (one commit of each per round, RUNS rounds
+after a warm-up round) so a busy neighbour slows them all alike; medians are printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -70,19 +72,28 @@ def make_repo(parent: Path, jobs: int) -> Path:
     git(root, "commit", "-q", "-m", "start")
     (root / "jobs").mkdir()
     for i in range(jobs):
-        (root / f"jobs/job-{i:03d}.yaml").write_text(JOB.format(i=i))
+        (root / f"jobs/job-{i:03d}.yaml").write_text(JOB.format(i=i, steps=200 + i))
     git(root, "add", "-A")
     return root
 
 
-def set_hook(root: Path, script: str | None) -> None:
-    hook = root / ".git/hooks/pre-commit"
-    for name in ("pre-commit", "prepare-commit-msg", "post-checkout", "post-merge"):
-        (root / ".git/hooks" / name).unlink(missing_ok=True)
-    (root / ".pre-commit-config.yaml").unlink(missing_ok=True)
-    if script is not None:
-        hook.write_text(script)
-        hook.chmod(0o755)
+HOOKS_DIR = ".git/hooks"
+Setup = Callable[[Path], None]
+
+
+def hook_script(script: str | None) -> Setup:
+    """Install exactly one pre-commit hook (or none); ``.pre-commit-config.yaml`` is removed."""
+
+    def setup(root: Path) -> None:
+        hook = root / HOOKS_DIR / "pre-commit"
+        hook.unlink(missing_ok=True)
+        if (root / ".pre-commit-config.yaml").exists():
+            git(root, "rm", "-q", "-f", ".pre-commit-config.yaml")
+        if script is not None:
+            hook.write_text(script)
+            hook.chmod(0o755)
+
+    return setup
 
 
 def staged_hook(command: str) -> str:
@@ -94,108 +105,95 @@ def staged_hook(command: str) -> str:
     )
 
 
-def commit_times(root: Path) -> list[float]:
-    times = []
-    for i in range(RUNS + 1):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            ["git", "-C", str(root), "commit", "-q", "-m", "bench"],
-            env=ENV,
-            capture_output=True,
-            check=False,
-        )
-        elapsed = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise SystemExit(f"commit failed: {proc.stderr.decode()[-600:]}")
-        git(root, "reset", "-q", "--soft", "HEAD~1")
-        if i:
-            times.append(elapsed)
-    return times
-
-
-def ms(times: list[float]) -> float:
-    return statistics.median(times) * 1000
-
-
-def pre_commit_config(entry: str, name: str) -> str:
-    return (
+def framework(entry: str, name: str) -> Setup:
+    """The real pre-commit framework running one `repo: local` hook with ``entry``."""
+    config = (
         "repos:\n  - repo: local\n    hooks:\n"
         f"      - id: {name}\n        name: {name}\n        entry: {entry}\n"
         "        language: system\n        files: ^jobs/.*\\.yaml$\n        require_serial: true\n"
     )
 
+    def setup(root: Path) -> None:
+        hook_script(None)(root)
+        subprocess.run(
+            [tool("pre-commit"), "install"], cwd=root, env=ENV, check=True, capture_output=True
+        )
+        (root / ".pre-commit-config.yaml").write_text(config)
+        git(root, "add", ".pre-commit-config.yaml")
 
-def via_pre_commit(root: Path, entry: str, name: str, home: Path) -> list[float]:
-    set_hook(root, None)
-    (root / ".pre-commit-config.yaml").write_text(pre_commit_config(entry, name))
-    subprocess.run(
-        [tool("pre-commit"), "install"],
-        cwd=root,
-        env={**ENV, "PRE_COMMIT_HOME": str(home)},
-        check=True,
+    return setup
+
+
+def commit_once(root: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["git", "-C", str(root), "commit", "-q", "-m", "bench"],
+        env=ENV,
         capture_output=True,
+        check=False,
     )
-    git(root, "add", ".pre-commit-config.yaml")
-    try:
-        os.environ["PRE_COMMIT_HOME"] = str(home)
-        ENV["PRE_COMMIT_HOME"] = str(home)
-        return commit_times(root)
-    finally:
-        ENV.pop("PRE_COMMIT_HOME", None)
-        os.environ.pop("PRE_COMMIT_HOME", None)
-        git(root, "rm", "-q", "--cached", ".pre-commit-config.yaml")
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"commit failed: {proc.stderr.decode()[-600:]}")
+    git(root, "reset", "-q", "--soft", "HEAD~1")
+    return elapsed
+
+
+def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
+    """Median ms of a whole `git commit` under each variant, one of each per round."""
+    times: dict[str, list[float]] = {label: [] for label in variants}
+    for round_no in range(RUNS + 1):
+        for label, setup in variants.items():
+            setup(root)
+            elapsed = commit_once(root)
+            if round_no:
+                times[label].append(elapsed)
+    return {label: statistics.median(t) * 1000 for label, t in times.items()}
 
 
 def main() -> int:
-    print(f"machine: {machine()}; {RUNS} runs each (median), whole `git commit` processes")
+    print(f"machine: {machine()}; {RUNS} interleaved rounds (median), whole `git commit` runs")
     work = Path(tempfile.mkdtemp(prefix="gittrain-bench-hooks-"))
+    ENV["PRE_COMMIT_HOME"] = str(work / "pre-commit-home")
     gittrain = tool("git-train")
     cjs = f"{tool('check-jsonschema')} --schemafile {SCHEMA}"
+    native = (PROJECT / "hooks/pre-commit").read_text()
     try:
         for jobs in (1, 50):
             root = make_repo(work, jobs)
-            set_hook(root, None)
-            none = ms(commit_times(root))
-            set_hook(root, staged_hook(f"{gittrain} validate --quiet"))
-            ours = ms(commit_times(root))
-            set_hook(root, staged_hook(cjs))
-            theirs = ms(commit_times(root))
-            report(
-                f"gittrain-validate vs check-jsonschema, {jobs} staged job file(s)",
-                [
-                    ("git commit, no hook", none),
-                    ("hook: git-train validate FILES", ours),
-                    ("hook: check-jsonschema --schemafile job.schema.json FILES", theirs),
-                ],
-                note=f"hook cost: gittrain {ours - none:.1f} ms, check-jsonschema "
-                f"{theirs - none:.1f} ms",
+            got = interleaved(
+                root,
+                {
+                    "git commit, no hook": hook_script(None),
+                    "hook: git-train validate FILES": hook_script(
+                        staged_hook(f"{gittrain} validate --quiet")
+                    ),
+                    "hook: check-jsonschema FILES": hook_script(staged_hook(cjs)),
+                    "pre-commit framework: gittrain-validate": framework(
+                        f"{gittrain} validate --quiet", "gittrain-validate"
+                    ),
+                    "pre-commit framework: check-jsonschema": framework(cjs, "check-jsonschema"),
+                    "hook: git-train validate --staged": hook_script(
+                        f"#!/bin/sh\nexec {gittrain} validate --staged --quiet\n"
+                    ),
+                    "native hook (hooks/pre-commit): validation + data check": hook_script(native),
+                },
             )
-            home = work / "pre-commit-home"
-            pc_ours = ms(via_pre_commit(root, f"{gittrain} validate --quiet", "gv", home))
-            pc_theirs = ms(via_pre_commit(root, cjs, "cjs", home))
-            report(
-                f"through the pre-commit framework, {jobs} staged job file(s)",
-                [
-                    ("git commit, no hook", none),
-                    ("pre-commit: gittrain-validate", pc_ours),
-                    ("pre-commit: check-jsonschema", pc_theirs),
-                ],
+            rows = list(got.items())
+            none = got["git commit, no hook"]
+            data_cost = (
+                got["native hook (hooks/pre-commit): validation + data check"]
+                - got["hook: git-train validate --staged"]
             )
-            set_hook(root, (PROJECT / "hooks/pre-commit").read_text())
-            native = ms(commit_times(root))
-            set_hook(root, f"#!/bin/sh\nexec {gittrain} validate --staged --quiet\n")
-            validate_only = ms(commit_times(root))
             report(
-                f"native pre-commit hook, {jobs} staged job file(s), dataset unchanged",
-                [
-                    ("git commit, no hook", none),
-                    ("hook: git-train validate --staged", validate_only),
-                    ("native hook: validation + data check", native),
-                ],
-                note=f"the data check adds {native - validate_only:.1f} ms over validation "
-                f"alone; the whole hook adds {native - none:.1f} ms to a commit",
+                f"{jobs} staged job file(s), dataset locked and unchanged",
+                rows,
+                note=f"added to a commit: gittrain-validate "
+                f"{got['hook: git-train validate FILES'] - none:.1f} ms, check-jsonschema "
+                f"{got['hook: check-jsonschema FILES'] - none:.1f} ms; the data check adds "
+                f"{data_cost:.1f} ms to validation in the native hook",
             )
-        floor = ms([_timed([gittrain, "-h"]) for _ in range(RUNS)])
+        floor = statistics.median(_timed([gittrain, "-h"]) for _ in range(RUNS)) * 1000
         print(f"\n`git-train -h` (interpreter + CLI start-up floor): {floor:.1f} ms")
     finally:
         shutil.rmtree(work, ignore_errors=True)
