@@ -151,6 +151,45 @@ def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
     return {label: statistics.median(t) * 1000 for label, t in times.items()}
 
 
+IN_PROCESS = """
+import statistics, sys, time
+from pathlib import Path
+from gittrain.adapters import gitrepo
+from gittrain.commands.workspace import open_workspace
+from gittrain.commands.validate import validate_blobs
+start = time.perf_counter()
+from gittrain.commands.data_check import check_staged
+imported = time.perf_counter() - start
+root = Path(sys.argv[1])
+ws = open_workspace(root)
+staged = gitrepo.staged_paths(root)
+blobs = gitrepo.read_staged(root, staged)
+def median(fn):
+    times = []
+    for _ in range(15):
+        start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+data = median(lambda: check_staged(root, ws.settings, staged, known=blobs))
+check = median(lambda: validate_blobs(ws, blobs))
+print(f"{imported * 1000:.1f} {data:.1f} {check:.1f}")
+"""
+
+
+def in_process(root: Path) -> str:
+    """The native hook's two halves timed inside one warm process, and the data check's imports."""
+    out = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(root)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return (
+        f"in-process: importing the data check after validation {out[0]} ms; the data check "
+        f"{out[1]} ms; validation {out[2]} ms (warm, median of 15)"
+    )
+
+
 def main() -> int:
     print(f"machine: {machine()}; {RUNS} interleaved rounds (median), whole `git commit` runs")
     work = Path(tempfile.mkdtemp(prefix="gittrain-bench-hooks-"))
@@ -191,7 +230,7 @@ def main() -> int:
                 note=f"added to a commit: gittrain-validate "
                 f"{got['hook: git-train validate FILES'] - none:.1f} ms, check-jsonschema "
                 f"{got['hook: check-jsonschema FILES'] - none:.1f} ms; the data check adds "
-                f"{data_cost:.1f} ms to validation in the native hook",
+                f"{data_cost:.1f} ms to validation in the native hook\n{in_process(root)}",
             )
         floor = statistics.median(_timed([gittrain, "-h"]) for _ in range(RUNS)) * 1000
         print(f"\n`git-train -h` (interpreter + CLI start-up floor): {floor:.1f} ms")
