@@ -72,17 +72,17 @@ def test_a_process_that_dies_holding_the_lock_does_not_block_the_next(repo: Repo
             time.sleep(60)
         """
     )
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [PYTHON, "-c", holder],
         cwd=repo.root,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked", proc.stderr.read() if proc.stderr else ""
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "locked"
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
     repo.write("data/c.jsonl", '{"prompt": "c"}\n')
     start = time.perf_counter()
     result = git_train(repo, "data", "add", "data/c.jsonl", timeout=30)
