@@ -22,7 +22,9 @@ def lint_yaml(base: Path, files: Sequence[str]) -> LintResult:
     """Check each file (relative to ``base``); every file is read before anything is decided."""
     problems: list[Problem] = []
     for rel in files:
-        problems.extend(lint_bytes(read_or_problem(base / rel, rel), rel))
+        problems.extend(
+            lint_bytes(read_or_problem(base / rel, rel, directory="name YAML files"), rel)
+        )
     return LintResult(len(files), tuple(problems))
 
 
