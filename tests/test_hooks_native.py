@@ -326,3 +326,47 @@ def test_commit_all_summary_reads_the_index_being_committed(repo: Repo) -> None:
     assert "config.learning_rate 1e-06 → 5e-07 (×0.5, -50%) [critical]" in repo.git(
         "log", "-1", "--format=%B"
     )
+
+
+CONFLICTED_LOCK = "version: 1\ndatasets:\n<<<<<<< HEAD\n  a: {}\n=======\n  b: {}\n>>>>>>> b\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "argv", "code", "needles"),
+    [
+        (
+            {
+                "gittrain.lock": CONFLICTED_LOCK,
+                "jobs/a.yaml": GOOD_JOB.format(name="a", dataset="x"),
+            },
+            ["check-data", "jobs/a.yaml"],
+            1,
+            ["gittrain.lock:"],
+        ),
+        ({"jobs/a.yaml": "name: a\n"}, ["validate", "--staged", "jobs/a.yaml"], 2, ["--staged"]),
+        ({}, ["hook", "prepare-commit-msg", "no/such/MSG"], 2, ["no/such/MSG", "cannot read"]),
+        ({}, ["install", "--hooks", "--bogus"], 2, ["--bogus"]),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    repo: Repo, cli: Cli, files: dict[str, str], argv: list[str], code: int, needles: list[str]
+) -> None:
+    for rel, text in files.items():
+        repo.write(rel, text)
+    before = snapshot(repo.root)
+    result = cli(*argv, cwd=repo.root)
+    if argv[0] == "install":  # click's own usage errors span a usage line and the error
+        assert result.code == 2 and "--bogus" in result.err
+    else:
+        assert_one_line_error(result, code, *needles)
+    assert snapshot(repo.root) == before
+
+
+def test_install_refuses_when_the_backup_name_is_taken(repo: Repo, cli: Cli) -> None:
+    hooks = repo.root / ".git/hooks"
+    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (hooks / "pre-commit.pre-gittrain").write_text("#!/bin/sh\nexit 0\n")
+    before = sorted(p.name for p in hooks.iterdir())
+    result = cli("install", "--hooks", cwd=repo.root)
+    assert_one_line_error(result, 2, "pre-commit.pre-gittrain is taken")
+    assert sorted(p.name for p in hooks.iterdir()) == before
