@@ -13,6 +13,9 @@ from gittrain.cli.options import CONTEXT, format_option
 
 if TYPE_CHECKING:
     from gittrain.commands.diff import DiffReport
+    from gittrain.commands.install import InstallResult
+    from gittrain.commands.install_hooks import HooksResult
+    from gittrain.commands.install_merge import InstallMergeResult
 
 SUMMARY_LIMIT = 20
 
@@ -37,34 +40,15 @@ def install(hooks: bool, diff_driver: bool, merge: bool) -> None:
 
 
 def _install(root: Path, hooks: bool, diff_driver: bool, merge: bool) -> None:
-    from gittrain.commands.install import install_diff
-    from gittrain.commands.install_hooks import install_hooks
-    from gittrain.commands.install_merge import install_merge
+    from gittrain.commands import install, install_hooks, install_merge
 
-    said = False
-    if hooks:
-        result = install_hooks(root)
-        for change in result.changes:
-            if change.action != "unchanged":
-                chained = f" (runs {change.name}.pre-gittrain first)" if change.chained else ""
-                click.echo(f"{change.action} hook {result.directory / change.name}{chained}")
-                said = True
-    if diff_driver:
-        diff_result = install_diff(root)
-        for line in diff_result.config_set:
-            click.echo(f"set {line}")
-        for line in diff_result.attributes_added:
-            click.echo(f"added to {diff_result.attributes_file}: {line}")
-        said = said or bool(diff_result.config_set or diff_result.attributes_added)
-    if merge:
-        merge_result = install_merge(root)
-        if merge_result.config_changed:
-            click.echo("set merge.gittrain-lock.driver (the gittrain.lock merge driver)")
-        if merge_result.attributes_changed:
-            click.echo("added to .gitattributes: the lockfile's merge=gittrain-lock line")
-        said = said or merge_result.config_changed or merge_result.attributes_changed
-    if not said:
-        click.echo("already installed")
+    lines = _changes(
+        install_hooks.install_hooks(root) if hooks else None,
+        install.install_diff(root) if diff_driver else None,
+        install_merge.install_merge(root) if merge else None,
+        undo=False,
+    )
+    click.echo("\n".join(lines) if lines else "already installed")
 
 
 @click.command(context_settings=CONTEXT)
@@ -73,34 +57,44 @@ def _install(root: Path, hooks: bool, diff_driver: bool, merge: bool) -> None:
 @click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
 def uninstall(hooks: bool, diff_driver: bool, merge: bool) -> None:
     """Reverse `git train install` (all three by default); moved-aside hooks are restored."""
-    from gittrain.commands.install import uninstall_diff
-    from gittrain.commands.install_hooks import uninstall_hooks
-    from gittrain.commands.install_merge import uninstall_merge
+    from gittrain.commands import install, install_hooks, install_merge
 
     root, _prefix = repo_root()
     hooks, diff_driver, merge = _parts(hooks, diff_driver, merge)
-    said = False
-    if hooks:
-        result = uninstall_hooks(root)
-        for change in result.changes:
-            click.echo(f"{change.action} hook {result.directory / change.name}")
-            said = True
-    if diff_driver:
-        diff_result = uninstall_diff(root)
-        for key in diff_result.config_set:
-            click.echo(f"unset {key}")
-        for line in diff_result.attributes_added:
-            click.echo(f"removed from .gitattributes: {line}")
-        said = said or bool(diff_result.config_set or diff_result.attributes_added)
-    if merge:
-        merge_result = uninstall_merge(root)
-        if merge_result.config_changed:
-            click.echo("unset merge.gittrain-lock (the gittrain.lock merge driver)")
-        if merge_result.attributes_changed:
-            click.echo("removed from .gitattributes: the lockfile's merge=gittrain-lock line")
-        said = said or merge_result.config_changed or merge_result.attributes_changed
-    if not said:
-        click.echo("nothing to uninstall")
+    lines = _changes(
+        install_hooks.uninstall_hooks(root) if hooks else None,
+        install.uninstall_diff(root) if diff_driver else None,
+        install_merge.uninstall_merge(root) if merge else None,
+        undo=True,
+    )
+    click.echo("\n".join(lines) if lines else "nothing to uninstall")
+
+
+def _changes(
+    hooks: HooksResult | None,
+    diff: InstallResult | None,
+    merge: InstallMergeResult | None,
+    *,
+    undo: bool,
+) -> list[str]:
+    """One line per change made (nothing for what was already in place)."""
+    set_word, added = ("unset", "removed from") if undo else ("set", "added to")
+    lines = []
+    if hooks is not None:
+        for change in hooks.changes:
+            if change.action == "unchanged":
+                continue
+            chained = change.chained and change.action in ("installed", "updated")
+            tail = f" (runs {change.name}.pre-gittrain first)" if chained else ""
+            lines.append(f"{change.action} hook {hooks.directory / change.name}{tail}")
+    if diff is not None:
+        lines += [f"{set_word} {line}" for line in diff.config_set]
+        lines += [f"{added} {diff.attributes_file}: {line}" for line in diff.attributes_added]
+    if merge is not None and merge.config_changed:
+        lines.append(f"{set_word} merge.gittrain-lock.driver (the gittrain.lock merge driver)")
+    if merge is not None and merge.attributes_changed:
+        lines.append(f"{added} .gitattributes: the lockfile's merge=gittrain-lock line")
+    return lines
 
 
 @click.command(context_settings=CONTEXT)
