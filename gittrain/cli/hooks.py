@@ -165,10 +165,12 @@ def hook() -> None:
 @hook.command("pre-commit", context_settings=CONTEXT)
 def hook_pre_commit() -> None:
     """Validate the staged configs and check the staged jobs' datasets; exit 1 blocks."""
-    from gittrain.cli.common import workspace
     from gittrain.commands.hooks import pre_commit
 
-    result = pre_commit(workspace())
+    root, _prefix = repo_root()
+    result = pre_commit(root)
+    if result is None:
+        return
     for report in result.validation.reports:
         print_problems(report.problems)
     print_problems(result.data.problems)

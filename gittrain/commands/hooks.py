@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo
-from gittrain.commands.data_check import DataCheckResult, check_staged
-from gittrain.commands.validate import ValidationResult, validate_blobs
-from gittrain.commands.workspace import Workspace
-from gittrain.core.validation import is_config_path
+from gittrain.core import settings
 from gittrain.errors import GittrainError, usage_error
 
 if TYPE_CHECKING:
+    from gittrain.commands.data_check import DataCheckResult
     from gittrain.commands.diff import DiffReport
+    from gittrain.commands.validate import ValidationResult
 
 SUMMARY_HEADER = "Config-Changes:"
 # `git commit` sources for which a summary would be wrong or repeated.
@@ -35,15 +34,24 @@ class PreCommitResult:
         return bool(self.validation.errors or self.data.problems)
 
 
-def pre_commit(ws: Workspace) -> PreCommitResult:
-    """Validate the staged configs, then check the datasets the staged jobs use."""
-    root = ws.require_root()
+def pre_commit(root: Path) -> PreCommitResult | None:
+    """Validate the staged configs, then check the datasets the staged jobs use.
+
+    None when no staged file is one gittrain checks: the commit then pays for
+    one `git diff --cached` and no schema or recipe loading.
+    """
+    conf = settings.load(root)
     staged = gitrepo.staged_paths(root)
-    configs = [p for p in staged if is_config_path(p, ws.settings)]
+    configs = [p for p in staged if settings.is_config_path(p, conf)]
+    if not configs:
+        return None
+    from gittrain.commands.data_check import check_staged
+    from gittrain.commands.validate import validate_blobs
+    from gittrain.commands.workspace import Workspace
+
+    ws = Workspace(root, root, conf)
     blobs = gitrepo.read_staged(root, configs)  # jobs and the lockfile are configs too
-    return PreCommitResult(
-        validate_blobs(ws, blobs), check_staged(root, ws.settings, staged, known=blobs)
-    )
+    return PreCommitResult(validate_blobs(ws, blobs), check_staged(root, conf, staged, known=blobs))
 
 
 def staged_diff(root: Path) -> DiffReport:
@@ -93,7 +101,6 @@ class DriftWarning:
 def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
     """One warning per locked dataset that is modified or missing (stat-only when unchanged)."""
     from gittrain.commands.data_status import State, status
-    from gittrain.core import settings
 
     try:
         if not (root / settings.load(root).lockfile).is_file():

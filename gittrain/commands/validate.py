@@ -9,7 +9,8 @@ from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import builtin_files, repo_files
-from gittrain.core.validation import Checker, FileReport, is_config_path
+from gittrain.core.settings import is_config_path
+from gittrain.core.validation import Checker, FileReport
 
 
 @dataclass(frozen=True, slots=True)
