@@ -70,7 +70,7 @@ def make_repo(parent: Path, jobs: int) -> Path:
     )
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "start")
-    (root / "jobs").mkdir()
+    (root / "jobs").mkdir(exist_ok=True)
     for i in range(jobs):
         (root / f"jobs/job-{i:03d}.yaml").write_text(JOB.format(i=i, steps=200 + i))
     git(root, "add", "-A")
@@ -232,6 +232,17 @@ def main() -> int:
                 f"{got['hook: check-jsonschema FILES'] - none:.1f} ms; the data check adds "
                 f"{data_cost:.1f} ms to validation in the native hook\n{in_process(root)}",
             )
+        root = make_repo(work, 0)
+        (root / "notes.md").write_text("a commit that touches no config\n")
+        git(root, "add", "notes.md")
+        got = interleaved(
+            root,
+            {
+                "git commit, no hook": hook_script(None),
+                "native hook (hooks/pre-commit)": hook_script(native),
+            },
+        )
+        report("no config staged: the native hook's fast path", list(got.items()))
         floor = statistics.median(_timed([gittrain, "-h"]) for _ in range(RUNS)) * 1000
         print(f"\n`git-train -h` (interpreter + CLI start-up floor): {floor:.1f} ms")
     finally:
