@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -370,3 +371,16 @@ def test_install_refuses_when_the_backup_name_is_taken(repo: Repo, cli: Cli) -> 
     result = cli("install", "--hooks", cwd=repo.root)
     assert_one_line_error(result, 2, "pre-commit.pre-gittrain is taken")
     assert sorted(p.name for p in hooks.iterdir()) == before
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hook_scripts_are_posix_sh_and_marked(name: str) -> None:
+    script = Path(__file__).resolve().parent.parent / "hooks" / name
+    assert script.stat().st_mode & stat.S_IXUSR
+    text = script.read_text()
+    assert text.startswith(f"#!/bin/sh\n# gittrain-hook {name}: ")
+    assert f"exec git-train hook {name}" in text
+    for shell in ("sh", "dash"):
+        if shutil.which(shell):
+            proc = subprocess.run([shell, "-n", str(script)], capture_output=True, check=False)
+            assert proc.returncode == 0, proc.stderr
