@@ -76,4 +76,3 @@ def clone(
         return result
     atomic_write(root / rel, text.encode("utf-8"), shown=rel, overwrite=force)
     return Cloned(source.name, commit, rel, text, report.problems, written=True)
-
