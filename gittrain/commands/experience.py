@@ -24,10 +24,11 @@ class Mined:
     views: tuple[RecordView, ...]
 
 
-def load(ws: Workspace) -> Mined:
+def load(ws: Workspace, *, registry_needed: bool = False) -> Mined:
+    """Mine the history; the recipe registry is read only when a filter needs it."""
     root = ws.require_root()
     history = mine(root, ws.settings)
-    registry = ws.registry().recipes
+    registry = ws.registry().recipes if registry_needed else {}
     views = []
     for run in history.runs:
         recipe = registry.get(run.version.recipe or "")
@@ -61,7 +62,7 @@ def recommend(
 ) -> Recommendation:
     if min_success < 0 or (limit is not None and limit < 1):
         raise usage_error("--min-success-count must be >= 0 and --limit >= 1")
-    mined = load(ws)
+    mined = load(ws, registry_needed=algorithm is not None or task_type is not None)
     views = [
         v
         for v in mined.views
@@ -91,7 +92,7 @@ def best(
         raise usage_error("name --recipe R or --algorithm A")
     if top < 1:
         raise usage_error("--top must be at least 1")
-    mined = load(ws)
+    mined = load(ws, registry_needed=algorithm is not None)
     runs = [
         v.run
         for v in mined.views
