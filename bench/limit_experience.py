@@ -34,8 +34,8 @@ def main(repo: str, jobs_dir: str = "jobs") -> int:
         check=True,
     ).stdout
     blobs = []
-    for token in log.split(b"\0"):
-        token = token.lstrip(b"\n")
+    for raw in log.split(b"\0"):
+        token = raw.lstrip(b"\n")
         if token.startswith(b":"):
             new_sha = token.split(b" ")[3]
             if new_sha != b"0" * 40:
@@ -51,7 +51,7 @@ def main(repo: str, jobs_dir: str = "jobs") -> int:
     while pos < len(batch):
         end = batch.index(b"\n", pos)
         size = int(batch[pos:end].split(b" ")[2])
-        yaml.load(batch[end + 1 : end + 1 + size], Loader=loader)  # noqa: S506 - CSafeLoader
+        yaml.load(batch[end + 1 : end + 1 + size], Loader=loader)
         parsed += 1
         pos = end + 2 + size
     print(parsed)
