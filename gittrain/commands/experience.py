@@ -144,6 +144,7 @@ def find_similar(ws: Workspace, spec: str, top: int) -> Similar:
     latest: dict[str, RunRecord] = {}
     for run in mined.history.runs:  # oldest first: the last run of each job wins
         if run.job != job.name:
+            latest.pop(run.job, None)  # re-inserted, so the dict stays in history order
             latest[run.job] = run
     candidates = [
         (

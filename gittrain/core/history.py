@@ -207,6 +207,24 @@ def _parse_lock(raw: bytes | None) -> dict[str, Any]:
     return {"k": _LOCK, "names": names, "paths": paths}
 
 
+_JOB_KEYS = frozenset(_version_entry(narrow(Document("", {}))))
+_LOCK_KEYS = frozenset({"k", "names", "paths"})
+_ERROR_KEYS = frozenset({"k", "message"})
+
+
+def _usable(entry: object, keys: frozenset[str]) -> bool:
+    """A cache entry of the expected shape (anything else is parsed again)."""
+    if not isinstance(entry, dict):
+        return False
+    if entry.get("k") == "error":
+        return entry.keys() == _ERROR_KEYS and isinstance(entry["message"], str)
+    return entry.keys() == keys and all(
+        isinstance(entry[k], dict)
+        for k in ("metrics", "config", "datasets", "names", "paths")
+        if k in keys
+    )
+
+
 class _Entries:
     """Cached entries by blob: parsed on first sight, through one ``cat-file --batch``."""
 
@@ -215,8 +233,8 @@ class _Entries:
         self.cache = cache
 
     def fill(self, jobs: Iterable[str], locks: Iterable[str]) -> None:
-        wanted = {b: _parse_job for b in jobs if self.cache.get(b) is None}
-        wanted.update({b: _parse_lock for b in locks if self.cache.get(b) is None})
+        wanted = {b: _parse_job for b in jobs if not _usable(self.cache.get(b), _JOB_KEYS)}
+        wanted.update({b: _parse_lock for b in locks if not _usable(self.cache.get(b), _LOCK_KEYS)})
         if not wanted:
             return
         blobs = gitrepo.read_blobs(self.root, list(wanted))

@@ -63,9 +63,9 @@ def similar(
     policy: Policy,
     top: int,
 ) -> tuple[Match, ...]:
-    """The ``top`` candidates most like ``mine``, each with its explanation."""
-    matches = [_match(mine, run, theirs, policy) for run, theirs in candidates]
-    matches.sort(key=lambda m: (-m.score, -m.run.timestamp, m.run.job))
+    """The ``top`` candidates (oldest first) most like ``mine``; ties go to the newest."""
+    matches = [_match(mine, run, theirs, policy) for run, theirs in reversed(candidates)]
+    matches.sort(key=lambda m: -m.score)  # stable: newest first among equals
     return tuple(matches[:top])
 
 
