@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gittrain.adapters import yamlio
 from gittrain.commands.workspace import Workspace
 from gittrain.core.problems import Problem, Severity
 from gittrain.core.recipes import builtin_files, repo_files
@@ -64,6 +65,10 @@ def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
 
 def _read(path: Path, rel: str) -> bytes | Problem:
     try:
+        size = path.stat().st_size
+        if size > yamlio.MAX_BYTES and path.is_file():
+            message = f"file is {size} bytes; the limit is {yamlio.MAX_BYTES}"
+            return Problem(rel, None, (), Severity.ERROR, message, "yaml")
         return path.read_bytes()
     except FileNotFoundError:
         message = "no such file"
