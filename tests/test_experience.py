@@ -310,3 +310,32 @@ def test_similar_explains_each_match(cli: Cli, repo: Repo) -> None:
 @pytest.mark.parametrize("command", ["recommend", "best", "suggest", "similar"])
 def test_every_experience_command_has_help(cli: Cli, command: str) -> None:
     assert cli("experience", command, "-h").code == 0
+
+
+def test_ctrl_c_while_the_cache_is_written_leaves_no_partial_output(repo: Repo) -> None:
+    import os
+    import signal
+    import sys
+    import time
+
+    repo.write("jobs/a.yaml", job("a", "completed", metrics="acc: 0.5"))
+    repo.commit("a")
+    cache_dir = repo.root / ".git/gittrain"
+    env = {**os.environ, "GITTRAIN_TEST_WRITE_DELAY": "30"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gittrain", "experience", "recommend"],
+        cwd=repo.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not list(cache_dir.glob(".history-cache.json.*.tmp")):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert out == b""
+    assert err == b"interrupted\n"
+    assert list(cache_dir.iterdir()) == []  # no cache, no temp file
