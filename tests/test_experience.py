@@ -11,7 +11,7 @@ from conftest import Cli, Repo, assert_one_line_error
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
-from gittrain.core.history import mine
+from gittrain.core.mining import mine
 
 LOCK = """\
 version: 1
@@ -339,3 +339,32 @@ def test_ctrl_c_while_the_cache_is_written_leaves_no_partial_output(repo: Repo) 
     assert out == b""
     assert err == b"interrupted\n"
     assert list(cache_dir.iterdir()) == []  # no cache, no temp file
+
+
+def _fresh(repo: Repo) -> list[tuple[str, str, str | None]]:
+    (repo.root / ".git/gittrain/history-cache.json").unlink(missing_ok=True)
+    return runs(repo)
+
+
+def test_checkpoint_walks_only_new_commits_and_survives_rewrites(repo: Repo) -> None:
+    repo.write("gittrain.lock", LOCK.format(sha="a" * 64))
+    repo.write("jobs/a.yaml", job("a", "running"))
+    repo.commit("a")
+    assert runs(repo) == []
+    repo.write("jobs/a.yaml", job("a", "completed"))
+    repo.commit("a done")  # after the checkpoint: walked incrementally from the saved state
+    incremental = mine(repo.root, settings.load(repo.root))
+    assert [(r.job, r.datasets[0].sha256) for r in incremental.runs] == [("a", "a" * 64)]
+    assert runs(repo) == _fresh(repo)
+    repo.write("jobs/b.yaml", job("b", "failed"))
+    repo.commit("b")
+    assert runs(repo) == _fresh(repo) and len(runs(repo)) == 2
+    # A rewritten history (the checkpointed HEAD is gone from the chain) is walked again.
+    repo.git("reset", "-q", "--hard", "HEAD~2")
+    repo.write("jobs/c.yaml", job("c", "cancelled"))
+    repo.commit("c instead")
+    rewritten = runs(repo)
+    assert [r[0] for r in rewritten] == ["c"]
+    assert rewritten == _fresh(repo)
+    # The same HEAD again: answered from the checkpoint, with the same records.
+    assert runs(repo) == rewritten

@@ -236,6 +236,27 @@ def shallow_boundary(root: Path) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
+def first_parent_reaches(root: Path, head: str, ancestor: str) -> bool:
+    """Whether ``ancestor`` is on ``head``'s first-parent chain (reads only as far as needed)."""
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), "rev-list", "--first-parent", "--end-of-options", head],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    assert proc.stdout is not None
+    wanted = ancestor.encode("ascii") + b"\n"
+    try:
+        return any(line == wanted for line in proc.stdout)
+    finally:
+        proc.stdout.close()
+        proc.kill()  # our own rev-list: stop it once the answer is known
+        proc.wait()
+
+
 def show_blob(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
     with CatFile(root) as cat:

@@ -10,8 +10,9 @@ from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import experience, importance, jobs
 from gittrain.core.experience import RecipeStats, RecordView, Suggestions
-from gittrain.core.history import History, RunRecord, mine
+from gittrain.core.history import History, RunRecord
 from gittrain.core.importance import Policy
+from gittrain.core.mining import mine
 from gittrain.core.similarity import Match, features, similar
 from gittrain.errors import GittrainError, usage_error
 

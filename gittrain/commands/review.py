@@ -106,7 +106,7 @@ def _with_outcomes(
     """Each changed recipe's finished runs: what the change is being weighed against."""
     if not uses:
         return uses
-    from gittrain.core.history import mine
+    from gittrain.core.mining import mine
 
     history = mine(root, conf, head)
     return tuple(

@@ -1,30 +1,23 @@
-"""Mining run records from first-parent history: one `git log`, one `cat-file`, a blob cache.
+"""Run records and the job versions they are made of, as mining parses and caches them.
 
 A run record is a job at the commit where its status became terminal
 (completed, failed or cancelled), or where a terminal result was recorded
-again with a new ``finished_at``.  Deleted jobs keep their records; renames
-are followed; merges count as the change they made to their first parent.
+again with a new ``finished_at``.  ``gittrain.core.mining`` finds them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from gittrain.adapters import gitrepo, yamlio
-from gittrain.core import lockstore
-from gittrain.core.historycache import BlobCache
-from gittrain.core.jobrefs import is_job_path, job_name
-from gittrain.core.jobs import STATUSES, TERMINAL
-from gittrain.core.settings import Settings
+from gittrain.core.jobs import STATUSES
 from gittrain.document import Document, format_path
-from gittrain.errors import GittrainError, usage_error
+from gittrain.errors import GittrainError
 
-_JOB = "job"
-_LOCK = "lock"
+JOB = "job"
+LOCK = "lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +61,7 @@ class RunRecord:
     version: Version
     datasets: tuple[DatasetVersion, ...]
     at_boundary: bool  # first seen at a shallow clone's cut: it may be older
+    blob: str = ""  # the job file's blob at ``commit``
 
     @property
     def date(self) -> str:
@@ -154,9 +148,9 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _version_entry(v: Version) -> dict[str, Any]:
+def version_entry(v: Version) -> dict[str, Any]:
     return {
-        "k": _JOB,
+        "k": JOB,
         "recipe": v.recipe,
         "rv": v.recipe_version,
         "model": v.model,
@@ -170,7 +164,7 @@ def _version_entry(v: Version) -> dict[str, Any]:
     }
 
 
-def _version_from(entry: Mapping[str, Any]) -> Version:
+def version_from(entry: Mapping[str, Any]) -> Version:
     return Version(
         entry["recipe"],
         entry["rv"],
@@ -185,162 +179,47 @@ def _version_from(entry: Mapping[str, Any]) -> Version:
     )
 
 
-def _parse_job(raw: bytes | None) -> dict[str, Any]:
+def parse_job(raw: bytes | None) -> dict[str, Any]:
+    """A job blob as a cache entry: its :class:`Version`, or why it cannot be used."""
+    from gittrain.adapters import yamlio  # only new blobs are parsed; warm runs skip it
+
     if raw is None:
         return {"k": "error", "message": "the blob is missing from the repository"}
     try:
-        return _version_entry(narrow(yamlio.load_bytes(raw, "")))
+        return version_entry(narrow(yamlio.load_bytes(raw, "")))
     except GittrainError as exc:
         where = f"{exc.mark.line}:{exc.mark.column}: " if exc.mark else ""
         return {"k": "error", "message": where + exc.detail}
 
 
-def _parse_lock(raw: bytes | None) -> dict[str, Any]:
+def parse_lock(raw: bytes | None) -> dict[str, Any]:
+    """A lockfile blob as a cache entry: dataset name -> sha256, and path -> name."""
+    from gittrain.core import lockstore
+
     if raw is None:
-        return {"k": _LOCK, "names": {}, "paths": {}}
+        return {"k": LOCK, "names": {}, "paths": {}}
     try:
         lock = lockstore.parse_bytes(raw, "lockfile")
     except GittrainError:
-        return {"k": _LOCK, "names": {}, "paths": {}}  # an unreadable lockfile resolves nothing
+        return {"k": LOCK, "names": {}, "paths": {}}  # an unreadable lockfile resolves nothing
     names = {name: entry.sha256 for name, entry in lock.datasets.items()}
     paths = {entry.path: name for name, entry in lock.datasets.items()}
-    return {"k": _LOCK, "names": names, "paths": paths}
+    return {"k": LOCK, "names": names, "paths": paths}
 
 
-_JOB_KEYS = frozenset(_version_entry(narrow(Document("", {}))))
-_LOCK_KEYS = frozenset({"k", "names", "paths"})
-_ERROR_KEYS = frozenset({"k", "message"})
+JOB_KEYS = frozenset(version_entry(narrow(Document("", {}))))
+LOCK_KEYS = frozenset({"k", "names", "paths"})
+ERROR_KEYS = frozenset({"k", "message"})
 
 
-def _usable(entry: object, keys: frozenset[str]) -> bool:
+def usable(entry: object, keys: frozenset[str]) -> bool:
     """A cache entry of the expected shape (anything else is parsed again)."""
     if not isinstance(entry, dict):
         return False
     if entry.get("k") == "error":
-        return entry.keys() == _ERROR_KEYS and isinstance(entry["message"], str)
+        return entry.keys() == ERROR_KEYS and isinstance(entry["message"], str)
     return entry.keys() == keys and all(
         isinstance(entry[k], dict)
         for k in ("metrics", "config", "datasets", "names", "paths")
         if k in keys
     )
-
-
-class _Entries:
-    """Cached entries by blob: parsed on first sight, through one ``cat-file --batch``."""
-
-    def __init__(self, root: Path, cache: BlobCache) -> None:
-        self.root = root
-        self.cache = cache
-
-    def fill(self, jobs: Iterable[str], locks: Iterable[str]) -> None:
-        wanted = {b: _parse_job for b in jobs if not _usable(self.cache.get(b), _JOB_KEYS)}
-        wanted.update({b: _parse_lock for b in locks if not _usable(self.cache.get(b), _LOCK_KEYS)})
-        if not wanted:
-            return
-        blobs = gitrepo.read_blobs(self.root, list(wanted))
-        for blob, parse in wanted.items():
-            self.cache.put(blob, parse(blobs.get(blob)))
-
-    def get(self, blob: str) -> Mapping[str, Any]:
-        entry: Mapping[str, Any] = self.cache.get(blob)
-        return entry
-
-
-def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
-    """Every run record on ``rev``'s first-parent history."""
-    head = gitrepo.rev_parse(root, rev)
-    if head is None:
-        if rev == "HEAD":  # inside a repository, an unborn HEAD: no commits yet
-            return History(None, (), (), (), 0)
-        raise usage_error(f"unknown revision {rev!r}")
-    jobs_dir = conf.jobs_dir.rstrip("/")
-    commits = list(
-        gitrepo.iter_log(
-            root,
-            [head],
-            [jobs_dir, conf.lockfile],
-            raw=True,
-            renames=True,
-            extra=["--first-parent"],
-        )
-    )
-    commits.reverse()
-    cache = BlobCache.load(gitrepo.git_dir(root))
-    entries = _Entries(root, cache)
-    job_blobs, lock_blobs = [], []
-    for commit in commits:
-        for change in commit.changes:
-            new = change.new_path
-            if new is None or change.status == "D":
-                continue
-            if new == conf.lockfile:
-                lock_blobs.append(change.new_sha)
-            elif is_job_path(new, jobs_dir):
-                job_blobs.append(change.new_sha)
-    entries.fill(job_blobs, lock_blobs)
-    shallow = gitrepo.shallow_boundary(root)
-    history = _walk(commits, entries, conf, jobs_dir, frozenset(shallow))
-    cache.save()
-    return History(head, history[0], history[1], shallow, len(job_blobs))
-
-
-def _walk(
-    commits: list[gitrepo.LogCommit],
-    entries: _Entries,
-    conf: Settings,
-    jobs_dir: str,
-    shallow: frozenset[str],
-) -> tuple[tuple[RunRecord, ...], tuple[Skipped, ...]]:
-    state: dict[str, tuple[str, str | None] | None] = {}  # path -> (status, finished_at)
-    lock: Mapping[str, Any] = {"names": {}, "paths": {}}
-    runs: list[RunRecord] = []
-    skipped: list[Skipped] = []
-    for commit in commits:
-        for change in commit.changes:
-            if conf.lockfile in (change.new_path, change.old_path):
-                deleted = change.status == "D" or change.new_path != conf.lockfile
-                lock = {"names": {}, "paths": {}} if deleted else entries.get(change.new_sha)
-        for change in commit.changes:
-            old, new = change.old_path, change.new_path
-            if conf.lockfile in (old, new):
-                continue
-            if change.status == "D" or new is None:
-                state.pop(old or "", None)
-                continue
-            # A rename carries the job's state to its new path.
-            before = state.pop(old, None) if old is not None and old != new else state.get(new)
-            if not is_job_path(new, jobs_dir):
-                continue
-            entry = entries.get(change.new_sha)
-            if entry["k"] != _JOB:
-                skipped.append(Skipped(new, commit.sha, entry["message"]))
-                state[new] = None
-                continue
-            version = _version_from(entry)
-            now = (version.status, version.finished_at) if version.status else None
-            state[new] = now
-            if now is None or now[0] not in TERMINAL or now == before:
-                continue
-            runs.append(
-                RunRecord(
-                    job=job_name(new),
-                    path=new,
-                    commit=commit.sha,
-                    author=commit.author,
-                    timestamp=commit.timestamp,
-                    version=version,
-                    datasets=_resolve(version.datasets, lock),
-                    at_boundary=commit.sha in shallow,
-                )
-            )
-    return tuple(runs), tuple(skipped)
-
-
-def _resolve(datasets: Mapping[str, str], lock: Mapping[str, Any]) -> tuple[DatasetVersion, ...]:
-    out = []
-    names: Mapping[str, str] = lock["names"]
-    paths: Mapping[str, str] = lock["paths"]
-    for role, ref in datasets.items():
-        name = ref if ref in names else paths.get(ref.strip("/").removeprefix("./"))
-        out.append(DatasetVersion(role, ref, name, names.get(name) if name else None))
-    return tuple(out)

@@ -1,6 +1,7 @@
 """The parsed-document cache for history mining, keyed by blob id in the git directory.
 
-A blob's content never changes, so entries never need invalidating; a cache
+A blob's content never changes, so entries never need invalidating (the walk's
+checkpoint beside them is checked against the repository before use); a cache
 that is unreadable, corrupt or written by another format version is ignored
 and rebuilt, and it is replaced atomically so Ctrl-C never leaves half a file.
 """
@@ -24,6 +25,7 @@ class BlobCache:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.entries: dict[str, Any] = {}
+        self.checkpoint: object = None  # the mining walk's state at the last mined HEAD
         self.dirty = False
         self.rebuilt = False  # an existing cache was unusable
 
@@ -47,6 +49,7 @@ class BlobCache:
             and isinstance(data.get("blobs"), dict)
         ):
             cache.entries = data["blobs"]
+            cache.checkpoint = data.get("checkpoint")
         else:
             cache.rebuilt = True
             cache.dirty = True
@@ -63,7 +66,12 @@ class BlobCache:
         """Write the cache; a failure to write it only costs speed next time."""
         if not self.dirty or self.path is None:
             return
-        payload = {"format": FORMAT, "gittrain": __version__, "blobs": self.entries}
+        payload = {
+            "format": FORMAT,
+            "gittrain": __version__,
+            "checkpoint": self.checkpoint,
+            "blobs": self.entries,
+        }
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
