@@ -174,23 +174,12 @@ def load_spans(text: str, source: str) -> tuple[Document, dict[DocPath, Span]]:
 
 def scalar_text(value: object) -> str:
     """``value`` (a str, number, bool or None) as a one-line YAML scalar that reads back equal."""
-    text: str = yaml.dump(
-        [value], Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=1 << 30
-    )
-    return text.strip()[1:-1]
+    return flow_text([value])[1:-1]
 
 
 def flow_text(value: object) -> str:
     """``value`` as one line of flow-style YAML."""
-    text: str = yaml.dump(
-        value,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=True,
-        allow_unicode=True,
-        width=1 << 30,
-    )
-    return text.strip().removesuffix("...").strip()
+    return _emit(value, flow=True, width=1 << 30).strip().removesuffix("...").strip()
 
 
 class _Frame:
@@ -447,13 +436,17 @@ _Dumper.add_representer(float, _represent_float)
 
 def dump(data: object) -> str:
     """Deterministic block-style YAML; key order is the caller's."""
+    return _emit(data, flow=False, width=100)
+
+
+def _emit(data: object, *, flow: bool, width: int) -> str:
     text: str = yaml.dump(
         data,
         Dumper=_Dumper,
         sort_keys=False,
-        default_flow_style=False,
+        default_flow_style=flow,
         allow_unicode=True,
-        width=100,
+        width=width,
         indent=2,
     )
     return text

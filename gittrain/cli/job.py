@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gittrain.cli.common import counted, emit_json, print_problems, workspace
+from gittrain.cli.common import counted, emit_json, print_problems, print_table, workspace
 from gittrain.cli.options import CONTEXT, format_option
 
 _SET = click.option(
@@ -164,9 +164,7 @@ def list_(status: str | None, recipe: str | None, fmt: str) -> None:
                     " ".join(f"{k}={_num(v)}" for k, v in j.metrics.items()) or "-",
                 )
             )
-        widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-        for r in table:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        print_table(table)
         if not listing.jobs:
             click.echo("no jobs match", err=True)
         for problem in listing.problems:

@@ -163,6 +163,9 @@ def suggest(
     """Compare a job's key parameters with the best runs of the same recipe."""
     same = [r for r in runs if recipe is not None and r.version.recipe == recipe]
     done = [r for r in same if r.version.status == "completed" and r.version.metrics]
+    if recipe is None:
+        note = "the job names no recipe, so there are no runs of the same recipe to compare with"
+        return Suggestions(recipe, None, (), (), note)
     if len(done) < MIN_RUNS_TO_SUGGEST:
         note = (
             f"too little history to suggest anything: {len(done)} completed run(s) of recipe "
