@@ -142,3 +142,16 @@ def test_edit_reads_back_as_intended(
         expected[key] = value
     assert yamlio.load_text(out, "j").data == expected
     assert out.startswith("# comment\n")
+
+
+def test_insertion_follows_the_files_own_indentation() -> None:
+    text = "config:\n    a: 1\n    nested:\n        x: 1\nz: 0\n"
+    out = edit(
+        text,
+        "j",
+        [Assignment(("config", "b"), 2), Assignment(("config", "nested", "y"), [1, 2])],
+    )
+    assert (
+        out
+        == "config:\n    a: 1\n    nested:\n        x: 1\n        y:\n        - 1\n        - 2\n    b: 2\nz: 0\n"
+    )

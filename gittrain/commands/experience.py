@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gittrain.adapters import yamlio
@@ -162,7 +161,3 @@ def find_similar(ws: Workspace, spec: str, top: int) -> Similar:
 def _job(ws: Workspace, spec: str) -> jobs.Job:
     source = read_job(ws, spec)
     return jobs.from_doc(yamlio.load_bytes(source.raw, source.shown))
-
-
-def cites(runs: Sequence[RunRecord]) -> list[str]:
-    return [r.cite for r in runs]
