@@ -170,6 +170,10 @@ def test_clone_bad_input(cli: Cli, repo: Repo) -> None:
     repo.write("jobs/hand.yaml", HAND_WRITTEN)
     uncommitted = cli("job", "clone", "hand", "--name", "c", cwd=repo.root)
     assert_one_line_error(uncommitted, 2, "jobs/hand.yaml", "commit the job first")
+    repo.write("README.md", "x")
+    repo.commit("a commit without the job", "README.md")
+    not_in_head = cli("job", "clone", "hand", "--name", "c", cwd=repo.root)
+    assert_one_line_error(not_in_head, 2, "jobs/hand.yaml", "commit the job first")
     repo.commit("hand")
     before = snapshot(repo.root)
     assert_one_line_error(

@@ -51,7 +51,9 @@ def clone(
     check_name(new_name)
     source = read_job(ws, spec)
     commit = source.commit or gitrepo.rev_parse(root, "HEAD")
-    if commit is None:
+    if commit is None or (
+        source.commit is None and gitrepo.show_blob(root, commit, source.rel) is None
+    ):
         raise usage_error(f"{source.rel}: cloning records the source commit; commit the job first")
     try:
         text = source.raw.decode("utf-8-sig")
