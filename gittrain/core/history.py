@@ -214,12 +214,16 @@ ERROR_KEYS = frozenset({"k", "message"})
 
 def usable(entry: object, keys: frozenset[str]) -> bool:
     """A cache entry of the expected shape (anything else is parsed again)."""
-    if not isinstance(entry, dict):
+    if type(entry) is not dict:
         return False
     if entry.get("k") == "error":
-        return entry.keys() == ERROR_KEYS and isinstance(entry["message"], str)
-    return entry.keys() == keys and all(
-        isinstance(entry[k], dict)
-        for k in ("metrics", "config", "datasets", "names", "paths")
-        if k in keys
+        return entry.keys() == ERROR_KEYS and type(entry["message"]) is str
+    if entry.keys() != keys:
+        return False
+    if keys is LOCK_KEYS:
+        return type(entry["names"]) is dict and type(entry["paths"]) is dict
+    return (
+        type(entry["config"]) is dict
+        and type(entry["metrics"]) is dict
+        and type(entry["datasets"]) is dict
     )
