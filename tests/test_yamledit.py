@@ -155,3 +155,18 @@ def test_insertion_follows_the_files_own_indentation() -> None:
         out
         == "config:\n    a: 1\n    nested:\n        x: 1\n        y:\n        - 1\n        - 2\n    b: 2\nz: 0\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: a\nresult:\nz: 1\n", "name: a\nresult:\n  status: failed\nz: 1\n"),
+        (
+            "name: a\nresult:  # later\nz: 1\n",
+            "name: a\nresult:  # later\n  status: failed\nz: 1\n",
+        ),
+        ("name: a\nresult: ~\n", "name: a\nresult:\n  status: failed\n"),
+    ],
+)
+def test_an_empty_value_becomes_the_mapping(text: str, expected: str) -> None:
+    assert edit(text, "j", [Assignment(("result", "status"), "failed")]) == expected

@@ -88,7 +88,12 @@ def recommend(
 @click.option("--recipe", help="Runs of this recipe.")
 @click.option("--algorithm", help="Runs of this algorithm.")
 @click.option("--metric", help="The metric to rank by (default: the most recorded one).")
-@click.option("--minimize", is_flag=True, default=None, help="Lower is better.")
+@click.option(
+    "--minimize",
+    is_flag=True,
+    default=None,
+    help="Lower is better (default: only for loss, perplexity and error metrics).",
+)
 @click.option("--top", type=int, default=5, show_default=True, help="How many runs.")
 @format_option()
 def best(  # noqa: PLR0917 - one parameter per click option

@@ -53,13 +53,15 @@ def set_value(text: str, source: str, path: DocPath, value: object) -> str:
     nested: object = value
     for key in reversed(path[depth + 1 :]):
         nested = {key: nested}
-    node = _get(doc.data, parent)
-    if not isinstance(node, dict):
-        where = doc.where(parent)
-        raise GittrainError(f"{where}: {format_path(parent)} is not a mapping")
     key = path[depth]
     if not isinstance(key, str):
         raise GittrainError(f"{doc.where(parent)}: cannot add list item {format_path(path)}")
+    node = _get(doc.data, parent)
+    if node is None and parent:  # `result:` left empty: it becomes the mapping
+        return _replace(text, doc, spans, path=parent, value={key: nested}, newline=newline)
+    if not isinstance(node, dict):
+        where = doc.where(parent)
+        raise GittrainError(f"{where}: {format_path(parent)} is not a mapping")
     if spans[parent].flow or not node:
         whole = {**node, key: nested}
         return _replace(text, doc, spans, path=parent, value=whole, newline=newline)
