@@ -77,11 +77,12 @@ def recommend(
         )
         for label, stat in (("learning rate", s.learning_rate), ("batch", s.batch_size)):
             if stat is not None:
-                click.echo(
-                    f"  {label} of successful runs: mean {stat.mean:.4g}, median "
-                    f"{stat.median:.4g} ({', '.join(stat.runs)})"
+                _wrapped(
+                    f"{label} of successful runs: mean {stat.mean:.4g}, median "
+                    f"{stat.median:.4g} ({', '.join(stat.runs)})",
+                    "  ",
                 )
-        click.echo(f"  runs: {', '.join(s.runs)}")
+        _wrapped(f"runs: {', '.join(s.runs)}", "  ")
 
 
 @experience.command(context_settings=CONTEXT)
@@ -131,7 +132,7 @@ def best(  # noqa: PLR0917 - one parameter per click option
     for i, (record, key) in enumerate(result.rows, 1):
         value = record.version.metrics[ranked.metric]
         click.echo(f"{i}. {ranked.metric}={value:g}  {record.cite}  {record.date}  {record.author}")
-        click.echo("   " + (" ".join(f"{k}={_value(v)}" for k, v in key.items()) or "-"))
+        _wrapped(" ".join(f"{k}={_value(v)}" for k, v in key.items()) or "-", "   ")
 
 
 @experience.command(context_settings=CONTEXT)
@@ -218,6 +219,21 @@ def similar(job: str, top: int, fmt: str) -> None:
                 "   differs: "
                 + ", ".join(f"{t.key} {_value(t.mine)} vs {_value(t.theirs)}" for t in m.differ)
             )
+
+
+def _wrapped(text: str, indent: str) -> None:
+    import textwrap
+
+    click.echo(
+        textwrap.fill(
+            text,
+            100,
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    )
 
 
 def _history_header(mined: Mined) -> None:
