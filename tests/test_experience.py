@@ -368,3 +368,26 @@ def test_checkpoint_walks_only_new_commits_and_survives_rewrites(repo: Repo) -> 
     assert rewritten == _fresh(repo)
     # The same HEAD again: answered from the checkpoint, with the same records.
     assert runs(repo) == rewritten
+
+
+def test_mining_starts_a_few_processes_not_one_per_commit(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(20):
+        repo.write(
+            f"jobs/j{i % 4}.yaml", job(f"j{i % 4}", "completed", finished=f"2026-01-{i + 1:02d}")
+        )
+        repo.commit(f"c{i}")
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    def spy(args: list[str], *rest: object, **kwargs: object) -> object:
+        started.append(list(args))
+        return real(args, *rest, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", spy)  # git still runs: this only counts
+    history = mine(repo.root, settings.load(repo.root))
+    assert len(history.runs) == 20
+    verbs = [a[3] for a in started]  # git -C ROOT VERB ...
+    assert verbs.count("log") == 1 and verbs.count("cat-file") == 1
+    assert len(started) <= 6, verbs
