@@ -28,6 +28,8 @@ _COMMANDS: dict[str, str] = {
     "textconv": "gittrain.cli.diff:textconv",
     "review": "gittrain.cli.diff:review",
     "install": "gittrain.cli.diff:install",
+    "job": "gittrain.cli.job:job",
+    "experience": "gittrain.cli.experience:experience",
 }
 
 

@@ -161,8 +161,15 @@ def foundation() -> list[Step]:
     ]
 
 
+def experience() -> list[Step]:
+    from gittrain.demo import jobhistory
+
+    return jobhistory.steps()
+
+
 SECTIONS: list[tuple[str, Callable[[], list[Step]]]] = [
     ("Recipes and validation", foundation),
+    ("Jobs and experience mined from git history", experience),
 ]
 
 
