@@ -146,7 +146,7 @@ def test_clone_at_revision_keeps_comments_and_records_origin(cli: Cli, repo: Rep
     )  # fmt: skip
     # An invalid copy is reported with its location and nothing is written.
     assert result.code == 1, result
-    assert result.out.startswith("jobs/copy.yaml:8:3: error: config.learning_rate: -1 is less")
+    assert result.out.startswith("jobs/copy.yaml:9:3: error: config.learning_rate: -1 is less")
     assert result.err == "not written: 2 errors\n"
     assert not (repo.root / "jobs/copy.yaml").exists()
     result = cli(
@@ -156,6 +156,7 @@ def test_clone_at_revision_keeps_comments_and_records_origin(cli: Cli, repo: Rep
     assert result.code == 0, result
     assert result.out == f"wrote jobs/copy.yaml (cloned from hand@{first[:7]})\n"
     text = (repo.root / "jobs/copy.yaml").read_text()
+    assert text.startswith(f"# Cloned from hand@{first[:7]} by `git train job clone`\n")
     assert "# written by hand; keep this comment\n" in text
     assert "learning_rate: 1.0e-6  # from the paper" in text
     data = yamlio.load_text(text, "copy").data
@@ -228,3 +229,24 @@ def test_outside_a_repository(cli: Cli, tmp_path: Path) -> None:
     result = cli("job", "finish", "x", "--status", "failed", cwd=tmp_path)
     assert_one_line_error(result, 2, "not inside a git repository")
     assert os.listdir(tmp_path) == []
+
+
+def test_clone_replaces_the_generated_header(cli: Cli, repo: Repo) -> None:
+    made = cli(
+        "job",
+        "new",
+        "base",
+        "--recipe",
+        "sft_basic",
+        "--model-size",
+        "7B",
+        "--gpus",
+        "8",
+        cwd=repo.root,
+    )
+    assert made.code == 0, made
+    sha = repo.commit("base job")
+    assert cli("job", "clone", "base", "--name", "copy").code == 0
+    text = (repo.root / "jobs/copy.yaml").read_text()
+    assert text.splitlines()[0] == f"# Cloned from base@{sha[:7]} by `git train job clone`"
+    assert "# Made by" not in text and "# from recipe" not in text

@@ -70,7 +70,7 @@ def clone(
     edits += [Assignment(("config", *a.path), a.value) for a in assignments]
     edits.append(Assignment(("cloned_from",), {"job": source.name, "commit": commit}))
     edits.append(Assignment(("result",), {"status": "pending"}))
-    text = yamledit.edit(text, source.shown, edits)
+    text = _retitle(yamledit.edit(text, source.shown, edits), source.name, commit)
     rel = f"{ws.settings.jobs_dir}/{new_name}.yaml"
     report = checker(ws).check(rel, text.encode("utf-8"))
     result = Cloned(source.name, commit, rel, text, report.problems, written=False)
@@ -78,3 +78,15 @@ def clone(
         return result
     atomic_write(root / rel, text.encode("utf-8"), shown=rel, overwrite=force)
     return Cloned(source.name, commit, rel, text, report.problems, written=True)
+
+
+# The header `recipe apply` writes; a clone's header says where it came from instead.
+_GENERATED = ("# Made by `", "# from recipe ", "# Cloned from ")
+
+
+def _retitle(text: str, source: str, commit: str) -> str:
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith(_GENERATED):
+        lines.pop(0)
+    newline = "\r\n" if text.endswith("\r\n") else "\n"
+    return f"# Cloned from {source}@{commit[:7]} by `git train job clone`{newline}" + "".join(lines)
