@@ -220,6 +220,42 @@ def rev_parse(root: Path, rev: str) -> str | None:
     return proc.stdout.decode("ascii").strip()
 
 
+def shallow_boundary(root: Path) -> tuple[str, ...]:
+    """The commits where a shallow clone's history is cut (empty for a full clone)."""
+    proc = run(root, ["rev-parse", "--is-shallow-repository"], check=False, env=clean_env())
+    if proc.stdout.strip() != b"true":
+        return ()
+    path = Path(
+        run(root, ["rev-parse", "--git-path", "shallow"], env=clean_env()).stdout.decode().strip()
+    )
+    try:
+        text = (path if path.is_absolute() else root / path).read_text(encoding="ascii")
+    except OSError:
+        return ()
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def first_parent_reaches(root: Path, head: str, ancestor: str) -> bool:
+    """Whether ``ancestor`` is on ``head``'s first-parent chain (reads only as far as needed)."""
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), "rev-list", "--first-parent", "--end-of-options", head],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    assert proc.stdout is not None
+    wanted = ancestor.encode("ascii") + b"\n"
+    try:
+        return any(line == wanted for line in proc.stdout)
+    finally:
+        proc.stdout.close()
+        proc.kill()  # our own rev-list: stop it once the answer is known
+        proc.wait()
+
+
 def show_blob(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
     with CatFile(root) as cat:
@@ -322,17 +358,19 @@ def iter_log(
     paths: Sequence[str] = (),
     *,
     raw: bool = False,
+    renames: bool = False,
     extra: Sequence[str] = (),
 ) -> Iterator[LogCommit]:
     """Stream ``git log`` (newest first) as records, from ONE git process.
 
     With ``raw=True`` each commit carries its changed paths (renames off, so a
-    rename is a D plus an A; merges show no changes, their parents' commits do).
+    rename is a D plus an A, unless ``renames``; merges show no changes, their
+    parents' commits do, unless ``extra`` has ``--first-parent``).
     ``revs`` are passed after ``--end-of-options``; ``paths`` after ``--``.
     """
     args = ["log", "-z", "--no-abbrev", f"--format={_LOG_FORMAT}", *extra]
     if raw:
-        args += ["--raw", "--no-renames"]
+        args += ["--raw", "-M" if renames else "--no-renames"]
     args += ["--end-of-options", *revs, "--", *paths]
     try:
         proc = subprocess.Popen(

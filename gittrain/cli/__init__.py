@@ -33,6 +33,8 @@ _COMMANDS: dict[str, str] = {
     "lint-yaml": "gittrain.cli.hooks:lint_yaml",
     "check-data": "gittrain.cli.hooks:check_data",
     "hook": "gittrain.cli.hooks:hook",
+    "job": "gittrain.cli.job:job",
+    "experience": "gittrain.cli.experience:experience",
 }
 
 

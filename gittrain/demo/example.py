@@ -86,6 +86,9 @@ def build(root: Path) -> None:
     (root / "README.md").write_text("# Example training repository built by `make demo`\n")
     run_git(root, "add", "-A")
     run_git(root, "commit", "-q", "-m", "Team recipe, data and settings")
+    from gittrain.demo.jobhistory import build_job_history
+
+    build_job_history(root)
 
 
 LLAMAFACTORY_SFT = """\

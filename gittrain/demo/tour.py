@@ -208,9 +208,16 @@ def hooks() -> list[Step]:
     ]
 
 
+def experience() -> list[Step]:
+    from gittrain.demo import jobhistory
+
+    return jobhistory.steps()
+
+
 SECTIONS: list[tuple[str, Callable[[], list[Step]]]] = [
     ("Recipes and validation", foundation),
     ("Hooks: a bad commit stopped, the fixed one through", hooks),
+    ("Jobs and experience mined from git history", experience),
 ]
 
 
