@@ -450,3 +450,47 @@ def _emit(data: object, *, flow: bool, width: int) -> str:
         indent=2,
     )
     return text
+
+
+def plain_scalars(raw: bytes, source: str) -> list[tuple[str, Mark]]:
+    """Every untagged plain scalar used as a value, in every document, with its position.
+
+    For linting YAML that other tools read (`git train lint-yaml`): anchors,
+    aliases and several documents are allowed here, and mapping keys are left
+    out (``on:`` in CI workflows is a deliberate idiom).  Syntax errors raise
+    ``GittrainError`` with the position.
+    """
+    text = decode(raw, source)
+    parser = _CParser(text)
+    found: list[tuple[str, Mark]] = []
+    # One entry per open collection: None for a sequence, else "the next node is a key".
+    key_next: list[bool | None] = []
+    node_kinds = (
+        yaml.ScalarEvent,
+        yaml.AliasEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    try:
+        while not isinstance(event := parser.get_event(), yaml.StreamEndEvent):
+            if isinstance(event, node_kinds):
+                is_key = bool(key_next and key_next[-1])
+                if key_next and key_next[-1] is not None:
+                    key_next[-1] = not key_next[-1]
+                if isinstance(event, yaml.ScalarEvent):
+                    if not is_key and event.tag is None and not event.style and event.value:
+                        start: Any = event.start_mark
+                        found.append((event.value, Mark(start.line + 1, start.column + 1)))
+                elif not isinstance(event, yaml.AliasEvent):
+                    key_next.append(True if isinstance(event, yaml.MappingStartEvent) else None)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                key_next.pop()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else None
+        raise file_error(source, exc.problem or "invalid YAML", where) from None
+    except yaml.reader.ReaderError as exc:
+        raise file_error(source, f"contains control character #x{exc.character:04x}") from None
+    finally:
+        parser.dispose()
+    return found

@@ -196,7 +196,7 @@ def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[st
     """
     from gittrain.commands.validate import checker
     from gittrain.commands.workspace import open_workspace
-    from gittrain.core.validation import is_config_path
+    from gittrain.core.settings import is_config_path
 
     ws = open_workspace(root)
     wanted = [p for p in paths if is_config_path(p, ws.settings)]
