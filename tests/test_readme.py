@@ -92,3 +92,35 @@ def test_reference_lists_every_option_of_every_command() -> None:
             spelled = param.opts + param.secondary_opts
             found = any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", text) for o in spelled)
             assert found, f"git train {name}: {spelled[0]} undocumented"
+
+
+def _collected(*files: str) -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *(f"tests/{f}" for f in files)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return sum(1 for line in proc.stdout.splitlines() if "::" in line)
+
+
+def test_reliability_counts_match_the_suite() -> None:
+    section = README.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    counts = {
+        row.split("|")[-2].strip(): int(row.split("|")[-3])
+        for row in section.splitlines()
+        if row.startswith("| ") and row.split("|")[-3].strip().isdigit()
+    }
+    import test_bad_input
+
+    assert counts["`tests/test_bad_input.py`"] == len(test_bad_input.CASES)
+    faults = "`tests/test_data_faults.py`, `tests/test_faults.py`, `tests/test_experience.py`"
+    assert counts[faults] == _collected("test_data_faults.py", "test_faults.py") + 1  # + Ctrl-C
+    assert counts["`tests/test_repo_shapes.py`"] == _collected("test_repo_shapes.py")
+    assert counts["`tests/test_soak.py`"] == _collected("test_soak.py")
+    hooks = "`tests/test_hooks_native.py`, `tests/test_hooks_precommit.py`"
+    assert counts[hooks] == _collected("test_hooks_native.py", "test_hooks_precommit.py")
