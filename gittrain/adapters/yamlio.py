@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml import _yaml
 
 from gittrain.document import DocPath, Document, Mark
 from gittrain.errors import GittrainError, file_error
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
