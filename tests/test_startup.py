@@ -74,20 +74,3 @@ def test_textconv_driver_imports_stay_lean(tmp_path: Path) -> None:
     )
     assert proc.stdout == 'config.learning_rate = 1e-06  # critical\nconfig.optim.name = "adamw"\n'
     assert proc.stderr == ""
-
-
-def test_help_imports_stay_lean() -> None:
-    """`git train -h` loads every CLI module (for the command list) but nothing heavy."""
-    probe = (
-        "import sys\n"
-        "from gittrain.cli import main\n"
-        "try:\n"
-        "    main(['-h'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = {'dataclasses', 'pathlib', 'json', 'yaml', 'jsonschema', 'git', 'pyarrow'}\n"
-        "sys.stderr.write(' '.join(sorted(heavy & set(sys.modules))))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "Commands:" in proc.stdout
-    assert proc.stderr == ""
