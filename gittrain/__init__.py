@@ -9,12 +9,16 @@ TYPE_CHECKING = False
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from gittrain.api import snapshot_dataset, verify_dataset
+    from gittrain.api import record_result, snapshot_dataset, verify_dataset
 
-__all__ = ["__version__", "snapshot_dataset", "verify_dataset"]
+__all__ = ["__version__", "record_result", "snapshot_dataset", "verify_dataset"]
 
 # The API loads on first use so `import gittrain` (and every CLI start) stays light.
-_LAZY = {"snapshot_dataset": "gittrain.api", "verify_dataset": "gittrain.api"}
+_LAZY = {
+    "record_result": "gittrain.api",
+    "snapshot_dataset": "gittrain.api",
+    "verify_dataset": "gittrain.api",
+}
 
 
 def __getattr__(name: str) -> object:

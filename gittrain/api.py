@@ -1,13 +1,16 @@
-"""The Python API for training scripts: lock a dataset, or check it is the locked bytes."""
+"""The Python API for training scripts: lock or verify a dataset, record a job's result."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.data_add import add
 from gittrain.commands.data_status import DatasetStatus, State, check
+from gittrain.commands.job_finish import Finished, finish
+from gittrain.commands.workspace import open_workspace
 from gittrain.core import lockstore, settings
 from gittrain.core.hashing import Progress
 from gittrain.core.lockfile import DatasetEntry
@@ -82,3 +85,21 @@ def _locate(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -
         except ValueError:
             raise GittrainError(f"{given}: is outside the repository {top}") from None
     return top, os.fspath(path).replace(os.sep, "/")
+
+
+def record_result(
+    job: str,
+    *,
+    status: str,
+    metrics: Mapping[str, float] | None = None,
+    notes: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> Finished:
+    """Record a training run's outcome in ``jobs/<job>.yaml`` (like `git train job finish`).
+
+    ``status`` is completed, failed or cancelled; the file is edited in place so
+    its comments and key order survive.  ``root`` defaults to the repository
+    containing the current directory.
+    """
+    start = Path(root) if root is not None else Path.cwd()
+    return finish(open_workspace(start), job, status=status, metrics=metrics, notes=notes)

@@ -149,48 +149,50 @@ def test_unlocked_dataset_referenced_by_a_job(repo: Repo, monkeypatch: pytest.Mo
 
 
 @pytest.mark.parametrize(
-    ("path", "message"),
+    ("path", "code", "message"),
     [
-        ("data/none.jsonl", "error: data/none.jsonl: no such file or directory\n"),
+        ("data/none.jsonl", 1, "error: data/none.jsonl: no such file or directory\n"),
         (
             "../outside.jsonl",
-            "error: ../outside.jsonl: '..' would leave the repository; paths must stay inside it\n",
+            2,
+            "error: ../outside.jsonl: outside the repository ",
         ),
-        (
-            "/etc/passwd",
-            "error: /etc/passwd: absolute paths are not allowed; give a path "
-            "relative to the repository root\n",
-        ),
+        ("/etc/passwd", 2, "error: /etc/passwd: outside the repository "),
         (
             "data\\a.jsonl",
+            1,
             "error: data\\a.jsonl: use forward slashes; backslashes are not allowed in paths\n",
         ),
         (
             "C:/data/a.jsonl",
+            1,
             "error: C:/data/a.jsonl: absolute paths are not allowed; give a "
             "path relative to the repository root\n",
         ),
-        ("data/empty.jsonl", "error: data/empty.jsonl: file is empty\n"),
+        ("data/empty.jsonl", 1, "error: data/empty.jsonl: file is empty\n"),
         (
             "data/notes.txt",
+            1,
             "error: data/notes.txt: unknown dataset format (known suffixes: "
             ".csv, .json, .jsonl, .ndjson, .parquet, .pq)\n",
         ),
         (
             "data/bad.jsonl",
+            1,
             "error: data/bad.jsonl:2: malformed JSON record: Expecting ':' delimiter\n",
         ),
-        ("data/bad.csv", "error: data/bad.csv:2: unterminated quoted field\n"),
-        ("data/bad.parquet", "error: data/bad.parquet: not a readable Parquet file: "),
+        ("data/bad.csv", 1, "error: data/bad.csv:2: unterminated quoted field\n"),
+        ("data/bad.parquet", 1, "error: data/bad.parquet: not a readable Parquet file: "),
         (
             "data/escape.jsonl",
+            1,
             "error: data/escape.jsonl: is a symlink that resolves outside the repository (",
         ),
-        ("data/nul\0.jsonl", "error: 'data/nul\\x00.jsonl': not a valid path\n"),
+        ("data/nul\0.jsonl", 2, "error: 'data/nul\\x00.jsonl': path contains a NUL byte\n"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, path: str, message: str
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, path: str, code: int, message: str
 ) -> None:
     repo.write("data/empty.jsonl", "")
     repo.write("data/notes.txt", "hello\n")
@@ -202,7 +204,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
     outside = write_jsonl(tmp_path / "outside.jsonl", 3)
     (repo.root / "data/escape.jsonl").symlink_to(outside)
     r = run(repo.root, "data", "add", path, monkeypatch=monkeypatch)
-    assert r.exit_code == 1, r.output
+    assert r.exit_code == code, r.output
     assert r.stderr.startswith(message)
     assert len(r.stderr.splitlines()) == 1 and "Traceback" not in r.output
     assert not (repo.root / "gittrain.lock").exists()
@@ -386,3 +388,12 @@ def test_log_of_an_unknown_dataset(repo: Repo, monkeypatch: pytest.MonkeyPatch) 
         1,
         "error: gittrain.lock: no dataset named 'nope' in the history of HEAD\n",
     )
+
+
+def test_add_from_a_subdirectory_takes_a_path_relative_to_it(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(repo.root / "data/sub/a.jsonl", 3)
+    r = run(repo.root / "data", "data", "add", "sub/a.jsonl", monkeypatch=monkeypatch)
+    assert r.exit_code == 0, r.output
+    assert "path: data/sub/a.jsonl" in (repo.root / "gittrain.lock").read_text()

@@ -25,6 +25,15 @@ def test_demo_runs_and_says_where_the_repository_is(tmp_path: Path) -> None:
         ["git", "-C", str(target), "log", "--oneline"], capture_output=True, text=True, check=True
     ).stdout
     assert "GRPO jobs for GSM8K" in log
+    message = subprocess.run(
+        ["git", "-C", str(target), "log", "-1", "--format=%B"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "  gittrain.lock: dataset gsm8k_train added [critical]\n" in message
+    assert "config.learning_rate 1e-06 → 5e-07 (×0.5, -50%) [critical]" in message
+    assert "commit blocked: 2 errors" in proc.stdout
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:

@@ -215,21 +215,21 @@ def test_compare_jobs_at_revisions(repo: Repo) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (("--jobs", "a"), "error: --jobs takes exactly two names: A B\n"),
-        (("--jobs", "a", "zzz"), "error: zzz: there is no jobs/zzz.yaml\n"),
-        (("--jobs", "a@nope", "a"), "error: unknown revision 'nope'\n"),
-        (("--jobs", "a@HEAD", "b@HEAD"), "error: b@HEAD: there is no jobs/b.yaml at HEAD\n"),
-        (("--jobs", "../x", "a"), "error: '../x': expected a name, optionally with @revision\n"),
-        (("--jobs", "--recipes", "a", "b"), "error: --jobs and --recipes cannot be combined\n"),
+        (("--jobs", "a"), 2, "error: --jobs takes exactly two names: A B\n"),
+        (("--jobs", "a", "zzz"), 1, "error: zzz: there is no jobs/zzz.yaml\n"),
+        (("--jobs", "a@nope", "a"), 2, "error: unknown revision 'nope'\n"),
+        (("--jobs", "a@HEAD", "b@HEAD"), 1, "error: b@HEAD: there is no jobs/b.yaml at HEAD\n"),
+        (("--jobs", "../x", "a"), 2, "error: '../x': expected a name, optionally with @revision\n"),
+        (("--jobs", "--recipes", "a", "b"), 2, "error: --jobs and --recipes cannot be combined\n"),
     ],
 )
-def test_compare_bad_names(repo: Repo, args: tuple[str, ...], message: str) -> None:
+def test_compare_bad_names(repo: Repo, args: tuple[str, ...], code: int, message: str) -> None:
     repo.write("jobs/a.yaml", JOB)
     repo.commit("a")
     result = invoke(repo, "diff", *args)
-    assert (result.exit_code, result.stderr) == (2, message)
+    assert (result.exit_code, result.stderr) == (code, message)
 
 
 def test_compare_recipes_falls_back_to_built_ins(repo: Repo, tmp_path: Path) -> None:

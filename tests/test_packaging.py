@@ -44,6 +44,8 @@ def test_wheel_contains_data_and_typing_marker(wheel: Path) -> None:
     assert len(recipes) == 9
     assert {"gittrain/schemas/job.schema.json", "gittrain/schemas/recipe.schema.json"} <= schemas
     assert "gittrain/py.typed" in names
+    hooks = {"pre-commit", "prepare-commit-msg", "post-merge", "post-checkout"}
+    assert {f"gittrain/hooks/{name}" for name in hooks} <= names  # `git train install --hooks`
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "git-train = gittrain.cli:main" in text

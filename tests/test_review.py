@@ -160,3 +160,25 @@ def test_validation_problems_in_the_changed_files(pr: Repo) -> None:
         "jobs/bad.yaml:6:3: error: config.rollout_n: GRPO needs at least 2 rollouts per prompt "
         "to form a group, not 1 [rollout-n]"
     ]
+
+
+def test_review_shows_the_outcomes_of_runs_of_changed_recipes(pr: Repo) -> None:
+    base = pr.git("rev-parse", "main").strip()
+    one = next(
+        line.split()[0]
+        for line in pr.git("log", "--format=%H %s", "main").splitlines()
+        if line.endswith(" base")
+    )
+    pr.write("jobs/two.yaml", job("two", "grpo_basic", "result:\n  status: failed\n"))
+    failed = pr.commit("two failed")
+    data = json.loads(invoke(pr, f"{base}...topic", "--format", "json").stdout)
+    (use,) = data["recipe_uses"]
+    assert [(o["job"], o["commit"], o["status"]) for o in use["outcomes"]] == [
+        ("one", one, "completed"),
+        ("two", failed, "failed"),
+    ]
+    text = invoke(pr, f"{base}...topic", "--format", "text").stdout
+    assert "    2 finished runs: 1 completed, 1 failed\n" in text
+    assert f"    one@{one[:7]} completed\n" in text
+    markdown = invoke(pr, f"{base}...topic").stdout
+    assert f"  - `two@{failed[:7]}` failed\n" in markdown

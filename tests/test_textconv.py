@@ -115,9 +115,13 @@ def test_install_is_idempotent(repo: Repo) -> None:
         "added to .gitattributes: gittrain.lock diff=gittrain\n"
     )
     assert (second.exit_code, second.stdout) == (0, "already installed\n")
-    assert (bare.exit_code, bare.stderr) == (2, "error: nothing to install: pass --diff\n")
+    # No flags installs all three (issue 6): the diff part is already there.
+    assert bare.exit_code == 0
+    assert "added to .gitattributes: *.yaml" not in bare.stdout
+    assert "installed hook" in bare.stdout
     assert (repo.root / ".gitattributes").read_text() == (
         "*.png binary\n*.yaml diff=gittrain\n*.yml diff=gittrain\ngittrain.lock diff=gittrain\n"
+        "gittrain.lock merge=gittrain-lock\n"
     )
     assert repo.git("config", "--local", "diff.gittrain.textconv").strip() == "git-train-textconv"
 

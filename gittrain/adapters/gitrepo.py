@@ -29,6 +29,17 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def index_env() -> dict[str, str]:
+    """:func:`clean_env`, but keeping the index a hook was given.
+
+    Inside ``commit -a`` or ``commit PATH`` git runs hooks with ``GIT_INDEX_FILE``
+    naming a temporary index: that index, not ``.git/index``, is what is being
+    committed, so commands about "the staged content" of this repository read it.
+    """
+    index = os.environ.get("GIT_INDEX_FILE")
+    return clean_env({"GIT_INDEX_FILE": os.path.abspath(index)} if index else None)
+
+
 def run(
     root: Path | None,
     args: Sequence[str],
@@ -121,7 +132,7 @@ def diff_raw(
     if cached:
         args.append("--cached")
     args += ["--end-of-options", *revisions, "--", *paths]
-    return parse_raw(run(root, args, env=clean_env()).stdout)
+    return parse_raw(run(root, args, env=index_env() if cached else clean_env()).stdout)
 
 
 def log_raw(root: Path, revision: str, paths: Sequence[str]) -> list[tuple[str, list[RawEntry]]]:
@@ -147,19 +158,7 @@ def read_blobs(root: Path, names: Sequence[str]) -> dict[str, bytes | None]:
         raise usage_error("object names cannot contain newlines")
     stdin = "".join(f"{name}\n" for name in unique).encode("utf-8", "surrogateescape")
     out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=clean_env()).stdout
-    found: dict[str, bytes | None] = {}
-    pos = 0
-    for name in unique:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) != 3:  # "<name> missing" or "<name> ambiguous"
-            found[name] = None
-            continue
-        size = int(header[2])
-        found[name] = out[pos : pos + size] if header[1] == b"blob" else None
-        pos += size + 1
-    return found
+    return dict(zip(unique, _split_batch(out, len(unique)), strict=True))
 
 
 def resolve_commit(root: Path, revision: str) -> str:
@@ -219,6 +218,42 @@ def rev_parse(root: Path, rev: str) -> str | None:
     if proc.returncode != 0:
         return None
     return proc.stdout.decode("ascii").strip()
+
+
+def shallow_boundary(root: Path) -> tuple[str, ...]:
+    """The commits where a shallow clone's history is cut (empty for a full clone)."""
+    proc = run(root, ["rev-parse", "--is-shallow-repository"], check=False, env=clean_env())
+    if proc.stdout.strip() != b"true":
+        return ()
+    path = Path(
+        run(root, ["rev-parse", "--git-path", "shallow"], env=clean_env()).stdout.decode().strip()
+    )
+    try:
+        text = (path if path.is_absolute() else root / path).read_text(encoding="ascii")
+    except OSError:
+        return ()
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def first_parent_reaches(root: Path, head: str, ancestor: str) -> bool:
+    """Whether ``ancestor`` is on ``head``'s first-parent chain (reads only as far as needed)."""
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), "rev-list", "--first-parent", "--end-of-options", head],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    assert proc.stdout is not None
+    wanted = ancestor.encode("ascii") + b"\n"
+    try:
+        return any(line == wanted for line in proc.stdout)
+    finally:
+        proc.stdout.close()
+        proc.kill()  # our own rev-list: stop it once the answer is known
+        proc.wait()
 
 
 def show_blob(root: Path, rev: str, path: str) -> bytes | None:
@@ -323,17 +358,19 @@ def iter_log(
     paths: Sequence[str] = (),
     *,
     raw: bool = False,
+    renames: bool = False,
     extra: Sequence[str] = (),
 ) -> Iterator[LogCommit]:
     """Stream ``git log`` (newest first) as records, from ONE git process.
 
     With ``raw=True`` each commit carries its changed paths (renames off, so a
-    rename is a D plus an A; merges show no changes, their parents' commits do).
+    rename is a D plus an A, unless ``renames``; merges show no changes, their
+    parents' commits do, unless ``extra`` has ``--first-parent``).
     ``revs`` are passed after ``--end-of-options``; ``paths`` after ``--``.
     """
     args = ["log", "-z", "--no-abbrev", f"--format={_LOG_FORMAT}", *extra]
     if raw:
-        args += ["--raw", "--no-renames"]
+        args += ["--raw", "-M" if renames else "--no-renames"]
     args += ["--end-of-options", *revs, "--", *paths]
     try:
         proc = subprocess.Popen(
@@ -371,3 +408,61 @@ def _parse_record(record: bytes) -> LogCommit:
     sha, parents, author, email, stamp = (f.decode("utf-8", "replace") for f in fields[:5])
     changes = parse_raw(fields[5]) if len(fields) > 5 else []
     return LogCommit(sha, tuple(parents.split()), author, email, int(stamp or 0), tuple(changes))
+
+
+def staged_paths(root: Path) -> list[str]:
+    """Paths added, copied, modified or renamed in the index (what the next commit changes).
+
+    Reads the index a hook was given (:func:`index_env`).  Works before the
+    first commit too (the index is then compared with the empty tree).
+    """
+    args = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=ACMR"]
+    out = run(root, args, env=index_env()).stdout
+    return [_path(p) for p in out.split(b"\0") if p]
+
+
+def read_staged(root: Path, paths: Sequence[str]) -> dict[str, bytes | None]:
+    """The staged bytes of ``paths`` (``:path`` objects), one ``cat-file --batch`` for all.
+
+    Reads the index a hook was given (:func:`index_env`).
+    """
+    unique = list(dict.fromkeys(paths))
+    if not unique:
+        return {}
+    names = [f":{p}" for p in unique]
+    if any("\n" in name for name in names):
+        raise usage_error("paths cannot contain newlines")
+    stdin = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+    out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=index_env()).stdout
+    blobs = _split_batch(out, len(names))
+    return dict(zip(unique, blobs, strict=True))
+
+
+def _split_batch(out: bytes, count: int) -> list[bytes | None]:
+    """The objects of ``cat-file --batch`` output in request order (None: missing/not a blob)."""
+    found: list[bytes | None] = []
+    pos = 0
+    for _ in range(count):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) != 3:
+            found.append(None)
+            continue
+        size = int(header[2])
+        found.append(out[pos : pos + size] if header[1] == b"blob" else None)
+        pos += size + 1
+    return found
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git runs this repository's hooks from (``core.hooksPath`` respected)."""
+    out = run(root, ["rev-parse", "--git-path", "hooks"], env=clean_env()).stdout
+    path = Path(out.decode("utf-8", "surrogateescape").strip())
+    return path if path.is_absolute() else root / path
+
+
+def unset_config(root: Path, key: str) -> bool:
+    """Remove ``key`` from the repository's own config; False when it was not set."""
+    proc = run(root, ["config", "--local", "--unset-all", key], check=False, env=clean_env())
+    return proc.returncode == 0

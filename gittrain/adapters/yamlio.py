@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from yaml import _yaml
@@ -151,8 +151,39 @@ def load_text(text: str, source: str, *, expect_mapping: bool = True) -> Documen
     return _Builder(text, source, expect_mapping, MAX_DEPTH).build()
 
 
+class Span(NamedTuple):  # not a dataclass: see gittrain/document.py
+    """Where a value's text is: character offsets ``[start, end)`` into the decoded text.
+
+    ``flow`` is true for flow collections (``{a: 1}``, ``[1, 2]``) and anything
+    inside one; a block collection ends where its last value ends.
+    """
+
+    start: int
+    end: int
+    flow: bool
+    collection: bool
+
+
+def load_spans(text: str, source: str) -> tuple[Document, dict[DocPath, Span]]:
+    """Strictly parse ``text`` and also return the span of every value (for in-place edits)."""
+    builder = _Builder(text, source, True, MAX_DEPTH)
+    spans: dict[DocPath, Span] = {}
+    builder.spans = spans
+    return builder.build(), spans
+
+
+def scalar_text(value: object) -> str:
+    """``value`` (a str, number, bool or None) as a one-line YAML scalar that reads back equal."""
+    return flow_text([value])[1:-1]
+
+
+def flow_text(value: object) -> str:
+    """``value`` as one line of flow-style YAML."""
+    return _emit(value, flow=True, width=1 << 30).strip().removesuffix("...").strip()
+
+
 class _Frame:
-    __slots__ = ("container", "key", "key_mark", "keys", "path")
+    __slots__ = ("container", "flow", "key", "key_mark", "keys", "last_end", "path", "start")
 
     def __init__(self, container: dict[str, object] | list[object], path: DocPath) -> None:
         self.container = container
@@ -160,6 +191,10 @@ class _Frame:
         self.key: str | None = None  # mappings: the key awaiting its value
         self.key_mark: Mark | None = None
         self.keys: dict[str, Mark] = {}
+        # Only used when spans are recorded.
+        self.start = 0
+        self.last_end = 0
+        self.flow = False
 
 
 class _Builder:
@@ -169,6 +204,7 @@ class _Builder:
         self.expect_mapping = expect_mapping
         self.max_depth = max_depth
         self.marks: dict[DocPath, Mark] = {}
+        self.spans: dict[DocPath, Span] | None = None  # recorded only when asked for
 
     def fail(self, mark: Any, message: str) -> GittrainError:
         return file_error(self.source, message, Mark(mark.line + 1, mark.column + 1))
@@ -237,6 +273,7 @@ class _Builder:
         stack: list[_Frame] = []
         root: object = None
         marks = self.marks
+        spans = self.spans
         while True:
             event = get()
             kind = type(event)
@@ -278,10 +315,16 @@ class _Builder:
                 path = self._attach(stack, container, event.start_mark)
                 if not stack:
                     root = container
-                stack.append(_Frame(container, path))
+                frame = _Frame(container, path)
+                if spans is not None:
+                    frame.start = event.start_mark.index
+                    frame.flow = bool(event.flow_style) or bool(stack and stack[-1].flow)
+                stack.append(frame)
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                stack.pop()
+                done = stack.pop()
+                if spans is not None:
+                    _close_span(spans, done, stack, event.end_mark.index)
                 if not stack:
                     get()  # DocumentEnd
                     return root
@@ -299,7 +342,12 @@ class _Builder:
                 marks[()] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
                 get()  # DocumentEnd
                 return value
-            self._attach(stack, value, event.start_mark)
+            path = self._attach(stack, value, event.start_mark)
+            if spans is not None:
+                parent = stack[-1]
+                end = event.end_mark.index
+                spans[path] = Span(event.start_mark.index, end, parent.flow, False)
+                parent.last_end = end
 
     def _take_key(self, frame: _Frame, event: Any, text: str) -> None:
         mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
@@ -334,6 +382,15 @@ class _Builder:
             container.append(value)
             self.marks[path] = Mark(start.line + 1, start.column + 1)
         return path
+
+
+def _close_span(spans: dict[DocPath, Span], done: _Frame, stack: list[_Frame], end: int) -> None:
+    # libyaml ends a block collection at the next token (past comments); use its last value.
+    if not done.flow:
+        end = done.last_end
+    spans[done.path] = Span(done.start, end, done.flow, True)
+    if stack:
+        stack[-1].last_end = end
 
 
 def _short_tag(tag: str) -> str:
@@ -379,13 +436,61 @@ _Dumper.add_representer(float, _represent_float)
 
 def dump(data: object) -> str:
     """Deterministic block-style YAML; key order is the caller's."""
+    return _emit(data, flow=False, width=100)
+
+
+def _emit(data: object, *, flow: bool, width: int) -> str:
     text: str = yaml.dump(
         data,
         Dumper=_Dumper,
         sort_keys=False,
-        default_flow_style=False,
+        default_flow_style=flow,
         allow_unicode=True,
-        width=100,
+        width=width,
         indent=2,
     )
     return text
+
+
+def plain_scalars(raw: bytes, source: str) -> list[tuple[str, Mark]]:
+    """Every untagged plain scalar used as a value, in every document, with its position.
+
+    For linting YAML that other tools read (`git train lint-yaml`): anchors,
+    aliases and several documents are allowed here, and mapping keys are left
+    out (``on:`` in CI workflows is a deliberate idiom).  Syntax errors raise
+    ``GittrainError`` with the position.
+    """
+    text = decode(raw, source)
+    parser = _CParser(text)
+    found: list[tuple[str, Mark]] = []
+    # One entry per open collection: None for a sequence, else "the next node is a key".
+    key_next: list[bool | None] = []
+    node_kinds = (
+        yaml.ScalarEvent,
+        yaml.AliasEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    try:
+        while not isinstance(event := parser.get_event(), yaml.StreamEndEvent):
+            if isinstance(event, node_kinds):
+                is_key = bool(key_next and key_next[-1])
+                if key_next and key_next[-1] is not None:
+                    key_next[-1] = not key_next[-1]
+                if isinstance(event, yaml.ScalarEvent):
+                    if not is_key and event.tag is None and not event.style and event.value:
+                        start: Any = event.start_mark
+                        found.append((event.value, Mark(start.line + 1, start.column + 1)))
+                elif not isinstance(event, yaml.AliasEvent):
+                    key_next.append(True if isinstance(event, yaml.MappingStartEvent) else None)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                key_next.pop()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else None
+        raise file_error(source, exc.problem or "invalid YAML", where) from None
+    except yaml.reader.ReaderError as exc:
+        raise file_error(source, f"contains control character #x{exc.character:04x}") from None
+    finally:
+        parser.dispose()
+    return found

@@ -27,7 +27,14 @@ _COMMANDS: dict[str, str] = {
     "diff": "gittrain.cli.diff:diff",
     "textconv": "gittrain.cli.diff:textconv",
     "review": "gittrain.cli.diff:review",
-    "install": "gittrain.cli.diff:install",
+    "install": "gittrain.cli.hooks:install",
+    "uninstall": "gittrain.cli.hooks:uninstall",
+    "init": "gittrain.cli.hooks:init",
+    "lint-yaml": "gittrain.cli.hooks:lint_yaml",
+    "check-data": "gittrain.cli.hooks:check_data",
+    "hook": "gittrain.cli.hooks:hook",
+    "job": "gittrain.cli.job:job",
+    "experience": "gittrain.cli.experience:experience",
 }
 
 

@@ -31,8 +31,15 @@ def problems_json(problems: Sequence[Problem]) -> list[dict[str, object]]:
     return [p.to_json() for p in problems]
 
 
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """Rows of cells in left-aligned columns, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
 def counted(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-__all__ = ["counted", "emit_json", "print_problems", "problems_json", "workspace"]
+__all__ = ["counted", "emit_json", "print_problems", "print_table", "problems_json", "workspace"]

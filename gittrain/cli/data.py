@@ -41,7 +41,8 @@ def _progress(label: str) -> Iterator[ByteProgress]:
 def data() -> None:
     """Lock datasets in gittrain.lock: what bytes, how many samples, which jobs used them.
 
-    Paths are relative to the repository root.
+    `data add PATH` takes a path relative to the current directory; the lockfile
+    records it relative to the repository root.
     """
 
 
@@ -55,11 +56,14 @@ def add(
     path: str, name: str | None, description: str | None, tags: tuple[str, ...], fmt: str
 ) -> None:
     """Snapshot PATH (a file or a directory of shards); an existing NAME is updated."""
+    from gittrain.cli.common import workspace
     from gittrain.commands.data_add import add as run
 
+    ws = workspace()
+    root, rel = ws.require_root(), ws.rel(path)  # PATH is relative to the current directory
     with _progress("hashing") as progress:
         result = run(
-            _root(), path, name=name, description=description, tags=tags or None, progress=progress
+            root, rel, name=name, description=description, tags=tags or None, progress=progress
         )
     render.add(result, fmt)
 

@@ -1,4 +1,4 @@
-"""`git train diff`, `textconv`, `review` and `install`: the semantic diff commands."""
+"""`git train diff`, `textconv` and `review`: the semantic diff commands."""
 
 from __future__ import annotations
 
@@ -156,25 +156,6 @@ def textconv(file: str) -> None:
         sys.stdout.buffer.write(result.raw)
     else:
         click.echo(result.text, nl=False)
-
-
-@click.command(context_settings=CONTEXT)
-@click.option("--diff", "diff_driver", is_flag=True, help="Semantic diffs inside plain git diff.")
-def install(diff_driver: bool) -> None:
-    """Wire gittrain into this repository's git configuration."""
-    from gittrain.commands.install import install_diff
-    from gittrain.errors import usage_error
-
-    if not diff_driver:
-        raise usage_error("nothing to install: pass --diff")
-    root, _prefix = repo_root()
-    result = install_diff(root)
-    for line in result.config_set:
-        click.echo(f"set {line}")
-    for line in result.attributes_added:
-        click.echo(f"added to {result.attributes_file}: {line}")
-    if not result.config_set and not result.attributes_added:
-        click.echo("already installed")
 
 
 @click.command(context_settings=CONTEXT)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
 
-from gittrain.cli.common import counted, emit_json, print_problems, problems_json, workspace
+from gittrain.cli.common import (
+    counted,
+    emit_json,
+    print_problems,
+    print_table,
+    problems_json,
+    workspace,
+)
 from gittrain.cli.options import CONTEXT, format_option
 
 if TYPE_CHECKING:
@@ -55,7 +61,7 @@ def list_(task_type: str | None, tag: str | None, fmt: str) -> None:
                     source,
                 )
             )
-        _table(rows)
+        print_table(rows)
         if not listing.recipes:
             click.echo("no recipes match", err=True)
         print_problems(listing.problems)
@@ -239,12 +245,6 @@ def validate_(config: str, recipe_id: str, gpus: int | None, fmt: str) -> None:
         if not result.problems:
             click.echo(f"{result.path}: fits recipe {result.recipe.id}")
     raise SystemExit(1 if result.errors else 0)
-
-
-def _table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _counts(counts: dict[str, int], key: str, fmt: str) -> None:

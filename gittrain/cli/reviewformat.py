@@ -49,7 +49,27 @@ def text_review(report: ReviewReport, *, colour: bool) -> str:
         lines += ["", style("Jobs that used the changed recipes", bold=True)]
         for use in report.recipe_uses:
             lines.append(f"  {use.recipe} ({use.path}): " + (_jobs(use) or "no jobs"))
+            lines += [f"    {line}" for line in _outcomes(use)]
     return "\n".join(lines) + "\n"
+
+
+def _outcomes(use: RecipeUse, code: bool = False) -> list[str]:
+    """The finished runs of a changed recipe: a tally, then each run with its metrics."""
+    if not use.outcomes:
+        return ["no finished runs in the history"]
+    tally: dict[str, int] = {}
+    for run in use.outcomes:
+        tally[run.status] = tally.get(run.status, 0) + 1
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(tally.items()))
+    lines = [f"{len(use.outcomes)} finished run{'s' if len(use.outcomes) != 1 else ''}: {counts}"]
+    for run in use.outcomes:
+        cite = f"{run.job}@{run.commit[:7]}"
+        metrics = " ".join(f"{k}={v:g}" for k, v in run.metrics.items())
+        lines.append(
+            f"{'`' + cite + '`' if code else cite} {run.status}"
+            + (f" {metrics}" if metrics else "")
+        )
+    return lines
 
 
 def _rows_of(all_rows: list[fmt.Row], file: object) -> list[fmt.Row]:
@@ -105,6 +125,7 @@ def markdown_review(report: ReviewReport) -> str:
         lines += ["", "### Jobs that used the changed recipes", ""]
         for use in report.recipe_uses:
             lines.append(f"- `{use.recipe}`: " + (_jobs(use, code=True) or "_no jobs_"))
+            lines += [f"  - {line}" for line in _outcomes(use, code=True)]
     return "\n".join(lines) + "\n"
 
 
@@ -127,6 +148,15 @@ def json_review(report: ReviewReport) -> dict[str, object]:
                         "present": j.present,
                     }
                     for j in use.jobs
+                ],
+                "outcomes": [
+                    {
+                        "job": o.job,
+                        "commit": o.commit,
+                        "status": o.status,
+                        "metrics": dict(o.metrics),
+                    }
+                    for o in use.outcomes
                 ],
             }
             for use in report.recipe_uses

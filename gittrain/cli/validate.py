@@ -12,18 +12,27 @@ from gittrain.cli.options import CONTEXT, format_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
+@click.option(
+    "--staged", is_flag=True, help="Check the staged content of staged files (for hooks)."
+)
 @format_option()
-def validate(files: tuple[str, ...], strict: bool, quiet: bool, fmt: str) -> None:
+def validate(files: tuple[str, ...], strict: bool, quiet: bool, staged: bool, fmt: str) -> None:
     """Check recipes, jobs and configs: schema, then sanity rules.
 
     With no FILES, checks every YAML/JSON file in the configured directories
-    (recipes/, jobs/, configs/), the lockfile and .gittrain.yaml.  Every file
-    is checked and reported before the exit code is set: 1 on any error.
+    (recipes/, jobs/, configs/), the lockfile and .gittrain.yaml.  With
+    --staged, checks what the next commit holds: the index's version of each
+    staged config file.  Every file is checked and reported before the exit
+    code is set: 1 on any error.
     """
     from gittrain.commands.validate import validate as run
+    from gittrain.commands.validate import validate_staged
+    from gittrain.errors import usage_error
 
     ws = workspace()
-    result = run(ws, [ws.rel(f) for f in files])
+    if staged and files:
+        raise usage_error("--staged checks the staged files; do not name FILES with it")
+    result = validate_staged(ws) if staged else run(ws, [ws.rel(f) for f in files])
     if fmt == "json":
         emit_json(
             {

@@ -8,7 +8,7 @@ from gittrain.adapters import gitrepo
 from gittrain.commands.diff import DiffReport, SideInfo, SideKind
 from gittrain.core import importance, settings
 from gittrain.core.filediff import FileKind, FileStatus, Side, compare
-from gittrain.errors import usage_error
+from gittrain.errors import GittrainError, usage_error
 
 
 def compare_named(
@@ -42,7 +42,7 @@ def _load(root: Path, folder: str, word: str, fallback: Path | None) -> tuple[Si
         commit = gitrepo.resolve_commit(root, revision)
         raw = gitrepo.read_blobs(root, [f"{commit}:{rel}"]).get(f"{commit}:{rel}")
         if raw is None:
-            raise usage_error(f"{word}: there is no {rel} at {revision}")
+            raise GittrainError(f"{word}: there is no {rel} at {revision}")
         info = SideInfo(SideKind.COMMIT, word, commit)
         return info, Side(rel, raw, f"{revision}:{rel}")
     path = root / rel
@@ -50,5 +50,5 @@ def _load(root: Path, folder: str, word: str, fallback: Path | None) -> tuple[Si
         path = fallback / f"{name}.yaml"
         rel = f"(built-in) {name}.yaml"
     if not path.is_file():
-        raise usage_error(f"{word}: there is no {folder}/{name}.yaml")
+        raise GittrainError(f"{word}: there is no {folder}/{name}.yaml")
     return SideInfo(SideKind.WORKTREE, word), Side(rel, path.read_bytes(), rel)

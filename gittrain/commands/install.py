@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
+from gittrain.core.atomic import atomic_write
 
 TEXTCONV_KEY = "diff.gittrain.textconv"
 # The click-free driver (gittrain/textconv_driver.py), not `git train textconv`:
@@ -40,16 +39,32 @@ def install_diff(root: Path) -> InstallResult:
     missing = [line for line in wanted if line not in present]
     if missing:
         text = existing if not existing or existing.endswith("\n") else existing + "\n"
-        _write_atomic(path, text + "".join(f"{line}\n" for line in missing))
+        atomic_write(path, (text + "".join(f"{line}\n" for line in missing)).encode("utf-8"))
     return InstallResult(config_set, tuple(missing), ".gitattributes")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gitattributes.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+def uninstall_diff(root: Path) -> InstallResult:
+    """Undo :func:`install_diff`: unset the driver and drop the lines it added."""
+    config = (TEXTCONV_KEY,) if gitrepo.unset_config(root, TEXTCONV_KEY) else ()
+    lockfile = settings.load(root).lockfile
+    lines = {f"{pattern} diff=gittrain" for pattern in (*ATTRIBUTE_PATTERNS, lockfile)}
+    return InstallResult(config, remove_attributes(root, lines), ".gitattributes")
+
+
+def remove_attributes(root: Path, lines: set[str]) -> tuple[str, ...]:
+    """Drop these exact ``.gitattributes`` lines (whitespace-normalised); the file goes if empty."""
+    path = root / ".gitattributes"
+    if not path.is_file():
+        return ()
+    text = path.read_text(encoding="utf-8")
+    kept: list[str] = []
+    removed: list[str] = []
+    for line in text.splitlines():
+        (removed if " ".join(line.split()) in lines else kept).append(line)
+    if not removed:
+        return ()
+    if any(line.strip() for line in kept):
+        atomic_write(path, "".join(f"{line}\n" for line in kept).encode("utf-8"))
+    else:
+        path.unlink()
+    return tuple(removed)

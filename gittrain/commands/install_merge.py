@@ -51,3 +51,13 @@ def install_merge(root: Path) -> InstallMergeResult:
     except OSError as exc:
         raise usage_error(f".gitattributes: cannot write: {exc.strerror}") from None
     return InstallMergeResult(config_changed, True)
+
+
+def uninstall_merge(root: Path) -> InstallMergeResult:
+    """Undo :func:`install_merge`: unset the driver and drop ``LOCKFILE merge=gittrain-lock``."""
+    from gittrain.commands.install import remove_attributes
+
+    config_changed = gitrepo.unset_config(root, f"merge.{DRIVER}.name")
+    config_changed = gitrepo.unset_config(root, f"merge.{DRIVER}.driver") or config_changed
+    removed = remove_attributes(root, {f"{settings.load(root).lockfile} merge={DRIVER}"})
+    return InstallMergeResult(config_changed, bool(removed))

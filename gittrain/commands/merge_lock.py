@@ -38,7 +38,8 @@ def _read(path: Path, label: str) -> Lockfile:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Lockfile()
+        # git always passes three existing files (an empty one for a missing side).
+        raise usage_error(f"{path}: no such file ({label} version of the lockfile)") from None
     except OSError as exc:
         raise usage_error(f"{path}: cannot read: {exc.strerror}") from None
     return lockstore.parse_bytes(raw, f"gittrain.lock ({label})")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gittrain.commands.jobfiles import check_name
 from gittrain.commands.validate import checker
 from gittrain.commands.workspace import Workspace
 from gittrain.core.apply import Applied, Request, apply_recipe, render
@@ -15,8 +16,6 @@ from gittrain.core.recipes import Recipe
 from gittrain.core.sizes import parse_size_arg
 from gittrain.errors import GittrainError, usage_error
 from gittrain.fileio import atomic_write
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +56,7 @@ def apply(
         raise usage_error(f"-o {output}: job files end in .yaml")
     job_name = name or (rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] if rel else None)
     job_name = job_name or f"{recipe.id}-{size.text.lower()}-{gpus}gpu".replace("_", "-")
-    if not _NAME.match(job_name):
-        raise usage_error(f"job name {job_name!r}: use letters, digits, '.', '_' and '-'")
+    check_name(job_name)
     request = Request(
         name=job_name,
         size=size,

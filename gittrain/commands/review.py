@@ -6,8 +6,8 @@ lockfile changes are the lockfile's own semantic diff.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
@@ -32,10 +32,21 @@ class JobUse:
 
 
 @dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """A finished run of a changed recipe, mined from HEAD's first-parent history."""
+
+    job: str
+    commit: str
+    status: str
+    metrics: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
 class RecipeUse:
     recipe: str  # recipe id
     path: str
     jobs: tuple[JobUse, ...]
+    outcomes: tuple[RunOutcome, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +75,13 @@ def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
     )
     changed_recipes = [f for f in report.files if f.kind is FileKind.RECIPE]
     paths = tuple(f.new_path for f in report.files if f.new_path)
+    uses = recipe_uses(root, report.new.commit, changed_recipes, conf.jobs_dir)
     return ReviewReport(
         base=report.old,
         head=report.new,
         files=reviewed,
         all_files=report.files,
-        recipe_uses=recipe_uses(root, report.new.commit, changed_recipes, conf.jobs_dir),
+        recipe_uses=_with_outcomes(root, report.new.commit, conf, uses),
         validation=validation_problems(root, report.new.commit, paths),
         datasets=tuple(d for f in report.files if f.kind is FileKind.LOCKFILE for d in f.datasets),
     )
@@ -85,6 +97,28 @@ def _important_only(file: FileDiff) -> FileDiff:
     kept: tuple[RatedChange, ...] = tuple(r for r in file.changes if r.tier in REVIEW_TIERS)
     return FileDiff(
         file.status, file.old_path, file.new_path, file.kind, kept, file.derived, (), file.error
+    )
+
+
+def _with_outcomes(
+    root: Path, head: str, conf: settings.Settings, uses: tuple[RecipeUse, ...]
+) -> tuple[RecipeUse, ...]:
+    """Each changed recipe's finished runs: what the change is being weighed against."""
+    if not uses:
+        return uses
+    from gittrain.core.mining import mine
+
+    history = mine(root, conf, head)
+    return tuple(
+        replace(
+            use,
+            outcomes=tuple(
+                RunOutcome(r.job, r.commit, r.version.status or "", r.version.metrics)
+                for r in history.runs
+                if r.version.recipe == use.recipe
+            ),
+        )
+        for use in uses
     )
 
 
@@ -162,7 +196,7 @@ def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[st
     """
     from gittrain.commands.validate import checker
     from gittrain.commands.workspace import open_workspace
-    from gittrain.core.validation import is_config_path
+    from gittrain.core.settings import is_config_path
 
     ws = open_workspace(root)
     wanted = [p for p in paths if is_config_path(p, ws.settings)]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
+from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import builtin_files, repo_files
-from gittrain.core.validation import Checker, FileReport, is_config_path
+from gittrain.core.settings import is_config_path
+from gittrain.core.validation import Checker, FileReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
     check = checker(ws)
     reports = []
     for rel in targets:
-        raw = _read(ws.base / rel, rel)
+        raw = read_or_problem(ws.base / rel, rel)
         if isinstance(raw, Problem):
             reports.append(FileReport(rel, None, (raw,)))
         else:
@@ -62,13 +63,26 @@ def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
     return ValidationResult(tuple(reports))
 
 
-def _read(path: Path, rel: str) -> bytes | Problem:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        message = "no such file"
-    except IsADirectoryError:
-        message = "is a directory; name files, or give no arguments to check everything"
-    except OSError as exc:
-        message = f"cannot read: {exc.strerror}"
-    return Problem(rel, None, (), Severity.ERROR, message, "io")
+def validate_staged(ws: Workspace) -> ValidationResult:
+    """Check the staged content of every staged config file, as the next commit will hold it.
+
+    Unstaged edits in the work tree are neither read nor touched.
+    """
+    root = ws.require_root()
+    targets = [p for p in gitrepo.staged_paths(root) if is_config_path(p, ws.settings)]
+    return validate_blobs(ws, gitrepo.read_staged(root, targets))
+
+
+def validate_blobs(ws: Workspace, blobs: Mapping[str, bytes | None]) -> ValidationResult:
+    """Check contents already read (path -> bytes; None for an entry that is not a blob)."""
+    targets = list(blobs)
+    if not targets:
+        return ValidationResult(())
+    check = checker(ws)
+    reports = []
+    for rel in targets:
+        raw = blobs[rel]
+        if raw is None:  # a submodule or symlink entry: no blob to check
+            continue
+        reports.append(check.check(rel, raw))
+    return ValidationResult(tuple(reports))

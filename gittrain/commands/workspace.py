@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings as settings_mod
-from gittrain.core.recipes import Registry, load_registry
 from gittrain.core.settings import Settings
 from gittrain.errors import GittrainError, usage_error
+
+if TYPE_CHECKING:
+    from gittrain.core.recipes import Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,9 @@ class Workspace:
             raise usage_error(f"{user_path}: outside the repository {self.base}") from None
 
     def registry(self) -> Registry:
+        # Imported here: recipes pull in jsonschema, which history-only commands never need.
+        from gittrain.core.recipes import load_registry
+
         return load_registry(self.root, self.settings)
 
 

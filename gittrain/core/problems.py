@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 from gittrain.document import DocPath, Mark, format_path, locate
 
@@ -39,3 +40,24 @@ class Problem:
             "rule": self.rule,
             "message": self.message,
         }
+
+
+def read_or_problem(
+    path: Path, rel: str, *, directory: str = "name files, or give no arguments to check everything"
+) -> bytes | Problem:
+    """A file's bytes, or why it cannot be read as an error (reported, not raised)."""
+    from gittrain.adapters.yamlio import MAX_BYTES  # yaml loads only for commands that read
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES and path.is_file():
+            message = f"file is {size} bytes; the limit is {MAX_BYTES}"
+            return Problem(rel, None, (), Severity.ERROR, message, "yaml")
+        return path.read_bytes()
+    except FileNotFoundError:
+        message = "no such file"
+    except IsADirectoryError:
+        message = f"is a directory; {directory}"
+    except OSError as exc:
+        message = f"cannot read: {exc.strerror}"
+    return Problem(rel, None, (), Severity.ERROR, message, "io")

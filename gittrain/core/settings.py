@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,3 +86,17 @@ def _relative_dir(doc: Document, key: str, value: str) -> str:
             f"{doc.where((key,))}: {key}: {value!r} must be a relative path inside the repository"
         )
     return cleaned
+
+
+def is_config_path(rel: str, settings: Settings) -> bool:
+    """Whether ``rel`` is a file `git train validate` checks by default."""
+    if rel in (settings.lockfile, SETTINGS_FILE):
+        return True
+    if not rel.endswith((".yaml", ".yml", ".json")):
+        return False
+    return any(under(rel, d) for d in settings.watched_dirs)
+
+
+def under(rel: str, directory: str) -> bool:
+    """``rel`` lies in ``directory`` (or matches it as a glob)."""
+    return rel.startswith(directory.rstrip("/") + "/") or fnmatch.fnmatch(rel, directory)

@@ -85,6 +85,9 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
 
     rel = check_relpath(path)
     fmt, files = _preflight(root, rel)
+    # Stat before either pass starts: the hash thread may start late, and the
+    # count and the hash must describe the same bytes.
+    before = _stats(root, files)
     stop = threading.Event()
 
     def tick(n: int) -> None:
@@ -101,8 +104,22 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
             stop.set()  # no point hashing data we refuse (or that the user gave up on)
             raise
         fp = hashed.result()
+    if fp.stats != before:
+        raise GittrainError(
+            f"{rel}: changed while it was being read; nothing was recorded, try again"
+        )
     _check_unchanged(root, fp)
     return Snapshot(fp, num, columns)
+
+
+def _stats(root: Path, files: list[str]) -> dict[str, FileStat | None]:
+    out: dict[str, FileStat | None] = {}
+    for rel in files:
+        try:
+            out[rel] = FileStat.of(os.stat(root / rel))
+        except FileNotFoundError:
+            out[rel] = None
+    return out
 
 
 def count_fingerprint(root: Path, fp: Fingerprint) -> Snapshot:

@@ -7,7 +7,6 @@ raises for bad content, so callers report every file before setting an exit code
 from __future__ import annotations
 
 import enum
-import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -27,6 +26,7 @@ from gittrain.core.recipes import (
     resolve,
 )
 from gittrain.core.settings import Settings
+from gittrain.core.settings import under as _under
 from gittrain.document import DocPath, Document
 from gittrain.errors import GittrainError
 
@@ -177,19 +177,6 @@ def classify(rel: str, settings: Settings, data: object = None) -> Kind:
         if "config" in data and ("recipe" in data or "result" in data):
             return Kind.JOB
     return Kind.CONFIG
-
-
-def is_config_path(rel: str, settings: Settings) -> bool:
-    """Whether ``rel`` is a file `git train validate` checks by default."""
-    if rel in (settings.lockfile, settings_mod.SETTINGS_FILE):
-        return True
-    if not rel.endswith((".yaml", ".yml", ".json")):
-        return False
-    return any(_under(rel, d) for d in settings.watched_dirs)
-
-
-def _under(rel: str, directory: str) -> bool:
-    return rel.startswith(directory.rstrip("/") + "/") or fnmatch.fnmatch(rel, directory)
 
 
 def _schema_problems(doc: Document, name: str) -> list[Problem]:

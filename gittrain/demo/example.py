@@ -82,9 +82,32 @@ def build(root: Path) -> None:
     (root / "recipes/team_math_grpo.yaml").write_text(TEAM_RECIPE)
     (root / "configs/verl_overrides.yaml").write_text(VERL_OVERRIDES)
     write_data(root / "data")
+    write_third_party(root)
     (root / "README.md").write_text("# Example training repository built by `make demo`\n")
     run_git(root, "add", "-A")
     run_git(root, "commit", "-q", "-m", "Team recipe, data and settings")
+    from gittrain.demo.jobhistory import build_job_history
+
+    build_job_history(root)
+
+
+LLAMAFACTORY_SFT = """\
+# A LLaMA-Factory config copied from a blog post.  LLaMA-Factory reads YAML with
+# PyYAML (YAML 1.1): see what `git train lint-yaml` says about it.
+model_name_or_path: Qwen/Qwen2.5-7B-Instruct
+stage: sft
+finetuning_type: lora
+learning_rate: 2e-5
+num_train_epochs: 3.0
+bf16: yes
+save_steps: 0500
+"""
+
+
+def write_third_party(root: Path) -> None:
+    """A framework config outside gittrain's directories, for the hooks section."""
+    (root / "llamafactory").mkdir()
+    (root / "llamafactory/sft.yaml").write_text(LLAMAFACTORY_SFT)
 
 
 def write_data(data: Path) -> None:

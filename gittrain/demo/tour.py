@@ -6,6 +6,7 @@ Sections are plain lists of steps so later features add their own section.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -161,8 +162,62 @@ def foundation() -> list[Step]:
     ]
 
 
+HOOKED_JOB = "jobs/gsm8k-grpo-7b.yaml"
+
+
+def _edit_job(root: Path, rollout_n: int) -> None:
+    """Halve the learning rate and set the group size, then stage the job."""
+    path = root / HOOKED_JOB
+    text = re.sub(r"learning_rate: .*", "learning_rate: 5.0e-7", path.read_text())
+    path.write_text(re.sub(r"rollout_n: .*", f"rollout_n: {rollout_n}", text))
+    example.run_git(root, "add", HOOKED_JOB)
+
+
+def hooks() -> list[Step]:
+    return [
+        Step(
+            "Install the git hooks, the diff driver and the lockfile merge driver",
+            ["git", "train", "install"],
+        ),
+        Step(
+            "Any YAML: values PyYAML (YAML 1.1) misreads, each with its fix",
+            ["git", "train", "lint-yaml", "llamafactory/sft.yaml"],
+            expect=1,
+        ),
+        Step(
+            "A commit with a broken job is blocked by the pre-commit hook",
+            ["git", "commit", "-m", "Lower the learning rate"],
+            expect=1,
+            prepare=lambda root: _edit_job(root, 1),
+            note="The hook checks the staged content; the dataset is not locked yet either.",
+        ),
+        Step(
+            "Lock the dataset the job uses",
+            ["git", "train", "data", "add", "data/gsm8k_train.jsonl"],
+            prepare=lambda root: _edit_job(root, 8),
+        ),
+        Step(
+            "The same commit, fixed: it passes",
+            ["git", "commit", "-q", "-m", "Lower the learning rate"],
+            prepare=lambda root: example.run_git(root, "add", "-A"),
+        ),
+        Step(
+            "prepare-commit-msg added the critical and important changes to the message",
+            ["git", "log", "-1", "--format=%B"],
+        ),
+    ]
+
+
+def experience() -> list[Step]:
+    from gittrain.demo import jobhistory
+
+    return jobhistory.steps()
+
+
 SECTIONS: list[tuple[str, Callable[[], list[Step]]]] = [
     ("Recipes and validation", foundation),
+    ("Hooks: a bad commit stopped, the fixed one through", hooks),
+    ("Jobs and experience mined from git history", experience),
 ]
 
 

@@ -1,0 +1,186 @@
+"""Benchmark: `git train experience recommend`, cold and warm, against the plumbing limits.
+
+A synthetic repository (built with `git fast-import` under /tmp) of 5,000
+commits over 500 job files: each commit changes one job, moving it through
+pending, running and completed or failed.  Cold (no cache) is timed next to
+`bench/limit_experience.py` (`git log --raw` + `cat-file --batch` + libyaml on
+every version); warm (cache filled) next to a bare `git log --raw -- jobs/`.
+Goals: cold <= 1.3x, warm <= 1.5x.
+
+    .venv/bin/python bench/bench_experience.py [--runs N] [--commits N] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import machine, median_ms, report, time_runs, tool
+
+HERE = Path(__file__).resolve().parent
+RECIPES = ("grpo_basic", "dpo_basic", "sft_basic")
+STATUSES = ("pending", "running", "completed", "running", "failed")
+
+JOB = """\
+# job {i} (version {v})
+name: job-{i:03d}
+recipe: {{id: {recipe}, version: "1.0.0"}}
+model: Qwen/Qwen2.5-7B-Instruct
+model_size: 7B
+num_gpus: 8
+datasets:
+  train: gsm8k_train
+config:
+  algorithm: grpo
+  learning_rate: {lr}
+  global_batch_size: 1024
+  per_device_batch_size: 4
+  gradient_accumulation_steps: 32
+  max_steps: 500
+  warmup_steps: 10
+  weight_decay: 0.0
+  lr_scheduler: constant
+  context_length: 4096
+  max_prompt_length: 1024
+  max_response_length: 3072
+  rollout_n: 8
+  kl_coef: 0.001
+  precision: bf16
+result:
+  status: {status}
+{metrics}"""
+
+
+def job_text(i: int, version: int) -> bytes:
+    status = STATUSES[version % len(STATUSES)]
+    metrics = ""
+    if status == "completed":
+        metrics = f"  metrics: {{gsm8k_acc: {0.5 + (i * 7 + version) % 40 / 100}}}\n"
+        metrics += f'  finished_at: "2026-11-{1 + version % 28:02d}T10:00:00Z"\n'
+    text = JOB.format(
+        i=i,
+        v=version,
+        recipe=RECIPES[i % 3],
+        lr=f"{(i % 9 + 1)}.0e-7",
+        status=status,
+        metrics=metrics,
+    )
+    return text.encode()
+
+
+def build(root: Path, commits: int, jobs: int) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    stream: list[bytes] = []
+    stamp = 1_700_000_000
+    for c in range(commits):
+        i = c % jobs
+        data = job_text(i, c // jobs)
+        message = f"job-{i:03d} update {c}".encode()
+        stream += [
+            b"commit refs/heads/main\n",
+            f"committer Bench <bench@example.com> {stamp + c * 60} +0000\n".encode(),
+            f"data {len(message)}\n".encode() + message + b"\n",
+        ]
+        stream.append(f"M 100644 inline jobs/job-{i:03d}.yaml\n".encode())
+        stream.append(f"data {len(data)}\n".encode() + data + b"\n")
+    subprocess.run(
+        ["git", "-C", str(root), "fast-import", "--quiet"], input=b"".join(stream), check=True
+    )
+    subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
+
+
+def cold_runs_blobs_kept(argv: list[str], root: Path, runs: int) -> list[float]:
+    """Every version parsed already, but no walk checkpoint: one full `git log` walk."""
+    import json
+
+    cache = root / ".git" / "gittrain" / "history-cache.json"
+    times = []
+    for _ in range(runs):
+        data = json.loads(cache.read_bytes())
+        data["checkpoint"] = None
+        cache.write_text(json.dumps(data))
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=root, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def cold_runs(argv: list[str], root: Path, runs: int) -> list[float]:
+    cache = root / ".git" / "gittrain" / "history-cache.json"
+    times = []
+    for _ in range(runs):
+        cache.unlink(missing_ok=True)
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=root, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def new_commit_runs(argv: list[str], root: Path, runs: int) -> list[float]:
+    """Each run after one more commit that finishes a job: the incremental path."""
+    times = []
+    for n in range(runs):
+        job = root / "jobs" / f"job-{n:03d}.yaml"
+        job.write_bytes(job_text(n, 2) + f"# rerun {n}\n".encode())
+        subprocess.run(["git", "-C", str(root), "commit", "-qam", f"rerun {n}"], check=True)
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=root, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--commits", type=int, default=5000)
+    parser.add_argument("--jobs", type=int, default=500)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="gittrain-bench-exp-", dir="/tmp"))
+    try:
+        root = tmp / "repo"
+        started = time.perf_counter()
+        build(root, args.commits, args.jobs)
+        print(
+            f"built {args.commits} commits over {args.jobs} jobs in "
+            f"{time.perf_counter() - started:.1f} s ({machine()})"
+        )
+        recommend = [tool("git-train"), "experience", "recommend"]
+        limit = [sys.executable, str(HERE / "limit_experience.py"), str(root)]
+        cold = cold_runs(recommend, root, args.runs)
+        plumbing = time_runs(limit, runs=args.runs)
+        report(
+            "Cold: experience recommend (no cache) vs the plumbing limit",
+            [
+                ("limit (log + cat-file + libyaml)", median_ms(plumbing)),
+                ("git train experience recommend, cold", median_ms(cold)),
+            ],
+            "goal: <= 1.3x",
+        )
+        warm = time_runs(recommend, runs=args.runs, cwd=root)
+        bare = time_runs(["git", "-C", str(root), "log", "--raw", "--", "jobs/"], runs=args.runs)
+        newer = new_commit_runs(recommend, root, args.runs)
+        full = cold_runs_blobs_kept(recommend, root, args.runs)
+        report(
+            "Warm: experience recommend (cache filled) vs a bare git log",
+            [
+                ("git log --raw -- jobs/", median_ms(bare)),
+                ("git train experience recommend, warm (same HEAD)", median_ms(warm)),
+                ("... warm, one new commit since the last run", median_ms(newer)),
+                ("... warm blob cache, walk from scratch", median_ms(full)),
+            ],
+            "goal: <= 1.5x",
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

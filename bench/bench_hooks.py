@@ -1,0 +1,260 @@
+"""Hook benchmarks: whole-process timings of a real `git commit` with each hook installed.
+
+* the `gittrain-validate` hook's command on 1 and 50 staged job files, against
+  check-jsonschema with the same JSON Schema (schemas/job.schema.json);
+* the same two through the real pre-commit framework (`repo: local` hooks);
+* the native pre-commit hook (validation + data check), validation alone, and no hook.
+
+Every commit is undone with `git reset --soft HEAD~1` (not timed) so each run commits the
+same staged files.  The variants are interleaved (one commit of each per round, RUNS rounds
+after a warm-up round) so a busy neighbour slows them all alike; medians are printed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_foundation import JOB  # the same job files the validation benchmark uses
+from common import BIN, machine, report, tool
+
+PROJECT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("GITTRAIN_BENCH_RUNS", "15"))
+SCHEMA = PROJECT / "schemas/job.schema.json"
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k == "GIT_EXEC_PATH"}
+    out.update(
+        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="b",
+        GIT_AUTHOR_EMAIL="b@example.com",
+        GIT_COMMITTER_NAME="b",
+        GIT_COMMITTER_EMAIL="b@example.com",
+        PRE_COMMIT_COLOR="never",
+    )
+    return out
+
+
+ENV = env()
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, env=ENV, capture_output=True)
+
+
+def make_repo(parent: Path, jobs: int) -> Path:
+    """A repository with a locked dataset and ``jobs`` new job files staged."""
+    root = parent / f"repo-{jobs}"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "config", "commit.gpgsign", "false")
+    (root / "data").mkdir()
+    (root / "data/gsm8k.jsonl").write_text('{"q": "1+1", "a": "2"}\n' * 200)
+    subprocess.run(
+        [tool("git-train"), "data", "add", "data/gsm8k.jsonl", "--name", "gsm8k_train"],
+        cwd=root,
+        env=ENV,
+        check=True,
+        capture_output=True,
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    (root / "jobs").mkdir(exist_ok=True)
+    for i in range(jobs):
+        (root / f"jobs/job-{i:03d}.yaml").write_text(JOB.format(i=i, steps=200 + i))
+    git(root, "add", "-A")
+    return root
+
+
+HOOKS_DIR = ".git/hooks"
+Setup = Callable[[Path], None]
+
+
+def hook_script(script: str | None) -> Setup:
+    """Install exactly one pre-commit hook (or none); ``.pre-commit-config.yaml`` is removed."""
+
+    def setup(root: Path) -> None:
+        hook = root / HOOKS_DIR / "pre-commit"
+        hook.unlink(missing_ok=True)
+        if (root / ".pre-commit-config.yaml").exists():
+            git(root, "rm", "-q", "-f", ".pre-commit-config.yaml")
+        if script is not None:
+            hook.write_text(script)
+            hook.chmod(0o755)
+
+    return setup
+
+
+def staged_hook(command: str) -> str:
+    """A hook that runs ``command`` on the staged files, as pre-commit passes filenames."""
+    return (
+        "#!/bin/sh\n"
+        "git diff --cached --name-only -z --diff-filter=ACMR -- 'jobs/*.yaml' "
+        f"| xargs -0 {command}\n"
+    )
+
+
+def framework(entry: str, name: str) -> Setup:
+    """The real pre-commit framework running one `repo: local` hook with ``entry``."""
+    config = (
+        "repos:\n  - repo: local\n    hooks:\n"
+        f"      - id: {name}\n        name: {name}\n        entry: {entry}\n"
+        "        language: system\n        files: ^jobs/.*\\.yaml$\n        require_serial: true\n"
+    )
+
+    def setup(root: Path) -> None:
+        hook_script(None)(root)
+        subprocess.run(
+            [tool("pre-commit"), "install"], cwd=root, env=ENV, check=True, capture_output=True
+        )
+        (root / ".pre-commit-config.yaml").write_text(config)
+        git(root, "add", ".pre-commit-config.yaml")
+
+    return setup
+
+
+def commit_once(root: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["git", "-C", str(root), "commit", "-q", "-m", "bench"],
+        env=ENV,
+        capture_output=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"commit failed: {proc.stderr.decode()[-600:]}")
+    git(root, "reset", "-q", "--soft", "HEAD~1")
+    return elapsed
+
+
+def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
+    """Median ms of a whole `git commit` under each variant, one of each per round."""
+    times: dict[str, list[float]] = {label: [] for label in variants}
+    for round_no in range(RUNS + 1):
+        for label, setup in variants.items():
+            setup(root)
+            elapsed = commit_once(root)
+            if round_no:
+                times[label].append(elapsed)
+    return {label: statistics.median(t) * 1000 for label, t in times.items()}
+
+
+IN_PROCESS = """
+import statistics, sys, time
+from pathlib import Path
+from gittrain.adapters import gitrepo
+from gittrain.commands.workspace import open_workspace
+from gittrain.commands.validate import validate_blobs
+start = time.perf_counter()
+from gittrain.commands.data_check import check_staged
+imported = time.perf_counter() - start
+root = Path(sys.argv[1])
+ws = open_workspace(root)
+staged = gitrepo.staged_paths(root)
+blobs = gitrepo.read_staged(root, staged)
+def median(fn):
+    times = []
+    for _ in range(15):
+        start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+data = median(lambda: check_staged(root, ws.settings, staged, known=blobs))
+check = median(lambda: validate_blobs(ws, blobs))
+print(f"{imported * 1000:.1f} {data:.1f} {check:.1f}")
+"""
+
+
+def in_process(root: Path) -> str:
+    """The native hook's two halves timed inside one warm process, and the data check's imports."""
+    out = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(root)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return (
+        f"in-process: importing the data check after validation {out[0]} ms; the data check "
+        f"{out[1]} ms; validation {out[2]} ms (warm, median of 15)"
+    )
+
+
+def main() -> int:
+    print(f"machine: {machine()}; {RUNS} interleaved rounds (median), whole `git commit` runs")
+    work = Path(tempfile.mkdtemp(prefix="gittrain-bench-hooks-"))
+    ENV["PRE_COMMIT_HOME"] = str(work / "pre-commit-home")
+    gittrain = tool("git-train")
+    cjs = f"{tool('check-jsonschema')} --schemafile {SCHEMA}"
+    native = (PROJECT / "hooks/pre-commit").read_text()
+    try:
+        for jobs in (1, 50):
+            root = make_repo(work, jobs)
+            got = interleaved(
+                root,
+                {
+                    "git commit, no hook": hook_script(None),
+                    "hook: git-train validate FILES": hook_script(
+                        staged_hook(f"{gittrain} validate --quiet")
+                    ),
+                    "hook: check-jsonschema FILES": hook_script(staged_hook(cjs)),
+                    "pre-commit framework: gittrain-validate": framework(
+                        f"{gittrain} validate --quiet", "gittrain-validate"
+                    ),
+                    "pre-commit framework: check-jsonschema": framework(cjs, "check-jsonschema"),
+                    "hook: git-train validate --staged": hook_script(
+                        f"#!/bin/sh\nexec {gittrain} validate --staged --quiet\n"
+                    ),
+                    "native hook (hooks/pre-commit): validation + data check": hook_script(native),
+                },
+            )
+            rows = list(got.items())
+            none = got["git commit, no hook"]
+            data_cost = (
+                got["native hook (hooks/pre-commit): validation + data check"]
+                - got["hook: git-train validate --staged"]
+            )
+            report(
+                f"{jobs} staged job file(s), dataset locked and unchanged",
+                rows,
+                note=f"added to a commit: gittrain-validate "
+                f"{got['hook: git-train validate FILES'] - none:.1f} ms, check-jsonschema "
+                f"{got['hook: check-jsonschema FILES'] - none:.1f} ms; the data check adds "
+                f"{data_cost:.1f} ms to validation in the native hook\n{in_process(root)}",
+            )
+        root = make_repo(work, 0)
+        (root / "notes.md").write_text("a commit that touches no config\n")
+        git(root, "add", "notes.md")
+        got = interleaved(
+            root,
+            {
+                "git commit, no hook": hook_script(None),
+                "native hook (hooks/pre-commit)": hook_script(native),
+            },
+        )
+        report("no config staged: the native hook's fast path", list(got.items()))
+        floor = statistics.median(_timed([gittrain, "-h"]) for _ in range(RUNS)) * 1000
+        print(f"\n`git-train -h` (interpreter + CLI start-up floor): {floor:.1f} ms")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=ENV, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""`git train install/uninstall/init`, the hook checks `check-data` and `lint-yaml`, and `hook`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from gittrain.cli.common import counted, emit_json, print_problems, problems_json
+from gittrain.cli.diff import repo_root
+from gittrain.cli.options import CONTEXT, format_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gittrain.commands.diff import DiffReport
+    from gittrain.commands.install import InstallResult
+    from gittrain.commands.install_hooks import HooksResult
+    from gittrain.commands.install_merge import InstallMergeResult
+
+SUMMARY_LIMIT = 20
+
+
+def _parts(hooks: bool, diff: bool, merge: bool) -> tuple[bool, bool, bool]:
+    """No flags means all three."""
+    return (True, True, True) if not (hooks or diff or merge) else (hooks, diff, merge)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--hooks", is_flag=True, help="The native git hooks (hooks/*).")
+@click.option("--diff", "diff_driver", is_flag=True, help="Semantic diffs inside plain git diff.")
+@click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
+def install(hooks: bool, diff_driver: bool, merge: bool) -> None:
+    """Wire gittrain into this repository: hooks, diff driver, merge driver (all by default).
+
+    Idempotent.  Hooks go where git runs them (core.hooksPath is respected); a
+    hook that is already there is kept as NAME.pre-gittrain and runs first.
+    """
+    root, _prefix = repo_root()
+    _install(root, *_parts(hooks, diff_driver, merge))
+
+
+def _install(root: Path, hooks: bool, diff_driver: bool, merge: bool) -> None:
+    from gittrain.commands import install, install_hooks, install_merge
+
+    lines = _changes(
+        install_hooks.install_hooks(root) if hooks else None,
+        install.install_diff(root) if diff_driver else None,
+        install_merge.install_merge(root) if merge else None,
+        undo=False,
+    )
+    click.echo("\n".join(lines) if lines else "already installed")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--hooks", is_flag=True, help="The native git hooks.")
+@click.option("--diff", "diff_driver", is_flag=True, help="The textconv diff driver.")
+@click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
+def uninstall(hooks: bool, diff_driver: bool, merge: bool) -> None:
+    """Reverse `git train install` (all three by default); moved-aside hooks are restored."""
+    from gittrain.commands import install, install_hooks, install_merge
+
+    root, _prefix = repo_root()
+    hooks, diff_driver, merge = _parts(hooks, diff_driver, merge)
+    lines = _changes(
+        install_hooks.uninstall_hooks(root) if hooks else None,
+        install.uninstall_diff(root) if diff_driver else None,
+        install_merge.uninstall_merge(root) if merge else None,
+        undo=True,
+    )
+    click.echo("\n".join(lines) if lines else "nothing to uninstall")
+
+
+def _changes(
+    hooks: HooksResult | None,
+    diff: InstallResult | None,
+    merge: InstallMergeResult | None,
+    *,
+    undo: bool,
+) -> list[str]:
+    """One line per change made (nothing for what was already in place)."""
+    set_word, added = ("unset", "removed from") if undo else ("set", "added to")
+    lines = []
+    if hooks is not None:
+        for change in hooks.changes:
+            if change.action == "unchanged":
+                continue
+            chained = change.chained and change.action in ("installed", "updated")
+            tail = f" (runs {change.name}.pre-gittrain first)" if chained else ""
+            lines.append(f"{change.action} hook {hooks.directory / change.name}{tail}")
+    if diff is not None:
+        lines += [f"{set_word} {line}" for line in diff.config_set]
+        lines += [f"{added} {diff.attributes_file}: {line}" for line in diff.attributes_added]
+    if merge is not None and merge.config_changed:
+        lines.append(f"{set_word} merge.gittrain-lock.driver (the gittrain.lock merge driver)")
+    if merge is not None and merge.attributes_changed:
+        lines.append(f"{added} .gitattributes: the lockfile's merge=gittrain-lock line")
+    return lines
+
+
+@click.command(context_settings=CONTEXT)
+def init() -> None:
+    """Scaffold recipes/, jobs/, .gittrain.yaml, gittrain.lock and a sample
+    .pre-commit-config.yaml (existing files are kept), then `git train install`."""
+    from gittrain.commands.init import scaffold
+
+    root, _prefix = repo_root()
+    result = scaffold(root)
+    for rel in result.created:
+        click.echo(f"created {rel}")
+    for rel in result.kept:
+        click.echo(f"kept {rel} (already there)")
+    _install(root, True, True, True)
+
+
+@click.command("lint-yaml", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@format_option()
+def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
+    """Flag plain values YAML 1.1 tools (PyYAML) misread, each with its fix.
+
+    `2e-5` (a string to PyYAML: write 2.0e-5), yes/no/on/off (booleans),
+    0755 (octal), 1:30 (base 60), 1_000.  Works on any YAML; exits 1 on a finding.
+    """
+    from pathlib import Path  # not at the top: `git train -h` imports this module
+
+    from gittrain.commands.lint_yaml import lint_yaml as run
+
+    result = run(Path.cwd(), files)
+    if fmt == "json":
+        emit_json({"files": result.files, "problems": problems_json(result.problems)})
+    else:
+        print_problems(result.problems)
+    raise SystemExit(1 if result.problems else 0)
+
+
+@click.command("check-data", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--staged", is_flag=True, help="Check the staged jobs against the staged lockfile.")
+@format_option()
+def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
+    """Every dataset the job FILES use is in the lockfile and unchanged on disk.
+
+    Other files are ignored.  Unchanged datasets are verified from the stat
+    cache without reading them.  Exits 1 naming the job and the dataset.
+    """
+    import posixpath
+
+    from gittrain.commands.data_check import check_data as run
+
+    # Not open_workspace(): it loads the recipe registry (and jsonschema), which
+    # this hook does not need and which would double its start-up time.
+    root, prefix = repo_root()
+    rels = [posixpath.normpath(posixpath.join(prefix, f)) for f in files]
+    result = run(root, rels, staged=staged)
+    if fmt == "json":
+        emit_json({"jobs": result.jobs, "problems": problems_json(result.problems)})
+    else:
+        print_problems(result.problems)
+    raise SystemExit(1 if result.problems else 0)
+
+
+@click.group(context_settings=CONTEXT)
+def hook() -> None:
+    """What the installed git hooks run (see hooks/ and `git train install --hooks`)."""
+
+
+@hook.command("pre-commit", context_settings=CONTEXT)
+def hook_pre_commit() -> None:
+    """Validate the staged configs and check the staged jobs' datasets; exit 1 blocks."""
+    from gittrain.commands.hooks import pre_commit
+
+    root, _prefix = repo_root()
+    result = pre_commit(root)
+    if result is None:
+        return
+    for report in result.validation.reports:
+        print_problems(report.problems)
+    print_problems(result.data.problems)
+    if result.failed:
+        errors = result.validation.errors + len(result.data.problems)
+        click.echo(
+            f"gittrain: commit blocked: {counted(errors, 'error')} in staged files "
+            "(fix them and stage again; `git commit --no-verify` skips this check)",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+@hook.command("prepare-commit-msg", context_settings=CONTEXT)
+@click.argument("message_file", type=click.Path(dir_okay=False))
+@click.argument("source", required=False, default="")
+@click.argument("sha", required=False, default="")
+def hook_prepare_commit_msg(message_file: str, source: str, sha: str) -> None:
+    """Add a Config-Changes: summary (critical and important changes) to the message."""
+    from pathlib import Path  # not at the top: `git train -h` imports this module
+
+    from gittrain.adapters import gitrepo
+    from gittrain.commands import hooks
+
+    if source in hooks.SKIPPED_SOURCES:
+        return
+    root, _prefix = repo_root()
+    summary = summary_lines(hooks.staged_diff(root))
+    comment = gitrepo.get_config(root, "core.commentChar") or "#"
+    text = hooks.with_summary(hooks.read_message(Path(message_file)), summary, comment[:1])
+    if text is not None:
+        hooks.write_message(Path(message_file), text)
+
+
+def summary_lines(report: DiffReport) -> list[str]:
+    """``  path: label change [tier]`` for critical and important changes and locked datasets."""
+    from gittrain.cli import diffformat
+    from gittrain.core.importance import Tier
+
+    lines: list[str] = []
+    for file in report.files:
+        for change in file.datasets:
+            fields = ", ".join(sorted({str(f.path[0]) for f in change.fields if f.path}))
+            verb = {"added": "added", "removed": "removed"}.get(change.kind.value, "changed")
+            detail = f" ({fields})" if verb == "changed" and fields else ""
+            lines.append(f"  {file.path}: dataset {change.name} {verb}{detail} [critical]")
+        if file.status.value in ("added", "deleted"):
+            if not file.datasets:  # a whole new or deleted file: one line, not every key
+                lines.append(f"  {file.path}: {file.status.value}")
+            continue
+        for row in diffformat.rows([file], show_all=False):
+            if row.tier.at_least(Tier.IMPORTANT):
+                lines.append(f"  {file.path}: {row.label} {row.text} [{row.tier.value}]")
+    if len(lines) > SUMMARY_LIMIT:
+        more = len(lines) - SUMMARY_LIMIT
+        lines = [*lines[:SUMMARY_LIMIT], f"  ... {more} more (git train diff --cached)"]
+    return lines
+
+
+def _warn_drift(root: Path) -> None:
+    from gittrain.commands.hooks import dataset_drift
+
+    warnings = dataset_drift(root)
+    for warning in warnings:
+        click.echo(f"gittrain: warning: {warning.text}", err=True)
+    if warnings:
+        click.echo("gittrain: see `git train data status`", err=True)
+
+
+@hook.command("post-merge", context_settings=CONTEXT)
+@click.argument("squash", required=False, default="0")
+def hook_post_merge(squash: str) -> None:
+    """Warn when datasets on disk no longer match the lockfile (never fails)."""
+    root, _prefix = repo_root()
+    _warn_drift(root)
+
+
+@hook.command("post-checkout", context_settings=CONTEXT)
+@click.argument("previous", required=False, default="")
+@click.argument("new", required=False, default="")
+@click.argument("branch_flag", required=False, default="1")
+def hook_post_checkout(previous: str, new: str, branch_flag: str) -> None:
+    """After a branch checkout, warn when datasets no longer match the lockfile."""
+    if branch_flag != "1" or (previous and previous == new):
+        return  # a file checkout, or the same commit: the lockfile did not move
+    root, _prefix = repo_root()
+    _warn_drift(root)

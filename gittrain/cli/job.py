@@ -1,0 +1,198 @@
+"""`git train job ...`: new, clone, finish, list, show."""
+
+from __future__ import annotations
+
+import click
+
+from gittrain.cli.common import counted, emit_json, print_problems, print_table, workspace
+from gittrain.cli.options import CONTEXT, format_option
+
+_SET = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY.PATH=VALUE",
+    help="Set a config value (repeatable); VALUE is YAML (2e-5 is a number).",
+)
+_UNSET = click.option(
+    "--unset", "unsets", multiple=True, metavar="KEY.PATH", help="Remove a config value."
+)
+
+
+@click.group(context_settings=CONTEXT)
+def job() -> None:
+    """Create, clone, finish and list job files (jobs/NAME.yaml)."""
+
+
+@job.command(context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--recipe", "recipe_id", required=True, metavar="ID", help="The recipe to apply.")
+@click.option("--model-size", required=True, help="Parameter count: 135M, 0.5B, 7B, 70B, 8x7B.")
+@click.option("--gpus", type=int, required=True, help="Number of GPUs.")
+@_SET
+@_UNSET
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    metavar="ROLE=NAME",
+    help="A dataset by lockfile name or path, e.g. train=gsm8k (repeatable).",
+)
+@click.option("--model", help="Base model, e.g. Qwen/Qwen2.5-7B-Instruct.")
+@click.option("--force", is_flag=True, help="Replace an existing job file.")
+def new(  # noqa: PLR0917 - one parameter per click option
+    name: str,
+    recipe_id: str,
+    model_size: str,
+    gpus: int,
+    sets: tuple[str, ...],
+    unsets: tuple[str, ...],
+    datasets: tuple[str, ...],
+    model: str | None,
+    force: bool,
+) -> None:
+    """Write jobs/NAME.yaml from a recipe (like `recipe apply`), validated first."""
+    from gittrain.commands.job_new import new_job
+
+    result = new_job(
+        workspace(),
+        name,
+        recipe_id,
+        model_size=model_size,
+        gpus=gpus,
+        sets=sets,
+        unsets=unsets,
+        datasets=datasets,
+        model=model,
+        force=force,
+    )
+    for warning in result.applied.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    print_problems(result.problems)
+    if result.errors:
+        click.echo(f"not written: {counted(result.errors, 'error')}", err=True)
+        raise SystemExit(1)
+    click.echo(f"wrote {result.output} (recipe {result.recipe.id} {result.recipe.version})")
+
+
+@job.command(context_settings=CONTEXT)
+@click.argument("source", metavar="SRC[@REV]")
+@click.option("--name", "new_name", required=True, help="The new job's name.")
+@_SET
+@_UNSET
+@click.option("--force", is_flag=True, help="Replace an existing job file.")
+def clone(
+    source: str, new_name: str, sets: tuple[str, ...], unsets: tuple[str, ...], force: bool
+) -> None:
+    """Copy a job (from the work tree, or as it was at REV) with overrides.
+
+    Comments are kept, `cloned_from` records the source and its commit, and
+    the result is reset to pending.  Nothing is written when the copy is invalid.
+    """
+    from gittrain.commands.job_clone import clone as run
+
+    result = run(workspace(), source, new_name, sets=sets, unsets=unsets, force=force)
+    print_problems(result.problems)
+    if not result.written:
+        click.echo(f"not written: {counted(result.errors, 'error')}", err=True)
+        raise SystemExit(1)
+    click.echo(f"wrote {result.rel} (cloned from {result.source}@{result.commit[:7]})")
+
+
+@job.command(context_settings=CONTEXT)
+@click.argument("name")
+@click.option(
+    "--status",
+    required=True,
+    type=click.Choice(["completed", "failed", "cancelled"]),
+    help="How the run ended.",
+)
+@click.option(
+    "--metric", "metrics", multiple=True, metavar="NAME=NUMBER", help="A metric (repeatable)."
+)
+@click.option("--note", help="A note about the run.")
+def finish(name: str, status: str, metrics: tuple[str, ...], note: str | None) -> None:
+    """Record a run's result in jobs/NAME.yaml, editing it in place (comments survive)."""
+    from gittrain.commands.job_finish import finish as run
+    from gittrain.commands.job_finish import parse_metrics
+
+    done = run(workspace(), name, status=status, metrics=parse_metrics(metrics), notes=note)
+    shown = ", ".join(f"{k}={_num(v)}" for k, v in done.metrics.items())
+    extra = f" ({shown})" if shown else ""
+    click.echo(f"{done.rel}: {done.status} at {done.finished_at}{extra}")
+
+
+@job.command("list", context_settings=CONTEXT)
+@click.option("--status", help="Only jobs with this status (pending, running, completed, ...).")
+@click.option("--recipe", help="Only jobs made from this recipe id.")
+@format_option()
+def list_(status: str | None, recipe: str | None, fmt: str) -> None:
+    """The jobs in the work tree, with status and metrics."""
+    from gittrain.commands.job_list import list_jobs
+
+    listing = list_jobs(workspace(), status=status, recipe=recipe)
+    if fmt == "json":
+        emit_json(
+            {
+                "jobs": [
+                    {
+                        "name": row.job.name,
+                        "path": row.path,
+                        "recipe": str(row.job.recipe) if row.job.recipe else None,
+                        "model_size": row.job.model_size,
+                        "num_gpus": row.job.num_gpus,
+                        "status": row.job.status,
+                        "metrics": dict(row.job.metrics),
+                        "finished_at": row.finished_at,
+                    }
+                    for row in listing.jobs
+                ],
+                "problems": list(listing.problems),
+            }
+        )
+    else:
+        table = [("NAME", "RECIPE", "SIZE", "GPUS", "STATUS", "METRICS")]
+        for row in listing.jobs:
+            j = row.job
+            table.append(
+                (
+                    j.name or row.path,
+                    str(j.recipe) if j.recipe else "-",
+                    j.model_size or "-",
+                    str(j.num_gpus or "-"),
+                    j.status or "-",
+                    " ".join(f"{k}={_num(v)}" for k, v in j.metrics.items()) or "-",
+                )
+            )
+        print_table(table)
+        if not listing.jobs:
+            click.echo("no jobs match", err=True)
+        for problem in listing.problems:
+            click.echo(f"error: {problem}", err=True)
+    raise SystemExit(1 if listing.problems else 0)
+
+
+@job.command(context_settings=CONTEXT)
+@click.argument("spec", metavar="NAME[@REV]")
+@format_option()
+def show(spec: str, fmt: str) -> None:
+    """One job as stored in the work tree, or at REV."""
+    from gittrain.commands.job_list import show_job
+
+    shown = show_job(workspace(), spec)
+    if fmt == "json":
+        emit_json(
+            {
+                "name": shown.source.name,
+                "path": shown.source.rel,
+                "commit": shown.source.commit,
+                "job": shown.data,
+            }
+        )
+        return
+    click.echo(f"# {shown.source.shown}")
+    click.echo(shown.text, nl=not shown.text.endswith("\n"))
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,118 @@
+"""What the native git hooks (hooks/*) do: check staged content, summarise it, warn on drift.
+
+Hooks only read and check; the one file they write is the commit message
+git hands to `prepare-commit-msg`, which is its purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gittrain.adapters import gitrepo
+from gittrain.core import settings
+from gittrain.errors import GittrainError, usage_error
+
+if TYPE_CHECKING:
+    from gittrain.commands.data_check import DataCheckResult
+    from gittrain.commands.diff import DiffReport
+    from gittrain.commands.validate import ValidationResult
+
+SUMMARY_HEADER = "Config-Changes:"
+# `git commit` sources for which a summary would be wrong or repeated.
+SKIPPED_SOURCES = frozenset({"merge", "squash", "commit"})
+
+
+@dataclass(frozen=True, slots=True)
+class PreCommitResult:
+    validation: ValidationResult
+    data: DataCheckResult
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.validation.errors or self.data.problems)
+
+
+def pre_commit(root: Path) -> PreCommitResult | None:
+    """Validate the staged configs, then check the datasets the staged jobs use.
+
+    None when no staged file is one gittrain checks: the commit then pays for
+    one `git diff --cached` and no schema or recipe loading.
+    """
+    conf = settings.load(root)
+    staged = gitrepo.staged_paths(root)
+    configs = [p for p in staged if settings.is_config_path(p, conf)]
+    if not configs:
+        return None
+    from gittrain.commands.data_check import check_staged
+    from gittrain.commands.validate import validate_blobs
+    from gittrain.commands.workspace import Workspace
+
+    ws = Workspace(root, root, conf)
+    blobs = gitrepo.read_staged(root, configs)  # jobs and the lockfile are configs too
+    return PreCommitResult(validate_blobs(ws, blobs), check_staged(root, conf, staged, known=blobs))
+
+
+def staged_diff(root: Path) -> DiffReport:
+    """The semantic diff of the index against HEAD (`git train diff --cached`)."""
+    from gittrain.commands.diff import DiffRequest, run_diff
+
+    return run_diff(root, DiffRequest(cached=True))
+
+
+def with_summary(message: str, summary: list[str], comment_char: str = "#") -> str | None:
+    """``message`` with the summary inserted before git's comment block; None if unchanged.
+
+    Nothing is added when there is nothing to say or the message already has
+    a summary (``commit --amend`` runs the hook again).
+    """
+    if not summary or any(line.startswith(SUMMARY_HEADER) for line in message.splitlines()):
+        return None
+    lines = message.splitlines()
+    cut = next((i for i, line in enumerate(lines) if line.startswith(comment_char)), len(lines))
+    head = lines[:cut]
+    while head and not head[-1].strip():
+        head.pop()
+    return "\n".join([*head, "", SUMMARY_HEADER, *summary, "", *lines[cut:]]) + "\n"
+
+
+def write_message(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise usage_error(f"{path}: cannot write the commit message: {exc.strerror}") from None
+
+
+def read_message(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise usage_error(f"{path}: cannot read the commit message: {exc.strerror}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class DriftWarning:
+    """A dataset on disk that no longer matches the lockfile, or why it could not be checked."""
+
+    text: str
+
+
+def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
+    """One warning per locked dataset that is modified or missing (stat-only when unchanged)."""
+    from gittrain.commands.data_status import State, status
+
+    try:
+        if not (root / settings.load(root).lockfile).is_file():
+            return ()
+        result = status(root)
+    except GittrainError as exc:
+        return (DriftWarning(exc.message),)
+    out = []
+    for row in result.datasets:
+        if row.state in (State.MODIFIED, State.MISSING):
+            text = f"dataset {row.name} ({row.path}) is {row.state.value}"
+            if row.differences:
+                text += f" ({', '.join(d.field for d in row.differences)})"
+            out.append(DriftWarning(text))
+    return tuple(out)

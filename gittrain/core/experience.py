@@ -1,0 +1,227 @@
+"""What the run history says: recipe success rates, best runs, and suggestions with evidence."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gittrain.core.diff import is_number, leaves
+from gittrain.core.history import RunRecord
+from gittrain.core.importance import Policy, Tier
+from gittrain.errors import GittrainError
+
+KEY_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
+TOP_RUNS = 3
+MIN_RUNS_TO_SUGGEST = 2
+# A job value this many times off the top runs' median (either way) is worth a suggestion.
+SUGGEST_FACTOR = 1.5
+_LOWER_IS_BETTER = ("loss", "perplexity", "ppl", "error", "wer", "cer")
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """Mean and median of one value over runs, with the runs it came from."""
+
+    mean: float
+    median: float
+    runs: tuple[str, ...]  # job@commit
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeStats:
+    recipe: str
+    total: int
+    completed: int
+    failed: int
+    cancelled: int
+    learning_rate: Stat | None
+    batch_size: Stat | None
+    runs: tuple[str, ...]  # every run counted, job@commit
+
+    @property
+    def success_rate(self) -> float:
+        return self.completed / self.total if self.total else 0.0
+
+
+def recommend(
+    runs: Sequence[RecordView],
+    *,
+    min_success: int = 0,
+    limit: int | None = None,
+) -> tuple[RecipeStats, ...]:
+    """Per recipe: counts, success rate, and lr/batch of successful runs; best first."""
+    by_recipe: dict[str, list[RecordView]] = {}
+    for view in runs:
+        by_recipe.setdefault(view.run.version.recipe or "(none)", []).append(view)
+    stats = []
+    for recipe, group in by_recipe.items():
+        status = Counter(v.run.version.status for v in group)
+        done = [v.run for v in group if v.run.version.status == "completed"]
+        if status["completed"] < min_success:
+            continue
+        stats.append(
+            RecipeStats(
+                recipe=recipe,
+                total=len(group),
+                completed=status["completed"],
+                failed=status["failed"],
+                cancelled=status["cancelled"],
+                learning_rate=_stat(done, "learning_rate"),
+                batch_size=_stat(done, "global_batch_size"),
+                runs=tuple(v.run.cite for v in group),
+            )
+        )
+    stats.sort(key=lambda s: (-s.success_rate, -s.total, s.recipe))
+    return tuple(stats[:limit] if limit else stats)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """A run with what the registry knows about its recipe (for filtering)."""
+
+    run: RunRecord
+    task_type: str | None
+    algorithm: str | None
+
+
+def _stat(runs: Sequence[RunRecord], key: str) -> Stat | None:
+    pairs = [(r.version.config.get(key), r.cite) for r in runs]
+    numbers = [(float(v), cite) for v, cite in pairs if is_number(v)]  # type: ignore[arg-type]
+    if not numbers:
+        return None
+    values = [v for v, _ in numbers]
+    return Stat(statistics.fmean(values), statistics.median(values), tuple(c for _, c in numbers))
+
+
+def key_params(config: Mapping[str, object], policy: Policy) -> dict[str, object]:
+    """The config's critical and important leaves, by dotted path."""
+    out: dict[str, object] = {}
+    for path, value in leaves(dict(config)):
+        tier, _ = policy.classify(("config", *path))
+        if tier in KEY_TIERS:
+            out[".".join(str(p) for p in path)] = value
+    return out
+
+
+def lower_is_better(metric: str) -> bool:
+    return any(word in metric.lower() for word in _LOWER_IS_BETTER)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    metric: str
+    minimize: bool
+    runs: tuple[RunRecord, ...]  # best first
+    chosen: bool  # the metric was picked (the most recorded) rather than given
+
+
+def rank(runs: Sequence[RunRecord], metric: str | None, minimize: bool | None) -> Ranked:
+    """Completed runs that recorded ``metric`` (default: the most recorded one), best first."""
+    done = [r for r in runs if r.version.status == "completed"]
+    recorded = Counter(m for r in done for m in r.version.metrics)
+    if not recorded:
+        raise GittrainError("no completed run recorded any metric")
+    chosen = metric is None
+    if metric is None:
+        metric = sorted(recorded.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    if metric not in recorded:
+        known = ", ".join(sorted(recorded))
+        raise GittrainError(f"no completed run recorded metric {metric!r} (recorded: {known})")
+    low = lower_is_better(metric) if minimize is None else minimize
+    having = [r for r in done if metric in r.version.metrics]
+    ordered = sorted(
+        having,
+        key=lambda r: (r.version.metrics[metric] * (1 if low else -1), -r.timestamp, r.job),
+    )
+    return Ranked(metric, low, tuple(ordered), chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    key: str
+    current: object
+    proposed: object
+    reason: str
+    evidence: tuple[str, ...]  # job@commit of the runs behind it
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    recipe: str | None
+    ranked: Ranked | None
+    top: tuple[RunRecord, ...]
+    suggestions: tuple[Suggestion, ...]
+    note: str  # why there is nothing to suggest, when there is not
+
+
+def suggest(
+    config: Mapping[str, object], recipe: str | None, runs: Sequence[RunRecord], policy: Policy
+) -> Suggestions:
+    """Compare a job's key parameters with the best runs of the same recipe."""
+    same = [r for r in runs if recipe is not None and r.version.recipe == recipe]
+    done = [r for r in same if r.version.status == "completed" and r.version.metrics]
+    if recipe is None:
+        note = "the job names no recipe, so there are no runs of the same recipe to compare with"
+        return Suggestions(recipe, None, (), (), note)
+    if len(done) < MIN_RUNS_TO_SUGGEST:
+        note = (
+            f"too little history to suggest anything: {len(done)} completed run(s) of recipe "
+            f"{recipe} with metrics (at least {MIN_RUNS_TO_SUGGEST} are needed)"
+        )
+        return Suggestions(recipe, None, (), (), note)
+    ranked = rank(done, None, None)
+    top = ranked.runs[:TOP_RUNS]
+    mine = key_params(config, policy)
+    theirs = [key_params(r.version.config, policy) for r in top]
+    out = []
+    for key, value in mine.items():
+        values = [p[key] for p in theirs if key in p]
+        if len(values) < len(top):
+            continue
+        found = _numeric(key, value, values, top) or _categorical(key, value, values, top)
+        if found is not None:
+            out.append(found)
+    note = "" if out else f"the job agrees with the top {len(top)} runs on every key parameter"
+    return Suggestions(recipe, ranked, top, tuple(out), note)
+
+
+def _numeric(
+    key: str, value: object, values: list[object], top: Sequence[RunRecord]
+) -> Suggestion | None:
+    if not is_number(value) or not all(is_number(v) for v in values):
+        return None
+    median = statistics.median(float(v) for v in values)  # type: ignore[arg-type]
+    mine = float(value)  # type: ignore[arg-type]
+    if median <= 0 or mine <= 0 or math.isclose(mine, median):
+        return None
+    ratio = mine / median
+    if max(ratio, 1 / ratio) < SUGGEST_FACTOR:
+        return None
+    proposed: object = int(median) if all(isinstance(v, int) for v in values) else median
+    how = f"{_g(ratio)}x" if ratio > 1 else f"1/{_g(1 / ratio)}"
+    cites = ", ".join(r.cite for r in top)
+    reason = (
+        f"{key} {_g(mine)} is {how} the median of the top {len(top)} runs "
+        f"({_g(median)}: jobs {cites}); consider {_g(median)}"
+    )
+    return Suggestion(key, value, proposed, reason, tuple(r.cite for r in top))
+
+
+def _categorical(
+    key: str, value: object, values: list[object], top: Sequence[RunRecord]
+) -> Suggestion | None:
+    if is_number(value) or any(v != values[0] for v in values) or values[0] == value:
+        return None
+    cites = ", ".join(r.cite for r in top)
+    reason = (
+        f"{key} is {value!r} but all top {len(top)} runs use {values[0]!r} "
+        f"(jobs {cites}); consider {values[0]!r}"
+    )
+    return Suggestion(key, value, values[0], reason, tuple(r.cite for r in top))
+
+
+def _g(number: float) -> str:
+    return f"{number:.3g}"

@@ -1,0 +1,229 @@
+"""Run records and the job versions they are made of, as mining parses and caches them.
+
+A run record is a job at the commit where its status became terminal
+(completed, failed or cancelled), or where a terminal result was recorded
+again with a new ``finished_at``.  ``gittrain.core.mining`` finds them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gittrain.core.jobs import STATUSES
+from gittrain.document import Document, format_path
+from gittrain.errors import GittrainError
+
+JOB = "job"
+LOCK = "lock"
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """What mining needs from one version of a job file."""
+
+    recipe: str | None
+    recipe_version: str | None
+    model: str | None
+    model_size: str | None
+    num_gpus: int | None
+    status: str | None
+    finished_at: str | None
+    metrics: Mapping[str, float]
+    config: Mapping[str, Any]
+    datasets: Mapping[str, str]
+
+    @property
+    def algorithm(self) -> str | None:
+        value = self.config.get("algorithm")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetVersion:
+    """A job's dataset reference resolved against the lockfile of the run's commit."""
+
+    role: str
+    ref: str
+    name: str | None  # the lock name, when the lockfile had it
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    job: str
+    path: str
+    commit: str
+    author: str
+    timestamp: int
+    version: Version
+    datasets: tuple[DatasetVersion, ...]
+    at_boundary: bool  # first seen at a shallow clone's cut: it may be older
+    blob: str = ""  # the job file's blob at ``commit``
+
+    @property
+    def date(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.timestamp))
+
+    @property
+    def cite(self) -> str:
+        """``job@1a2b3c4``: how every number is traced back to its commit."""
+        return f"{self.job}@{self.commit[:7]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A job version mining could not use; reported, never fatal."""
+
+    path: str
+    commit: str
+    message: str
+
+    def render(self) -> str:
+        return f"{self.commit[:7]}:{self.path}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    head: str | None  # None: the repository has no commits yet
+    runs: tuple[RunRecord, ...]  # oldest first
+    skipped: tuple[Skipped, ...]
+    shallow: tuple[str, ...]  # commits where a shallow clone's history is cut
+    versions: int  # job file versions seen
+
+
+def narrow(doc: Document) -> Version:
+    """A job document as a :class:`Version`; ``GittrainError`` (with a mark) when unusable."""
+    data = doc.data
+    assert isinstance(data, dict)
+
+    def bad(path: tuple[str, ...], message: str) -> GittrainError:
+        return GittrainError(
+            f"{format_path(path)}: {message}", source=doc.source, mark=doc.mark_of(path)
+        )
+
+    result = data.get("result", {})
+    if not isinstance(result, dict):
+        raise bad(("result",), "expected a mapping")
+    status = result.get("status")
+    if status is not None and status not in STATUSES:
+        raise bad(("result", "status"), f"expected one of {', '.join(STATUSES)}")
+    metrics = result.get("metrics") or {}
+    if not isinstance(metrics, dict):
+        raise bad(("result", "metrics"), "expected a mapping of name to number")
+    for key, value in metrics.items():
+        if not _is_number(value):
+            raise bad(("result", "metrics", key), f"expected a number, not {value!r}")
+    config = data.get("config", {})
+    if not isinstance(config, dict):
+        raise bad(("config",), "expected a mapping")
+    datasets = data.get("datasets") or {}
+    recipe = data.get("recipe")
+    recipe_id = recipe.get("id") if isinstance(recipe, dict) else recipe
+    version = recipe.get("version") if isinstance(recipe, dict) else None
+    gpus = data.get("num_gpus")
+    return Version(
+        recipe=recipe_id.partition("@")[0] if isinstance(recipe_id, str) else None,
+        recipe_version=version if isinstance(version, str) else None,
+        model=_text(data.get("model")),
+        model_size=_text(data.get("model_size")),
+        num_gpus=gpus if _is_number(gpus) and isinstance(gpus, int) else None,
+        status=status,
+        finished_at=_text(result.get("finished_at")),
+        metrics={k: float(v) for k, v in metrics.items()},
+        config=config,
+        datasets={k: v for k, v in datasets.items() if isinstance(v, str)}
+        if isinstance(datasets, dict)
+        else {},
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def version_entry(v: Version) -> dict[str, Any]:
+    return {
+        "k": JOB,
+        "recipe": v.recipe,
+        "rv": v.recipe_version,
+        "model": v.model,
+        "size": v.model_size,
+        "gpus": v.num_gpus,
+        "status": v.status,
+        "fin": v.finished_at,
+        "metrics": dict(v.metrics),
+        "config": dict(v.config),
+        "datasets": dict(v.datasets),
+    }
+
+
+def version_from(entry: Mapping[str, Any]) -> Version:
+    return Version(
+        entry["recipe"],
+        entry["rv"],
+        entry["model"],
+        entry["size"],
+        entry["gpus"],
+        entry["status"],
+        entry["fin"],
+        entry["metrics"],
+        entry["config"],
+        entry["datasets"],
+    )
+
+
+def parse_job(raw: bytes | None) -> dict[str, Any]:
+    """A job blob as a cache entry: its :class:`Version`, or why it cannot be used."""
+    from gittrain.adapters import yamlio  # only new blobs are parsed; warm runs skip it
+
+    if raw is None:
+        return {"k": "error", "message": "the blob is missing from the repository"}
+    try:
+        return version_entry(narrow(yamlio.load_bytes(raw, "")))
+    except GittrainError as exc:
+        where = f"{exc.mark.line}:{exc.mark.column}: " if exc.mark else ""
+        return {"k": "error", "message": where + exc.detail}
+
+
+def parse_lock(raw: bytes | None) -> dict[str, Any]:
+    """A lockfile blob as a cache entry: dataset name -> sha256, and path -> name."""
+    from gittrain.core import lockstore
+
+    if raw is None:
+        return {"k": LOCK, "names": {}, "paths": {}}
+    try:
+        lock = lockstore.parse_bytes(raw, "lockfile")
+    except GittrainError:
+        return {"k": LOCK, "names": {}, "paths": {}}  # an unreadable lockfile resolves nothing
+    names = {name: entry.sha256 for name, entry in lock.datasets.items()}
+    paths = {entry.path: name for name, entry in lock.datasets.items()}
+    return {"k": LOCK, "names": names, "paths": paths}
+
+
+JOB_KEYS = frozenset(version_entry(narrow(Document("", {}))))
+LOCK_KEYS = frozenset({"k", "names", "paths"})
+ERROR_KEYS = frozenset({"k", "message"})
+
+
+def usable(entry: object, keys: frozenset[str]) -> bool:
+    """A cache entry of the expected shape (anything else is parsed again)."""
+    if type(entry) is not dict:
+        return False
+    if entry.get("k") == "error":
+        return entry.keys() == ERROR_KEYS and type(entry["message"]) is str
+    if entry.keys() != keys:
+        return False
+    if keys is LOCK_KEYS:
+        return type(entry["names"]) is dict and type(entry["paths"]) is dict
+    return (
+        type(entry["config"]) is dict
+        and type(entry["metrics"]) is dict
+        and type(entry["datasets"]) is dict
+    )

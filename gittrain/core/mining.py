@@ -1,0 +1,248 @@
+"""Mining run records from first-parent history: one `git log`, one `cat-file`, a cache.
+
+Parsed job and lockfile versions are cached by blob id.  The walk's state at
+the last mined HEAD is cached too, so a later HEAD that has it on its
+first-parent chain only walks the new commits; anything else walks it all.
+Deleted jobs keep their records; renames are followed; a merge counts as
+the change it made to its first parent, so the answer does not depend on how
+branches were merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gittrain.adapters import gitrepo
+from gittrain.core.history import (
+    JOB,
+    JOB_KEYS,
+    LOCK_KEYS,
+    DatasetVersion,
+    History,
+    RunRecord,
+    Skipped,
+    parse_job,
+    parse_lock,
+    usable,
+    version_from,
+)
+from gittrain.core.historycache import BlobCache
+from gittrain.core.jobrefs import is_job_path, job_name
+from gittrain.core.jobs import TERMINAL
+from gittrain.core.settings import Settings
+from gittrain.errors import usage_error
+
+_NO_LOCK: Mapping[str, Any] = {"names": {}, "paths": {}}
+
+
+class _Entries:
+    """Cached entries by blob: parsed on first sight, read through one ``cat-file --batch``."""
+
+    def __init__(self, cache: BlobCache, cat: gitrepo.CatFile) -> None:
+        self.cache = cache
+        self.cat = cat
+
+    def see(self, blob: str, keys: frozenset[str]) -> None:
+        if not usable(self.cache.get(blob), keys):
+            parse = parse_job if keys is JOB_KEYS else parse_lock
+            self.cache.put(blob, parse(self.cat.read(blob)))
+
+    def get(self, blob: str) -> Mapping[str, Any]:
+        entry: Mapping[str, Any] = self.cache.get(blob)
+        return entry
+
+    def has(self, blob: str | None, keys: frozenset[str]) -> bool:
+        return blob is None or usable(self.cache.get(blob), keys)
+
+
+def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
+    """Every run record on ``rev``'s first-parent history."""
+    head = gitrepo.rev_parse(root, rev)
+    if head is None:
+        if rev == "HEAD":  # inside a repository, an unborn HEAD: no commits yet
+            return History(None, (), (), (), 0)
+        raise usage_error(f"unknown revision {rev!r}")
+    jobs_dir = conf.jobs_dir.rstrip("/")
+    shallow = gitrepo.shallow_boundary(root)
+    cache = BlobCache.load(gitrepo.git_dir(root))
+    with gitrepo.CatFile(root) as cat:  # started on the first blob that is not cached
+        entries = _Entries(cache, cat)
+        key = {"jobs_dir": jobs_dir, "lockfile": conf.lockfile, "shallow": list(shallow)}
+        walker = _Walker.restore(cache.checkpoint, key, entries)
+        if walker is not None and walker.head == head:
+            return walker.history(head, shallow)
+        revs = [head]
+        if walker is not None and gitrepo.first_parent_reaches(root, head, walker.head):
+            revs.append(f"^{walker.head}")  # only the commits since the last mined HEAD
+        else:
+            walker = _Walker(entries, conf.lockfile, jobs_dir, frozenset(shallow))
+        commits = _log(root, revs, entries, conf.lockfile, jobs_dir)
+    walker.walk(commits)
+    walker.head = head
+    cache.checkpoint = {"key": key, **walker.dump()}
+    cache.dirty = True
+    cache.save()
+    return walker.history(head, shallow)
+
+
+def _log(
+    root: Path, revs: list[str], entries: _Entries, lockfile: str, jobs_dir: str
+) -> list[gitrepo.LogCommit]:
+    """The commits, oldest first; new blobs are parsed while `git log` is still walking."""
+    commits = []
+    log = gitrepo.iter_log(
+        root, revs, [jobs_dir, lockfile], raw=True, renames=True, extra=["--first-parent"]
+    )
+    for commit in log:
+        commits.append(commit)
+        for change in commit.changes:
+            new = change.new_path
+            if new is None or change.status == "D":
+                continue
+            if new == lockfile:
+                entries.see(change.new_sha, LOCK_KEYS)
+            elif is_job_path(new, jobs_dir):
+                entries.see(change.new_sha, JOB_KEYS)
+    commits.reverse()
+    return commits
+
+
+class _Walker:
+    """The walk's state: each job path's last (status, finished_at), the lockfile, the records."""
+
+    def __init__(
+        self, entries: _Entries, lockfile: str, jobs_dir: str, shallow: frozenset[str]
+    ) -> None:
+        self.entries = entries
+        self.lockfile = lockfile
+        self.jobs_dir = jobs_dir
+        self.shallow = shallow
+        self.head = ""
+        self.state: dict[str, tuple[str, str | None] | None] = {}
+        self.lock_blob: str | None = None
+        self.runs: list[RunRecord] = []
+        self.skipped: list[Skipped] = []
+        self.versions = 0
+
+    def history(self, head: str, shallow: tuple[str, ...]) -> History:
+        return History(head, tuple(self.runs), tuple(self.skipped), shallow, self.versions)
+
+    def walk(self, commits: list[gitrepo.LogCommit]) -> None:
+        for commit in commits:
+            for change in commit.changes:
+                if self.lockfile in (change.new_path, change.old_path):
+                    kept = change.status != "D" and change.new_path == self.lockfile
+                    self.lock_blob = change.new_sha if kept else None
+            for change in commit.changes:
+                if self.lockfile not in (change.old_path, change.new_path):
+                    self._change(commit, change)
+
+    def _change(self, commit: gitrepo.LogCommit, change: gitrepo.RawEntry) -> None:
+        old, new = change.old_path, change.new_path
+        if change.status == "D" or new is None:
+            self.state.pop(old or "", None)
+            return
+        # A rename carries the job's state to its new path.
+        before = (
+            self.state.pop(old, None) if old is not None and old != new else self.state.get(new)
+        )
+        if not is_job_path(new, self.jobs_dir):
+            return
+        self.versions += 1
+        entry = self.entries.get(change.new_sha)
+        if entry["k"] != JOB:
+            self.skipped.append(Skipped(new, commit.sha, entry["message"]))
+            self.state[new] = None
+            return
+        version = version_from(entry)
+        now = (version.status, version.finished_at) if version.status else None
+        self.state[new] = now
+        if now is None or now[0] not in TERMINAL or now == before:
+            return
+        lock = self.entries.get(self.lock_blob) if self.lock_blob else _NO_LOCK
+        self.runs.append(
+            RunRecord(
+                job=job_name(new),
+                path=new,
+                commit=commit.sha,
+                author=commit.author,
+                timestamp=commit.timestamp,
+                version=version,
+                datasets=_resolve(version.datasets, lock),
+                at_boundary=commit.sha in self.shallow,
+                blob=change.new_sha,
+            )
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "head": self.head,
+            "state": {path: list(now) if now else None for path, now in self.state.items()},
+            "lock": self.lock_blob,
+            "versions": self.versions,
+            "runs": [
+                [
+                    r.job,
+                    r.path,
+                    r.commit,
+                    r.author,
+                    r.timestamp,
+                    r.blob,
+                    r.at_boundary,
+                    [[d.role, d.ref, d.name, d.sha256] for d in r.datasets],
+                ]
+                for r in self.runs
+            ],
+            "skipped": [[s.path, s.commit, s.message] for s in self.skipped],
+        }
+
+    @classmethod
+    def restore(cls, saved: object, key: Mapping[str, object], entries: _Entries) -> _Walker | None:
+        """The walker as it was saved, or None when it does not fit this repository now."""
+        if not isinstance(saved, dict) or saved.get("key") != key:
+            return None
+        shallow = key["shallow"]
+        assert isinstance(shallow, list)
+        try:
+            walker = cls(entries, str(key["lockfile"]), str(key["jobs_dir"]), frozenset(shallow))
+            walker.head = str(saved["head"])
+            walker.state = {
+                str(p): (str(v[0]), v[1]) if v else None for p, v in saved["state"].items()
+            }
+            walker.lock_blob = saved["lock"]
+            walker.versions = int(saved["versions"])
+            walker.skipped = [Skipped(str(p), str(c), str(m)) for p, c, m in saved["skipped"]]
+            lock_ok = entries.has(walker.lock_blob, LOCK_KEYS)
+            rows = saved["runs"]
+            if not lock_ok or not all(entries.has(row[5], JOB_KEYS) for row in rows):
+                return None
+            walker.runs = [walker._record(row) for row in rows]
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+        return walker
+
+    def _record(self, row: list[Any]) -> RunRecord:
+        job, path, commit, author, stamp, blob, boundary, datasets = row
+        return RunRecord(
+            job=str(job),
+            path=str(path),
+            commit=str(commit),
+            author=str(author),
+            timestamp=int(stamp),
+            version=version_from(self.entries.get(blob)),
+            datasets=tuple(DatasetVersion(str(r), str(f), n, h) for r, f, n, h in datasets),
+            at_boundary=bool(boundary),
+            blob=str(blob),
+        )
+
+
+def _resolve(datasets: Mapping[str, str], lock: Mapping[str, Any]) -> tuple[DatasetVersion, ...]:
+    out = []
+    names: Mapping[str, str] = lock["names"]
+    paths: Mapping[str, str] = lock["paths"]
+    for role, ref in datasets.items():
+        name = ref if ref in names else paths.get(ref.strip("/").removeprefix("./"))
+        out.append(DatasetVersion(role, ref, name, names.get(name) if name else None))
+    return tuple(out)

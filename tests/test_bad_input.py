@@ -1,0 +1,330 @@
+"""Bad input across every command: exit code, one line naming the file (and line) or revision,
+no traceback, and nothing written or changed (reliability suite)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Cli, Repo, snapshot
+
+GOOD_JOB = (
+    "name: a\nrecipe: grpo_basic\nnum_gpus: 8\ndatasets: {train: train}\nconfig:\n"
+    "  algorithm: grpo\n  learning_rate: 1.0e-6\n  rollout_n: 8\n"
+)
+
+Setup = Callable[[Repo], None]
+
+
+def write(rel: str, content: str | bytes) -> Setup:
+    return lambda repo: repo.write(rel, content) and None
+
+
+def nothing(repo: Repo) -> None:
+    return None
+
+
+def lockfile(text: str) -> Setup:
+    return write("gittrain.lock", text)
+
+
+CONFLICTED_LOCK = "# generated\nversion: 1\ndatasets:\n<<<<<<< HEAD\n  train: {}\n=======\n  train: {}\n>>>>>>> b\n"
+
+# (id, setup, argv, exit code, needles that must be in the one error line)
+CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
+    ("recipe-show-unknown", nothing, ["recipe", "show", "nope"], 1, ["unknown recipe 'nope'"]),
+    (
+        "recipe-apply-unknown",
+        nothing,
+        ["recipe", "apply", "nope", "--model-size", "7B", "--gpus", "8", "-o", "jobs/x.yaml"],
+        1,
+        ["unknown recipe 'nope'"],
+    ),
+    (
+        "recipe-apply-size-word",
+        nothing,
+        ["recipe", "apply", "sft_basic", "--model-size", "seven", "--gpus", "8"],
+        2,
+        ["'seven'"],
+    ),
+    (
+        "recipe-apply-zero-gpus",
+        nothing,
+        ["recipe", "apply", "sft_basic", "--model-size", "7B", "--gpus", "0"],
+        2,
+        ["--gpus"],
+    ),
+    (
+        "recipe-apply-bad-set",
+        nothing,
+        ["recipe", "apply", "sft_basic", "--model-size", "7B", "--gpus", "8", "--set", "a..b=1"],
+        2,
+        ["--set 'a..b=1'"],
+    ),
+    (
+        "recipe-apply-set-alias",
+        nothing,
+        ["recipe", "apply", "sft_basic", "--model-size", "7B", "--gpus", "8", "--set", "x=*a"],
+        2,
+        ["--set 'x=*a'"],
+    ),
+    (
+        "recipe-apply-unset-missing",
+        nothing,
+        ["recipe", "apply", "sft_basic", "--model-size", "7B", "--gpus", "8", "--unset", "nope"],
+        2,
+        ["--unset config.nope"],
+    ),
+    (
+        "recipe-apply-escape",
+        nothing,
+        ["recipe", "apply", "sft_basic", "--model-size", "7B", "--gpus", "8", "-o", "../x.yaml"],
+        2,
+        ["outside the repository"],
+    ),
+    (
+        "recipe-apply-existing",
+        write("jobs/x.yaml", "keep\n"),
+        ["recipe", "apply", "sft_basic", "--model-size", "7B", "--gpus", "8", "-o", "jobs/x.yaml"],
+        1,
+        ["jobs/x.yaml: already exists"],
+    ),
+    ("recipe-new-bad-id", nothing, ["recipe", "new", "Bad", "--from", "sft_basic"], 2, ["'Bad'"]),
+    ("recipe-new-unknown-base", nothing, ["recipe", "new", "x", "--from", "nope"], 1, ["'nope'"]),
+    (
+        "recipe-validate-missing",
+        nothing,
+        ["recipe", "validate", "nope.yaml", "--recipe", "sft_basic"],
+        1,
+        ["nope.yaml: no such file"],
+    ),
+    (
+        "recipe-validate-dup-key",
+        write("c.yaml", "a: 1\na: 2\n"),
+        ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
+        1,
+        ["c.yaml:2:1: duplicate key 'a' (first defined at line 1)"],
+    ),
+    (
+        "recipe-validate-bom-latin1",
+        write("c.yaml", b"\xef\xbb\xbfa: caf\xe9\n"),
+        ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
+        1,
+        ["c.yaml:1:7: not valid UTF-8"],
+    ),
+    (
+        "recipe-validate-bomb",
+        write("c.yaml", "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"),
+        ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
+        1,
+        ["c.yaml:2:8: YAML aliases"],
+    ),
+    (
+        "recipe-validate-cycle",
+        write("c.yaml", "a: &a [*a]\n"),
+        ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
+        1,
+        ["c.yaml:1:8: YAML aliases"],
+    ),
+    (
+        "recipe-validate-deep",
+        write("c.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n"),
+        ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
+        1,
+        ["c.yaml:1:"],
+    ),
+    (
+        "recipe-validate-huge",
+        write("c.yaml", "a: " + "x" * (17 * 1024 * 1024) + "\n"),
+        ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
+        1,
+        ["c.yaml: file is", "limit"],
+    ),
+    ("schema-unknown", nothing, ["schema", "nope"], 2, ["unknown schema 'nope'"]),
+    (
+        "settings-escape",
+        write(".gittrain.yaml", "jobs_dir: /etc\n"),
+        ["validate"],
+        1,
+        [".gittrain.yaml:1:1: jobs_dir"],
+    ),
+    (
+        "settings-dup",
+        write(".gittrain.yaml", "jobs_dir: a\njobs_dir: b\n"),
+        ["recipe", "list"],
+        1,
+        [".gittrain.yaml:2:1: duplicate key"],
+    ),
+    ("diff-unknown-rev", nothing, ["diff", "nope"], 2, ["nope"]),
+    ("diff-unknown-rev-range", nothing, ["diff", "HEAD..nope"], 2, ["nope"]),
+    ("diff-path-outside", nothing, ["diff", "HEAD", "--", "../elsewhere.yaml"], 2, ["outside"]),
+    ("diff-jobs-one-side", nothing, ["diff", "--jobs", "a"], 2, ["--jobs"]),
+    (
+        "diff-jobs-unknown",
+        nothing,
+        ["diff", "--jobs", "a", "nope"],
+        1,
+        ["there is no jobs/nope.yaml"],
+    ),
+    ("diff-jobs-bad-rev", nothing, ["diff", "--jobs", "a@nope", "a"], 2, ["nope"]),
+    ("diff-recipes-unknown", nothing, ["diff", "--recipes", "sft_basic", "nope"], 1, ["nope"]),
+    ("review-one-rev", nothing, ["review", "HEAD"], 2, ["review"]),
+    ("review-unknown", nothing, ["review", "HEAD...nope"], 2, ["nope"]),
+    ("data-add-missing", nothing, ["data", "add", "data/nope.jsonl"], 1, ["data/nope.jsonl"]),
+    (
+        "data-add-empty",
+        write("data/e.jsonl", ""),
+        ["data", "add", "data/e.jsonl"],
+        1,
+        ["data/e.jsonl"],
+    ),
+    (
+        "data-add-bad-jsonl",
+        write("data/b.jsonl", '{"a": 1}\n{"a": 2\n{"a": 3}\n'),
+        ["data", "add", "data/b.jsonl"],
+        1,
+        ["data/b.jsonl:2"],
+    ),
+    (
+        "data-add-truncated-parquet",
+        write("data/t.parquet", b"PAR1\x00\x01\x02"),
+        ["data", "add", "data/t.parquet"],
+        1,
+        ["data/t.parquet"],
+    ),
+    (
+        "data-add-unterminated-csv",
+        write("data/u.csv", 'a,b\n1,"never closed\n2,3\n'),
+        ["data", "add", "data/u.csv"],
+        1,
+        ["data/u.csv"],
+    ),
+    (
+        "data-add-unknown-format",
+        write("data/x.bin", b"\x00\x01"),
+        ["data", "add", "data/x.bin"],
+        1,
+        ["data/x.bin"],
+    ),
+    (
+        "data-add-escape",
+        nothing,
+        ["data", "add", "../outside.jsonl"],
+        2,
+        ["../outside.jsonl: outside the repository"],
+    ),
+    (
+        "data-add-absolute",
+        nothing,
+        ["data", "add", "/etc/passwd"],
+        2,
+        ["/etc/passwd: outside the repository"],
+    ),
+    (
+        "data-add-conflicted-lock",
+        lockfile(CONFLICTED_LOCK),
+        ["data", "add", "data/train.jsonl"],
+        1,
+        ["gittrain.lock:4", "conflict"],
+    ),
+    (
+        "data-status-conflicted-lock",
+        lockfile(CONFLICTED_LOCK),
+        ["data", "status"],
+        1,
+        ["gittrain.lock:4"],
+    ),
+    (
+        "data-add-future-lock",
+        lockfile("version: 99\ndatasets: {}\n"),
+        ["data", "add", "data/train.jsonl"],
+        1,
+        ["gittrain.lock", "99"],
+    ),
+    (
+        "data-status-truncated-lock",
+        lockfile("version: 1\ndatasets:\n  train: {path: data/tr"),
+        ["data", "status"],
+        1,
+        ["gittrain.lock"],
+    ),
+    ("data-remove-unknown", nothing, ["data", "remove", "nope"], 1, ["nope"]),
+    ("data-log-unknown", nothing, ["data", "log", "nope"], 1, ["nope"]),
+    ("data-lineage-bad-rev", nothing, ["data", "lineage", "train@nope"], 2, ["nope"]),
+    ("data-compare-unknown", nothing, ["data", "compare", "train", "nope"], 1, ["nope"]),
+    ("merge-lock-missing", nothing, ["merge-lock", "x", "y", "z"], 2, ["x: no such file"]),
+]
+
+
+@pytest.fixture
+def project(repo: Repo, cli: Cli) -> Repo:
+    repo.write("jobs/a.yaml", GOOD_JOB)
+    repo.write("data/train.jsonl", '{"prompt": "a"}\n{"prompt": "b"}\n')
+    assert cli("data", "add", "data/train.jsonl", cwd=repo.root).code == 0
+    repo.commit("base")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("setup", "argv", "code", "needles"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_bad_input(
+    project: Repo, cli: Cli, setup: Setup, argv: list[str], code: int, needles: list[str]
+) -> None:
+    setup(project)
+    before = snapshot(project.root)
+    result = cli(*argv, cwd=project.root)
+    assert result.code == code, result
+    assert "Traceback" not in result.out + result.err, result
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert snapshot(project.root) == before
+
+
+def test_there_are_at_least_forty_cases() -> None:
+    assert len(CASES) >= 40
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+def test_validate_reports_every_trap_as_data(project: Repo, cli: Cli) -> None:
+    traps = {
+        "jobs/t1.yaml": "name: t1\nlr: 1\nlr: 2\n",
+        "jobs/t2.yaml": "name: t2\nconfig: !!python/object:os.system {}\n",
+        "jobs/t3.yaml": "name: t3\nconfig:\n  learning_rate: .inf\n",
+        "jobs/t4.yaml": "- not a mapping\n",
+        "jobs/t5.yaml": "",
+        "jobs/t6.yaml": "a: 1\n---\na: 2\n",
+        "jobs/t7.yaml": "name: t7\n\tconfig: {}\n",
+    }
+    for rel, text in traps.items():
+        project.write(rel, text)
+    before = snapshot(project.root)
+    result = cli("validate", "--format", "json", cwd=project.root)
+    assert result.code == 1
+    files = {f["path"]: f["problems"] for f in json.loads(result.out)["files"]}
+    for rel in traps:
+        assert files[rel], rel
+        assert files[rel][0]["rule"] == "yaml"
+    assert snapshot(project.root) == before
+
+
+def test_huge_file_is_rejected_without_reading_it(project: Repo, cli: Cli, tmp_path: Path) -> None:
+    import resource
+    import time
+
+    big = project.root / "jobs/huge.yaml"
+    with big.open("wb") as handle:
+        handle.truncate(2 * 1024 * 1024 * 1024)  # sparse: 2 GiB of NULs
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = cli("validate", "jobs/huge.yaml", cwd=project.root)
+    assert time.perf_counter() - start < 5
+    assert result.code == 1
+    assert "jobs/huge.yaml: error: file is 2147483648 bytes; the limit is" in result.out
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 200 * 1024
