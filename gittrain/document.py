@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import NamedTuple
 
 # A path into a document: mapping keys are str, sequence indexes are int.
@@ -20,7 +19,9 @@ class Mark(NamedTuple):
     column: int
 
 
-_NO_MARKS: Mapping[DocPath, Mark] = MappingProxyType({})
+# Shared by every Document made without marks; typed read-only.  A plain dict rather
+# than a MappingProxyType so Documents can still be deep-copied and pickled.
+_NO_MARKS: Mapping[DocPath, Mark] = {}
 
 
 class Document(NamedTuple):

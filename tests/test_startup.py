@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from gittrain.core import importance, settings
 from gittrain.core.diff import ItemKey, render
 from gittrain.core.importance import Policy, _rules
 from gittrain.core.resources import data_dir
+from gittrain.document import Document
 
 DRIVER = str(Path(sys.executable).parent / "git-train-textconv")
 
@@ -55,6 +58,14 @@ def test_item_key_is_a_record_not_a_tuple() -> None:
     assert render([key]) == '["gsm8k"]'
     with pytest.raises(AttributeError):
         key.index = 4  # type: ignore[misc]
+    assert copy.deepcopy(key) == key
+    assert pickle.loads(pickle.dumps(key)) == key
+
+
+def test_records_still_copy_and_pickle() -> None:
+    doc = Document("a.yaml", {"x": [1]})
+    assert copy.deepcopy(doc) == doc
+    assert pickle.loads(pickle.dumps(importance.defaults())) == importance.defaults()
 
 
 def test_textconv_driver_imports_stay_lean(tmp_path: Path) -> None:

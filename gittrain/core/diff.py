@@ -70,6 +70,10 @@ class ItemKey:
     def __repr__(self) -> str:
         return f"ItemKey(field={self.field!r}, value={self.value!r}, index={self.index!r})"
 
+    def __reduce__(self) -> tuple[type[ItemKey], tuple[str, str | int, int]]:
+        # copy and pickle rebuild through __init__; setting the slots would raise.
+        return ItemKey, (self.field, self.value, self.index)
+
 
 PathPart = str | int | ItemKey
 Path = tuple[PathPart, ...]
