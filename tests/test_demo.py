@@ -31,9 +31,21 @@ def test_demo_runs_and_says_where_the_repository_is(tmp_path: Path) -> None:
         text=True,
         check=True,
     ).stdout
-    assert "  gittrain.lock: dataset gsm8k_train added [critical]\n" in message
+    assert "  gittrain.lock: dataset gsm8k_hard added [critical]\n" in message
     assert "config.learning_rate 1e-06 → 5e-07 (×0.5, -50%) [critical]" in message
     assert "commit blocked: 2 errors" in proc.stdout
+    # Every capability was toured, and each section found what it shows.
+    out = proc.stdout
+    for heading in ("Recipes and validation", "Hooks:", "Semantic diffs", "Datasets:", "Jobs and"):
+        assert f"== {heading}" in out, heading
+    lock = (target / "gittrain.lock").read_text()
+    for fmt in ("jsonl", "parquet", "csv", "json", "dir"):
+        assert f"format: {fmt}\n" in lock, fmt
+    assert "gsm8k@gsm8k-v1 (sha256 " in out and ": 7 job(s)" in out
+    assert "data: changed (size +3,375 bytes, samples +50)" in out
+    assert "-config.learning_rate = 1e-06  # critical" in out  # plain git diff via textconv
+    assert "### Jobs that used the changed recipes" in out
+    assert "modified  preferences  data/preferences.csv" in out
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:

@@ -49,3 +49,46 @@ def test_every_documented_command_exists(cli: Cli, tmp_path: Path) -> None:
         name = " ".join(words[:2]) if words[0] in groups and len(words) > 1 else words[0]
         assert name in known, text
         assert cli(*name.split(), "-h", cwd=tmp_path).code == 0
+
+
+def _walk(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    import click
+
+    assert isinstance(group, click.Group)
+    ctx = click.Context(group)
+    out: list[tuple[tuple[str, ...], object]] = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            out.extend(_walk(command, (*prefix, name)))
+        else:
+            out.append(((*prefix, name), command))
+    return out
+
+
+def _reference_rows() -> list[str]:
+    section = README.split("## Command reference", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| `git train ")]
+
+
+def test_reference_lists_every_option_of_every_command() -> None:
+    """The reference table is checked against each command's own -h, so it cannot drift."""
+    import click
+
+    from gittrain.cli import cli
+
+    rows = _reference_rows()
+    for path, command in _walk(cli):
+        assert isinstance(command, click.Command)
+        name = " ".join(path)
+        mine = [
+            r for r in rows if f"git train {name}" in r or f"`{name} " in r or f"/ `{name}" in r
+        ]
+        assert mine, f"no reference row for git train {name}"
+        text = " ".join(mine)
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden or "--help" in param.opts:
+                continue
+            spelled = param.opts + param.secondary_opts
+            found = any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", text) for o in spelled)
+            assert found, f"git train {name}: {spelled[0]} undocumented"

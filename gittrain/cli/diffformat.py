@@ -195,19 +195,23 @@ def file_line(file: FileDiff) -> str:
     return line
 
 
+# What identifies a dataset version that appeared or vanished; the rest is in the JSON.
+_IDENTITY_FIELDS = ("path", "format", "num_samples", "size", "files", "sha256")
+
+
 def dataset_line(change: DatasetChange) -> str:
-    from gittrain.core.diff import format_path
+    from gittrain.core.diff import format_path, render
 
     parts = []
     for field in change.fields:
         label = format_path(field.path) if field.path else "value"
         if change.kind.value == "modified":
-            parts.append(f"{label} {describe(field)}")
-        else:
+            if label not in ("modified_at", "size_mb"):  # they follow from the other changes
+                parts.append(f"{label} {describe(field)}")
+        elif label in _IDENTITY_FIELDS or not field.path:
             value = field.new if change.kind.value == "added" else field.old
-            from gittrain.core.diff import render
-
-            parts.append(f"{label}={render(value, limit=24)}")
+            shown = value[:12] if label == "sha256" and isinstance(value, str) else value
+            parts.append(f"{label}={render(shown, limit=40)}")
     verb = {"added": "added", "removed": "removed", "modified": "changed"}[change.kind.value]
     return f"{change.name} {verb}: " + "; ".join(parts)
 

@@ -86,9 +86,12 @@ def build(root: Path) -> None:
     (root / "README.md").write_text("# Example training repository built by `make demo`\n")
     run_git(root, "add", "-A")
     run_git(root, "commit", "-q", "-m", "Team recipe, data and settings")
+    from gittrain.demo import datahistory
     from gittrain.demo.jobhistory import build_job_history
 
-    build_job_history(root)
+    datahistory.write_extra_formats(root / "data")
+    datahistory.lock_all(root)
+    build_job_history(root, midway=datahistory.grow_gsm8k)
 
 
 LLAMAFACTORY_SFT = """\

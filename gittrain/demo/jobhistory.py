@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,15 +82,20 @@ RUNS: list[tuple[str, str, str, tuple[str, ...], str, dict[str, float], str]] = 
 START = calendar.timegm((2026, 10, 1, 9, 0, 0, 0, 0, 0))
 
 
-def build_job_history(root: Path) -> None:
-    """Two commits per job: created from its recipe, then finished with its result."""
+def build_job_history(root: Path, midway: Callable[[Path], None] | None = None) -> None:
+    """Two commits per job: created from its recipe, then finished with its result.
+
+    ``midway`` runs (and is committed with the next job) halfway through.
+    """
     from gittrain.commands.job_finish import finish
     from gittrain.commands.job_new import new_job
     from gittrain.commands.workspace import open_workspace
 
     ws = open_workspace(root)
     stamp = START
-    for name, recipe, size, sets, status, metrics, note in RUNS:
+    for index, (name, recipe, size, sets, status, metrics, note) in enumerate(RUNS):
+        if midway is not None and index == len(RUNS) // 2:
+            midway(root)
         new_job(ws, name, recipe, model_size=size, gpus=8, sets=sets, datasets=("train=gsm8k",))
         _commit(root, f"Start {name}", stamp)
         stamp += 6 * 3600
@@ -101,7 +107,7 @@ def build_job_history(root: Path) -> None:
 def _commit(root: Path, message: str, stamp: int) -> None:
     date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
     env = gitrepo.clean_env({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
-    gitrepo.run(root, ["add", "-A", "--", "jobs"], env=env)
+    gitrepo.run(root, ["add", "-A", "--", "jobs", "data", "gittrain.lock"], env=env)
     gitrepo.run(root, ["commit", "-q", "-m", message], env=env)
 
 

@@ -166,10 +166,15 @@ HOOKED_JOB = "jobs/gsm8k-grpo-7b.yaml"
 
 
 def _edit_job(root: Path, rollout_n: int) -> None:
-    """Halve the learning rate and set the group size, then stage the job."""
+    """Halve the learning rate, set the group size, train on a new (unlocked) file; stage it."""
     path = root / HOOKED_JOB
     text = re.sub(r"learning_rate: .*", "learning_rate: 5.0e-7", path.read_text())
+    text = text.replace("train: data/gsm8k_train.jsonl", "train: data/gsm8k_hard.jsonl")
     path.write_text(re.sub(r"rollout_n: .*", f"rollout_n: {rollout_n}", text))
+    hard = root / "data/gsm8k_hard.jsonl"
+    if not hard.exists():
+        lines = [f'{{"prompt": "Hard problem {i}", "answer": "{i}"}}' for i in range(40)]
+        hard.write_text("\n".join(lines) + "\n")
     example.run_git(root, "add", HOOKED_JOB)
 
 
@@ -192,8 +197,8 @@ def hooks() -> list[Step]:
             note="The hook checks the staged content; the dataset is not locked yet either.",
         ),
         Step(
-            "Lock the dataset the job uses",
-            ["git", "train", "data", "add", "data/gsm8k_train.jsonl"],
+            "Lock the new dataset the job uses",
+            ["git", "train", "data", "add", "data/gsm8k_hard.jsonl"],
             prepare=lambda root: _edit_job(root, 8),
         ),
         Step(
@@ -214,9 +219,23 @@ def experience() -> list[Step]:
     return jobhistory.steps()
 
 
+def diffs() -> list[Step]:
+    from gittrain.demo import diffstory
+
+    return diffstory.steps()
+
+
+def datasets() -> list[Step]:
+    from gittrain.demo import datahistory
+
+    return datahistory.steps()
+
+
 SECTIONS: list[tuple[str, Callable[[], list[Step]]]] = [
     ("Recipes and validation", foundation),
     ("Hooks: a bad commit stopped, the fixed one through", hooks),
+    ("Semantic diffs and pull-request review", diffs),
+    ("Datasets: gittrain.lock, its history and lineage", datasets),
     ("Jobs and experience mined from git history", experience),
 ]
 
