@@ -26,6 +26,11 @@ def nothing(repo: Repo) -> None:
     return None
 
 
+def hooks_path_is_a_file(repo: Repo) -> None:
+    repo.write("not-a-dir", "x\n")
+    repo.git("config", "core.hooksPath", "not-a-dir")
+
+
 def lockfile(text: str) -> Setup:
     return write("gittrain.lock", text)
 
@@ -255,6 +260,55 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ("data-lineage-bad-rev", nothing, ["data", "lineage", "train@nope"], 2, ["nope"]),
     ("data-compare-unknown", nothing, ["data", "compare", "train", "nope"], 1, ["nope"]),
     ("merge-lock-missing", nothing, ["merge-lock", "x", "y", "z"], 2, ["x: no such file"]),
+    (
+        "job-new-exists",
+        nothing,
+        ["job", "new", "a", "--recipe", "sft_basic", "--model-size", "7B", "--gpus", "8"],
+        1,
+        ["jobs/a.yaml: already exists"],
+    ),
+    (
+        "job-new-bad-size",
+        nothing,
+        ["job", "new", "b", "--recipe", "sft_basic", "--model-size", "7", "--gpus", "8"],
+        2,
+        ["'7'"],
+    ),
+    (
+        "job-finish-unknown",
+        nothing,
+        ["job", "finish", "nope", "--status", "completed"],
+        1,
+        ["no job 'nope'"],
+    ),
+    (
+        "job-finish-bad-metric",
+        nothing,
+        ["job", "finish", "a", "--status", "completed", "--metric", "acc=high"],
+        2,
+        ["--metric 'acc=high'", "number"],
+    ),
+    (
+        "job-finish-broken-file",
+        write("jobs/a.yaml", "name: a\nname: b\n"),
+        ["job", "finish", "a", "--status", "failed"],
+        1,
+        ["jobs/a.yaml:2:1: duplicate key"],
+    ),
+    ("job-show-bad-rev", nothing, ["job", "show", "a@nope"], 2, ["nope"]),
+    ("job-clone-unknown", nothing, ["job", "clone", "nope", "--name", "b"], 1, ["no job 'nope'"]),
+    ("job-clone-bad-name", nothing, ["job", "clone", "a", "--name", "bad name"], 2, ["bad name"]),
+    (
+        "experience-best-no-target",
+        nothing,
+        ["experience", "best", "--metric", "acc"],
+        2,
+        ["--recipe"],
+    ),
+    ("experience-suggest-unknown", nothing, ["experience", "suggest", "nope"], 1, ["'nope'"]),
+    ("experience-similar-bad-rev", nothing, ["experience", "similar", "a@nope"], 2, ["nope"]),
+    ("textconv-missing", nothing, ["textconv", "nope.yaml"], 2, ["nope.yaml"]),
+    ("install-hooks-path-is-a-file", hooks_path_is_a_file, ["install", "--hooks"], 2, ["hooks"]),
 ]
 
 

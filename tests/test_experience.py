@@ -287,7 +287,7 @@ def test_suggest_with_evidence_and_when_history_is_thin(cli: Cli, repo: Repo) ->
     data = json.loads(thin.out)
     assert data["suggestions"] == []
     assert data["note"].startswith("too little history to suggest anything: 1 completed run(s)")
-    assert_one_line_error(cli("experience", "suggest", "ghost", cwd=repo.root), 2, "'ghost'")
+    assert_one_line_error(cli("experience", "suggest", "ghost", cwd=repo.root), 1, "'ghost'")
     assert_one_line_error(cli("experience", "suggest", "next@zzz", cwd=repo.root), 2, "'zzz'")
 
 

@@ -108,7 +108,7 @@ def test_finish_refuses_metrics_that_are_not_numbers(
 
 def test_finish_unknown_job_and_broken_file(cli: Cli, repo: Repo) -> None:
     assert_one_line_error(
-        cli("job", "finish", "nope", "--status", "failed", cwd=repo.root), 2, "'nope'"
+        cli("job", "finish", "nope", "--status", "failed", cwd=repo.root), 1, "'nope'"
     )
     repo.write("jobs/bad.yaml", "name: bad\nconfig: [\n")
     before = snapshot(repo.root)
@@ -181,7 +181,7 @@ def test_clone_bad_input(cli: Cli, repo: Repo) -> None:
         cli("job", "clone", "hand@nosuch", "--name", "c", cwd=repo.root), 2, "'nosuch'"
     )
     assert_one_line_error(
-        cli("job", "clone", "ghost@HEAD", "--name", "c", cwd=repo.root), 2, "'ghost'", "HEAD"
+        cli("job", "clone", "ghost@HEAD", "--name", "c", cwd=repo.root), 1, "'ghost'", "HEAD"
     )
     assert_one_line_error(
         cli("job", "clone", "hand", "--name", "c", "--unset", "nokey", cwd=repo.root),
@@ -221,7 +221,7 @@ def test_list_and_show(cli: Cli, repo: Repo) -> None:
 
 def test_show_unknown(cli: Cli, repo: Repo) -> None:
     repo.commit("empty")
-    assert_one_line_error(cli("job", "show", "x", cwd=repo.root), 2, "'x'")
+    assert_one_line_error(cli("job", "show", "x", cwd=repo.root), 1, "'x'")
     assert_one_line_error(cli("job", "show", "x@nope", cwd=repo.root), 2, "'nope'")
 
 

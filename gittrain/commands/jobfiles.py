@@ -9,7 +9,7 @@ from pathlib import Path
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.jobrefs import JOB_SUFFIXES
-from gittrain.errors import usage_error
+from gittrain.errors import GittrainError, usage_error
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 
@@ -48,13 +48,13 @@ def read_job(ws: Workspace, spec: str) -> JobSource:
                 raw = cat.read(f"{commit}:{rel}")
                 if raw is not None:
                     return JobSource(name, rel, raw, commit)
-        raise usage_error(f"no job {name!r} at {rev} ({jobs_dir}/{name}.yaml)")
+        raise GittrainError(f"no job {name!r} at {rev} ({jobs_dir}/{name}.yaml)")
     for suffix in JOB_SUFFIXES:
         rel = f"{jobs_dir}/{name}{suffix}"
         path = root / rel
         if path.is_file():
             return JobSource(name, rel, _read(path, rel), None)
-    raise usage_error(f"no job {name!r} ({jobs_dir}/{name}.yaml does not exist)")
+    raise GittrainError(f"no job {name!r} ({jobs_dir}/{name}.yaml does not exist)")
 
 
 def _read(path: Path, rel: str) -> bytes:
