@@ -26,7 +26,8 @@ def ensure_bytecode(python: str = sys.executable) -> None:
         "import compileall, os, gittrain\n"
         "compileall.compile_dir(os.path.dirname(gittrain.__file__), quiet=1)"
     )
-    subprocess.run([python, "-c", code], env=env, check=True, capture_output=True)
+    # -I: import the gittrain that python's environment installs, not one in the cwd.
+    subprocess.run([python, "-I", "-c", code], env=env, check=True, capture_output=True)
 
 
 def tool(name: str) -> str:
