@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import machine, tool
+from common import ensure_bytecode, machine, tool
 
 from gittrain.commands.data_status import status
 from gittrain.core import counting, hashing
@@ -300,6 +300,7 @@ def bench_dvc_vs_gittrain(root: Path, big: Path) -> None:
 
 
 def main() -> None:
+    ensure_bytecode()
     print(f"machine: {machine()}; inputs under {WORK}")
     print("| what | median | goal | result |\n|---|---:|---|---|")
     repo = git_repo(WORK / "repo")

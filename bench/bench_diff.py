@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BIN, machine, median_ms, report, time_runs, tool
+from common import BIN, ensure_bytecode, machine, median_ms, report, time_runs, tool
 
 JOB = """\
 name: job-{i:03d}
@@ -79,6 +79,7 @@ def make_repo(root: Path) -> None:
 
 
 def main() -> None:
+    ensure_bytecode()
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     runs = parser.parse_args().runs
@@ -105,6 +106,7 @@ def main() -> None:
             ),
             ("git train textconv FILE (through the CLI)", ms("git", "train", "textconv", sample)),
         ]
+        log_rows = log_with_textconv(root, env, max(3, runs // 4))
     finally:
         shutil.rmtree(root)
     print(f"machine: {machine()}")
@@ -118,6 +120,28 @@ def main() -> None:
         textconv_rows,
         f"Goal: <= 60 ms per file ({verdict(textconv_rows[2][1], 60)}).",
     )
+    report(
+        "git log -p -1 (20 changed configs, 40 conversions) with the textconv driver",
+        log_rows,
+        "diff.gittrain.cachetextconv=true stores each blob's conversion in "
+        "refs/notes/textconv/gittrain; the first run fills it.",
+    )
+
+
+def log_with_textconv(root: Path, env: dict[str, str], runs: int) -> list[tuple[str, float]]:
+    """`git log -p -1` without the driver, with it, and with git's textconv cache warm."""
+    log = ("git", "log", "-p", "-1")
+    plain = median_ms(time_runs(log, runs=runs, cwd=root, env=env))
+    # .gitattributes is read from the work tree: no commit needed.
+    subprocess.run([tool("git-train"), "install", "--diff"], cwd=root, env=env, check=True)
+    driver = median_ms(time_runs(log, runs=runs, cwd=root, env=env))
+    git(root, "config", "diff.gittrain.cachetextconv", "true")
+    cached = median_ms(time_runs(log, runs=runs, cwd=root, env=env))  # warm-up fills it
+    return [
+        ("git log -p -1 (no driver)", plain),
+        ("git log -p -1 through git-train-textconv", driver),
+        ("same, cachetextconv on, cache warm", cached),
+    ]
 
 
 def verdict(ms: float, goal: float) -> str:

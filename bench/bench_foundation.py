@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import machine, median_ms, report, time_runs, tool
+from common import ensure_bytecode, machine, median_ms, report, time_runs, tool
 
 from gittrain.core.resources import data_dir
 
@@ -49,6 +49,7 @@ result:
 
 
 def main() -> None:
+    ensure_bytecode()
     print(f"machine: {machine()}")
     startup = [
         ("python -c pass", median_ms(time_runs([sys.executable, "-c", "pass"], runs=RUNS))),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+# Not `from typing import TYPE_CHECKING`: every start-up (git-train-textconv too) pays
+# for what this module imports, and mypy treats any constant of this name the same way.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # A path into a document: mapping keys are str, sequence indexes are int.
 DocPath = tuple["str | int", ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+# Records here, in the diff engine and in the importance rules are NamedTuples (as in
+# pre-commit), not dataclasses: importing `dataclasses` pulls in `inspect`, `ast` and
+# `tokenize` (~8 ms), which `git-train-textconv` would pay once per file git shows.
+class Mark(NamedTuple):
     """A 1-based line and column in a source file."""
 
     line: int
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+# Shared by every Document made without marks; typed read-only.  A plain dict rather
+# than a MappingProxyType so Documents can still be deep-copied and pickled.
+_NO_MARKS: Mapping[DocPath, Mark] = {}
+
+
+class Document(NamedTuple):
     """One parsed document: plain JSON-like data plus where each value came from.
 
     ``data`` is ``object`` on purpose: callers narrow it once, in their own
@@ -28,7 +34,7 @@ class Document:
 
     source: str
     data: object
-    marks: Mapping[DocPath, Mark] = field(default_factory=dict)
+    marks: Mapping[DocPath, Mark] = _NO_MARKS
 
     def mark_of(self, path: DocPath) -> Mark | None:
         """The position of ``path``, or of its nearest ancestor that has one."""

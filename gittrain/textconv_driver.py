@@ -16,11 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         sys.stderr.write("usage: git-train-textconv FILE\n")
         return 2
-    from pathlib import Path
-
-    path = Path(args[0])
+    path = args[0]
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         sys.stderr.write(f"error: {path}: cannot read: {exc.strerror}\n")
         return 2
@@ -28,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from gittrain.commands.textconv import settings_policy, textconv
 
-        result = textconv(path, settings_policy(Path.cwd()), raw=raw)
+        result = textconv(path, settings_policy("."), raw=raw)
     except Exception:  # never make `git diff` fail: show the file as it is
         out.write(raw)
         return 0

@@ -2,7 +2,10 @@
 
 Schemas are the packaged ``schemas/*.schema.json`` files (draft 2020-12); they
 may ``$ref`` each other by file name.  Errors come back as plain records with
-tuple paths so the caller can attach file:line marks.
+tuple paths so the caller can attach file:line marks.  A valid document is
+recognised by :mod:`gittrain.adapters.fastschema` without importing jsonschema
+(~100 ms); only an invalid one (or a schema that module cannot compile) loads
+jsonschema, which then produces every error record.
 """
 
 from __future__ import annotations
@@ -10,15 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import referencing
-import referencing.jsonschema
-from jsonschema.exceptions import ValidationError, best_match
-
+from gittrain.adapters import fastschema
 from gittrain.core.resources import data_dir
 from gittrain.document import DocPath
+
+if TYPE_CHECKING:
+    import referencing
+    from jsonschema.exceptions import ValidationError
 
 # YAML 1.1 spellings people use for booleans; gittrain keeps them as strings.
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO"}
@@ -45,24 +48,53 @@ def _schema_files() -> list[Any]:
 
 
 @cache
+def _documents() -> dict[str, Any]:
+    """Every packaged schema by its ``$id``."""
+    contents = [json.loads(path.read_text(encoding="utf-8")) for path in _schema_files()]
+    return {schema["$id"]: schema for schema in contents}
+
+
+@cache
 def _registry() -> referencing.Registry[Any]:
-    resources = []
-    for path in _schema_files():
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resource = referencing.jsonschema.DRAFT202012.create_resource(contents)
-        resources.append((contents["$id"], resource))
+    import referencing
+    import referencing.jsonschema
+
+    resources = [
+        (uri, referencing.jsonschema.DRAFT202012.create_resource(contents))
+        for uri, contents in _documents().items()
+    ]
     return referencing.Registry().with_resources(resources)
 
 
 @cache
 def _validator(name: str) -> Any:
+    import jsonschema
+
     schema = json.loads(schema_text(name))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, registry=_registry())
 
 
+@cache
+def _fast(name: str) -> fastschema.Check | None:
+    """The compiled yes/no check of schema ``name``; None when jsonschema must do it."""
+    uri = json.loads(schema_text(name)).get("$id")
+    try:
+        return fastschema.Compiler(_documents()).root(uri)
+    except fastschema.Unsupported:
+        return None
+
+
 def check(name: str, data: object) -> list[SchemaError]:
     """Every violation of schema ``name`` (e.g. ``job``) by ``data``, in document order."""
+    fast = _fast(name)
+    if fast is not None and fast(data):
+        return []
+    return reference_check(name, data)
+
+
+def reference_check(name: str, data: object) -> list[SchemaError]:
+    """:func:`check` by jsonschema alone (the reference the fast path is tested against)."""
     errors: dict[SchemaError, None] = {}  # ordered and de-duplicated
     for error in _validator(name).iter_errors(data):
         errors.update(dict.fromkeys(_describe(error)))
@@ -84,13 +116,15 @@ def _describe(error: ValidationError) -> list[SchemaError]:
         return [SchemaError(path, f"missing required key {k!r}") for k in missing]
     if keyword in ("oneOf", "anyOf") and error.context:
         # Prefer the branch whose type fits the value: its errors say what to fix.
+        from jsonschema.exceptions import best_match
+
         fitting = [e for e in error.context if e.validator != "type"] or error.context
         return _describe(best_match(fitting))
     if keyword == "type":
         wanted = error.validator_value
         wanted_text = " or ".join(wanted) if isinstance(wanted, list) else str(wanted)
         message = f"expected {wanted_text}, got {_json_type(instance)} {_short(instance)}"
-        if wanted == "boolean" and instance in _YAML11_BOOLS:
+        if wanted == "boolean" and isinstance(instance, str) and instance in _YAML11_BOOLS:
             message += " (write true or false; gittrain reads yes/no/on/off as strings)"
         return [SchemaError(path, message)]
     if keyword == "enum":

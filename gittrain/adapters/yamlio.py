@@ -20,15 +20,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from yaml import _yaml
 
 from gittrain.document import DocPath, Document, Mark
 from gittrain.errors import GittrainError, file_error
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -150,8 +151,7 @@ def load_text(text: str, source: str, *, expect_mapping: bool = True) -> Documen
     return _Builder(text, source, expect_mapping, MAX_DEPTH).build()
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):  # not a dataclass: see gittrain/document.py
     """Where a value's text is: character offsets ``[start, end)`` into the decoded text.
 
     ``flow`` is true for flow collections (``{a: 1}``, ``[1, 2]``) and anything

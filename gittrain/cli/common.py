@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -16,6 +15,8 @@ if TYPE_CHECKING:
 
 
 def workspace() -> Workspace:
+    from pathlib import Path  # lazily: `git train -h` imports this module
+
     from gittrain.commands.workspace import open_workspace
 
     return open_workspace(Path.cwd())

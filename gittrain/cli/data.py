@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,8 +12,13 @@ from gittrain.cli import data_render as render
 from gittrain.cli.options import CONTEXT, emit_json, format_option
 from gittrain.cli.progress import ByteProgress
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 def _root() -> Path:
+    from pathlib import Path  # lazily: `git train -h` imports this module
+
     from gittrain.adapters import gitrepo
     from gittrain.errors import usage_error
 
@@ -148,6 +153,8 @@ def merge_lock(base: str, ours: str, theirs: str) -> None:
     Unions datasets by name; exits 1 when both sides changed one dataset
     differently (the conflict is written into OURS with markers).
     """
+    from pathlib import Path
+
     from gittrain.commands.merge_lock import merge_lock as run
 
     result = run(Path(base), Path(ours), Path(theirs))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gittrain.cli.options import CONTEXT, emit_json, format_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TIERS = ("critical", "important", "normal", "noise")
 
@@ -27,6 +29,8 @@ class DashDashCommand(click.Command):
 
 def repo_root() -> tuple[Path, str]:
     """The work tree root and the current directory relative to it (POSIX, '' at the root)."""
+    from pathlib import Path  # lazily: `git train -h` imports this module
+
     from gittrain.adapters import gitrepo
     from gittrain.errors import usage_error
 
@@ -134,8 +138,8 @@ def exit_status(files: Any, *, show_all: bool, exit_code: bool, fail_on: str | N
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def textconv(file: Path) -> None:
+@click.argument("file", type=click.Path(dir_okay=False))
+def textconv(file: str) -> None:
     """Print FILE as one `path = value  # tier` line per leaf (a git textconv driver).
 
     Anything that is not a parsable config is printed unchanged, so git never fails.
@@ -145,7 +149,7 @@ def textconv(file: Path) -> None:
     from gittrain.errors import usage_error
 
     try:
-        result = convert(file, settings_policy(Path.cwd()))
+        result = convert(file, settings_policy(os.getcwd()))
     except OSError as exc:
         raise usage_error(f"{file}: cannot read: {exc.strerror}") from None
     if result.text is None:

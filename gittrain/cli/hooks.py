@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -12,6 +11,8 @@ from gittrain.cli.diff import repo_root
 from gittrain.cli.options import CONTEXT, format_option
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gittrain.commands.diff import DiffReport
     from gittrain.commands.install import InstallResult
     from gittrain.commands.install_hooks import HooksResult
@@ -121,6 +122,8 @@ def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
     `2e-5` (a string to PyYAML: write 2.0e-5), yes/no/on/off (booleans),
     0755 (octal), 1:30 (base 60), 1_000.  Works on any YAML; exits 1 on a finding.
     """
+    from pathlib import Path  # not at the top: `git train -h` imports this module
+
     from gittrain.commands.lint_yaml import lint_yaml as run
 
     result = run(Path.cwd(), files)
@@ -185,11 +188,13 @@ def hook_pre_commit() -> None:
 
 
 @hook.command("prepare-commit-msg", context_settings=CONTEXT)
-@click.argument("message_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("message_file", type=click.Path(dir_okay=False))
 @click.argument("source", required=False, default="")
 @click.argument("sha", required=False, default="")
-def hook_prepare_commit_msg(message_file: Path, source: str, sha: str) -> None:
+def hook_prepare_commit_msg(message_file: str, source: str, sha: str) -> None:
     """Add a Config-Changes: summary (critical and important changes) to the message."""
+    from pathlib import Path  # not at the top: `git train -h` imports this module
+
     from gittrain.adapters import gitrepo
     from gittrain.commands import hooks
 
@@ -198,9 +203,9 @@ def hook_prepare_commit_msg(message_file: Path, source: str, sha: str) -> None:
     root, _prefix = repo_root()
     summary = summary_lines(hooks.staged_diff(root))
     comment = gitrepo.get_config(root, "core.commentChar") or "#"
-    text = hooks.with_summary(hooks.read_message(message_file), summary, comment[:1])
+    text = hooks.with_summary(hooks.read_message(Path(message_file)), summary, comment[:1])
     if text is not None:
-        hooks.write_message(message_file, text)
+        hooks.write_message(Path(message_file), text)
 
 
 def summary_lines(report: DiffReport) -> list[str]:

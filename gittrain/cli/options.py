@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +27,8 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 
 def emit_json(payload: object) -> None:
+    import json  # not at the top: `git train -h` imports this module
+
     click.echo(json.dumps(payload, indent=2, sort_keys=False, ensure_ascii=False))
 
 

@@ -1,54 +1,66 @@
-"""`git train textconv FILE`: a config as one ``path = value  # tier`` line per leaf, for git."""
+"""`git train textconv FILE`: a config as one ``path = value  # tier`` line per leaf, for git.
+
+git runs this once per file shown, so the module keeps its imports to what the
+conversion needs (no dataclasses, pathlib or settings record): see BENCHMARKS.md.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 from gittrain.core.diff import ItemKey, format_path, identity_field
 from gittrain.core.diff import Path as DiffPath
 from gittrain.core.importance import Policy, Tier
 
+# gittrain.core.settings.SETTINGS_FILE; not imported from there, which would load the
+# settings record and its imports on every textconv run (a test keeps them equal).
+SETTINGS_FILE = ".gittrain.yaml"
 
-def settings_policy(top: Path) -> Policy:
+
+def settings_policy(top: str | os.PathLike[str]) -> Policy:
     """The rules for the repository at ``top``; the shipped ones if its settings are broken.
 
     git runs textconv at the top of the work tree, so ``top`` is the current
     directory there; asking git would cost a subprocess per file.
     """
-    from gittrain.adapters import yamlio
     from gittrain.core import importance
-    from gittrain.core.settings import SETTINGS_FILE
     from gittrain.errors import GittrainError
 
-    path = top / SETTINGS_FILE
+    path = os.path.join(top, SETTINGS_FILE)
     try:
-        doc = yamlio.load_file(path, SETTINGS_FILE) if path.is_file() else None
-        return importance.load(doc)
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:  # no settings file (or an unreadable one): the shipped rules
+        return importance.defaults()
+    from gittrain.adapters import yamlio
+
+    try:
+        return importance.load(yamlio.load_bytes(raw, SETTINGS_FILE))
     except GittrainError:
         return importance.defaults()  # a broken .gittrain.yaml must not break `git diff`
 
 
-@dataclass(frozen=True, slots=True)
-class Textconv:
+class Textconv(NamedTuple):
     """What to print: canonical text, or the file's own bytes when it is not a config."""
 
     text: str | None
     raw: bytes
 
 
-def textconv(file: Path, policy: Policy, *, raw: bytes | None = None) -> Textconv:
+def textconv(file: str | os.PathLike[str], policy: Policy, *, raw: bytes | None = None) -> Textconv:
     """Never fails on content: anything unparsable comes back as its raw bytes."""
-    from gittrain.adapters import yamlio
-
     if raw is None:
-        raw = file.read_bytes()
+        with open(file, "rb") as handle:
+            raw = handle.read()
     if b"\0" in raw:
         return Textconv(None, raw)
+    from gittrain.adapters import yamlio
+
     try:
-        doc = yamlio.load_bytes(raw, str(file), expect_mapping=False)
+        doc = yamlio.load_bytes(raw, os.fspath(file), expect_mapping=False)
     except Exception:  # GittrainError, and even a parser bug, must not make `git diff` fail
         return Textconv(None, raw)
     lines = [_line(path, value, policy) for path, value in canonical_leaves(doc.data, (), policy)]

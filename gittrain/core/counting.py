@@ -101,19 +101,24 @@ def _count_jsonl(path: Path, display: str) -> Counted:
     line, and anything not shaped like an object is parsed, so a broken line is reported
     with its number."""
     state = _JsonlState(display)
-    with open(path, "rb") as handle:
+    # One buffer filled with readinto: a fresh 16 MiB bytes object per read costs page
+    # faults, ~20 % of the time of the count itself.  Nothing keeps a view of it: every
+    # piece kept across reads (carry, the last record) is a copy.
+    buffer = bytearray(CHUNK)
+    with open(path, "rb", buffering=0) as handle:
         carry = b""
-        while chunk := handle.read(CHUNK):
+        while size := handle.readinto(buffer):
+            chunk = buffer if size == CHUNK else buffer[:size]
             end = chunk.rfind(b"\n") + 1
             if end == 0:
-                carry += chunk
+                carry += bytes(chunk)
                 continue
             start = 0
             if carry:
                 start = chunk.find(b"\n") + 1
                 state.slow(carry + chunk[:start])
             state.chunk(chunk, start, end)
-            carry = chunk[end:]
+            carry = bytes(chunk[end:])
         if carry:
             state.slow(carry)
     if state.last_record is not None:
@@ -130,7 +135,7 @@ class _JsonlState:
         self.last_record: bytes | None = None
         self.last_line = 0
 
-    def chunk(self, data: bytes, start: int, end: int) -> None:
+    def chunk(self, data: bytes | bytearray, start: int, end: int) -> None:
         """Lines ``data[start:end]``, which ends with a newline."""
         if start >= end:
             return
@@ -139,9 +144,9 @@ class _JsonlState:
             self.line += lines
             self.records += lines
             last = data.rfind(b"\n", start, end - 1) + 1
-            self.last_record, self.last_line = data[max(last, start) : end], self.line
+            self.last_record, self.last_line = bytes(data[max(last, start) : end]), self.line
             return
-        self.slow(data[start:end])
+        self.slow(bytes(data[start:end]))
 
     def slow(self, data: bytes) -> None:
         for raw in data.removesuffix(b"\n").split(b"\n"):
@@ -164,7 +169,7 @@ class _JsonlState:
             raise GittrainError(f"{self.display}:{line}: malformed JSON record: {reason}") from None
 
 
-def _object_lines(data: bytes, start: int, end: int) -> bool:
+def _object_lines(data: bytes | bytearray, start: int, end: int) -> bool:
     """Whether every line in ``data[start:end]`` (ending in a newline) is ``{...}``."""
     if data[start] != 0x7B:  # "{"
         return False

@@ -11,8 +11,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 DEFAULT_IDENTITY_KEYS = ("name", "id", "path", "key")
 
@@ -38,25 +37,49 @@ class ChangeKind(enum.Enum):
     REORDERED = "reordered"
 
 
-@dataclass(frozen=True, slots=True)
 class ItemKey:
     """A list item found by its identity (``datasets[name=gsm8k]``), not its position.
 
     ``index`` is the item's position on the side it exists on (the new side when
     both do), which is what :func:`apply` needs to put insertions back in place.
+    A frozen record written out by hand rather than a NamedTuple: paths holding it
+    are rendered as JSON, where a tuple would silently turn into a list.
     """
 
+    __slots__ = ("field", "index", "value")
     field: str
     value: str | int
     index: int
+
+    def __init__(self, field: str, value: str | int, index: int) -> None:
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "index", index)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ItemKey is immutable; cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ItemKey):
+            return NotImplemented
+        return (self.field, self.value, self.index) == (other.field, other.value, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.field, self.value, self.index))
+
+    def __repr__(self) -> str:
+        return f"ItemKey(field={self.field!r}, value={self.value!r}, index={self.index!r})"
+
+    def __reduce__(self) -> tuple[type[ItemKey], tuple[str, str | int, int]]:
+        # copy and pickle rebuild through __init__; setting the slots would raise.
+        return ItemKey, (self.field, self.value, self.index)
 
 
 PathPart = str | int | ItemKey
 Path = tuple[PathPart, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """One difference at ``path``; ``old``/``new`` are ``MISSING`` when a side has no value."""
 
     kind: ChangeKind

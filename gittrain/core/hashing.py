@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ class FileStat:
 
 def hash_file(path: Path, display: str, progress: Progress | None = None) -> tuple[str, FileStat]:
     """The sha256 of ``path`` and its stat, refusing a file that changed while it was read."""
+    import hashlib  # lazily: a warm `data status` of single files never loads OpenSSL
+
     digest = hashlib.sha256()
     read = 0
     try:
@@ -78,6 +79,8 @@ def hash_files(
 
 def manifest_hash(entries: Sequence[tuple[str, str]]) -> str:
     """sha256 over the sorted ``relative-path  sha256`` lines of a directory's files."""
+    import hashlib
+
     digest = hashlib.sha256()
     for rel, sha in sorted(entries, key=lambda e: e[0].encode("utf-8", "surrogateescape")):
         digest.update(f"{rel}  {sha}\n".encode("utf-8", "surrogateescape"))

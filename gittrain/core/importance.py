@@ -7,17 +7,21 @@ wheel); ``.gittrain.yaml`` may add, override or silence them under ``diff:``.
 from __future__ import annotations
 
 import enum
+import json
+import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from functools import cache
-from pathlib import Path as FsPath
+from typing import NamedTuple
 
 from gittrain.core.diff import DEFAULT_IDENTITY_KEYS, ItemKey, Path, is_number, leaves
 from gittrain.document import DocPath, Document
 from gittrain.errors import GittrainError
 
-DEFAULTS_FILE = FsPath(__file__).resolve().parent.parent / "data" / "importance.yaml"
+# The shipped rules are written as YAML for people; the JSON beside it holds the same
+# data so every process (textconv runs once per file) skips the YAML parse.  A test
+# keeps the two equal: after editing the YAML, run `python -m gittrain.core.importance`.
+DEFAULTS_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "importance.yaml")
+DEFAULTS_JSON = DEFAULTS_FILE.removesuffix(".yaml") + ".json"
 DEFAULT_PATHS = ("recipes/**", "jobs/**", "configs/**")
 
 
@@ -42,8 +46,7 @@ _RANK = {tier: i for i, tier in enumerate(Tier)}
 SHOWN_TIERS = (Tier.CRITICAL, Tier.IMPORTANT, Tier.NORMAL, Tier.NOISE)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """A tier for every path matched by one of ``patterns`` (split on dots)."""
 
     patterns: tuple[tuple[str, ...], ...]
@@ -51,8 +54,7 @@ class Rule:
     idea: str
 
 
-@dataclass(frozen=True, slots=True)
-class DerivedSpec:
+class DerivedSpec(NamedTuple):
     """Spellings of the factors of the effective global batch."""
 
     per_device: tuple[str, ...]
@@ -75,8 +77,7 @@ class DerivedSpec:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """Everything the diff needs from rules and settings."""
 
     rules: tuple[Rule, ...]
@@ -120,6 +121,8 @@ def _segment(segment: str, pattern: str) -> bool:
     if not any(c in pattern for c in "*?["):
         # Most patterns are literal keys: no regex to compile (textconv start-up).
         return pattern in (segment, bare)
+    from fnmatch import fnmatchcase  # globs are rare; fnmatch imports re and posixpath
+
     return fnmatchcase(segment, pattern) or (bare is not None and fnmatchcase(bare, pattern))
 
 
@@ -127,12 +130,27 @@ def split_pattern(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(".") if part)
 
 
-@cache
-def defaults() -> Policy:
-    """The shipped rules (read once per process)."""
+def read_defaults_yaml() -> Document:
+    """The shipped rules as written (the source of ``importance.json``)."""
+    from pathlib import Path as FsPath
+
     from gittrain.adapters import yamlio
 
-    doc = yamlio.load_file(DEFAULTS_FILE, "gittrain/data/importance.yaml")
+    return yamlio.load_file(FsPath(DEFAULTS_FILE), "gittrain/data/importance.yaml")
+
+
+def write_defaults_json() -> None:
+    """Regenerate ``importance.json`` from ``importance.yaml``."""
+    text = json.dumps(read_defaults_yaml().data, indent=1, ensure_ascii=False) + "\n"
+    with open(DEFAULTS_JSON, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+@cache
+def defaults() -> Policy:
+    """The shipped rules (read once per process, from the JSON form of the YAML)."""
+    with open(DEFAULTS_JSON, "rb") as handle:
+        doc = Document("gittrain/data/importance.yaml", json.loads(handle.read()))
     data = doc.data
     assert isinstance(data, dict)
     rules = tuple(_rules(doc, ("rules",), allow_off=False))
@@ -246,8 +264,7 @@ def _rules(doc: Document, path: tuple[str, ...], *, allow_off: bool) -> Iterator
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Factors:
+class Factors(NamedTuple):
     """The inputs of the effective global batch found in one document."""
 
     per_device: float | None
@@ -296,3 +313,7 @@ def touches_batch(paths: Sequence[Path], spec: DerivedSpec) -> bool:
     """Did any change land on an input of the effective global batch?"""
     patterns = [split_pattern(n) for n in spec.inputs]
     return any(_matches(path_segments(path), pattern) for path in paths for pattern in patterns)
+
+
+if __name__ == "__main__":  # pragma: no cover - the maintainer's regeneration step
+    write_defaults_json()

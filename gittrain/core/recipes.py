@@ -7,6 +7,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +141,14 @@ class Registry:
         return [self.recipes[k] for k in sorted(self.recipes)]
 
 
-def builtin_files() -> list[RecipeFile]:
-    return [
-        _read(p, Origin.BUILTIN, f"<builtin>/{p.name}") for p in _yaml_files(data_dir("recipes"))
-    ]
+def builtin_files() -> tuple[RecipeFile, ...]:
+    return _builtin_files(data_dir("recipes"))
+
+
+@cache
+def _builtin_files(directory: Path) -> tuple[RecipeFile, ...]:
+    # Packaged files do not change while a process runs; `validate` reads them twice.
+    return tuple(_read(p, Origin.BUILTIN, f"<builtin>/{p.name}") for p in _yaml_files(directory))
 
 
 def load_registry(root: Path | None, settings: Settings) -> Registry:
