@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from gittrain.cli.common import counted, emit_json, print_problems, print_table, workspace
-from gittrain.cli.options import CONTEXT, format_option
-
-_SET = click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="KEY.PATH=VALUE",
-    help="Set a config value (repeatable); VALUE is YAML (2e-5 is a number).",
-)
-_UNSET = click.option(
-    "--unset", "unsets", multiple=True, metavar="KEY.PATH", help="Remove a config value."
-)
+from gittrain.cli.options import CONTEXT, apply_options, edit_options, format_option
 
 
 @click.group(context_settings=CONTEXT)
@@ -27,45 +18,14 @@ def job() -> None:
 @job.command(context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--recipe", "recipe_id", required=True, metavar="ID", help="The recipe to apply.")
-@click.option("--model-size", required=True, help="Parameter count: 135M, 0.5B, 7B, 70B, 8x7B.")
-@click.option("--gpus", type=int, required=True, help="Number of GPUs.")
-@_SET
-@_UNSET
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    metavar="ROLE=NAME",
-    help="A dataset by lockfile name or path, e.g. train=gsm8k (repeatable).",
-)
-@click.option("--model", help="Base model, e.g. Qwen/Qwen2.5-7B-Instruct.")
+@apply_options
 @click.option("--force", is_flag=True, help="Replace an existing job file.")
-def new(  # noqa: PLR0917 - one parameter per click option
-    name: str,
-    recipe_id: str,
-    model_size: str,
-    gpus: int,
-    sets: tuple[str, ...],
-    unsets: tuple[str, ...],
-    datasets: tuple[str, ...],
-    model: str | None,
-    force: bool,
-) -> None:
+def new(name: str, recipe_id: str, **options: Any) -> None:
     """Write jobs/NAME.yaml from a recipe (like `recipe apply`), validated first."""
     from gittrain.commands.job_new import new_job
+    from gittrain.commands.recipe_apply import ApplyOptions
 
-    result = new_job(
-        workspace(),
-        name,
-        recipe_id,
-        model_size=model_size,
-        gpus=gpus,
-        sets=sets,
-        unsets=unsets,
-        datasets=datasets,
-        model=model,
-        force=force,
-    )
+    result = new_job(workspace(), name, recipe_id, ApplyOptions(**options))
     for warning in result.applied.warnings:
         click.echo(f"warning: {warning}", err=True)
     print_problems(result.problems)
@@ -78,8 +38,7 @@ def new(  # noqa: PLR0917 - one parameter per click option
 @job.command(context_settings=CONTEXT)
 @click.argument("source", metavar="SRC[@REV]")
 @click.option("--name", "new_name", required=True, help="The new job's name.")
-@_SET
-@_UNSET
+@edit_options
 @click.option("--force", is_flag=True, help="Replace an existing job file.")
 def clone(
     source: str, new_name: str, sets: tuple[str, ...], unsets: tuple[str, ...], force: bool

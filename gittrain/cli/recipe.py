@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,7 +14,7 @@ from gittrain.cli.common import (
     problems_json,
     workspace,
 )
-from gittrain.cli.options import CONTEXT, format_option
+from gittrain.cli.options import CONTEXT, apply_options, format_option
 
 if TYPE_CHECKING:
     from gittrain.core.apply import Change
@@ -103,47 +103,12 @@ def tags(fmt: str) -> None:
 
 @recipe.command(context_settings=CONTEXT)
 @click.argument("recipe_id", metavar="ID")
-@click.option("--model-size", required=True, help="Parameter count: 135M, 0.5B, 7B, 70B, 8x7B.")
-@click.option("--gpus", type=int, required=True, help="Number of GPUs.")
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="KEY.PATH=VALUE",
-    help="Set a config value (repeatable); VALUE is YAML (2e-5 is a number).",
-)
-@click.option(
-    "--unset",
-    "unsets",
-    multiple=True,
-    metavar="KEY.PATH",
-    help="Remove a config value (repeatable).",
-)
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    metavar="ROLE=NAME",
-    help="A dataset by lockfile name or path, e.g. train=gsm8k (repeatable).",
-)
-@click.option("--model", help="Base model, e.g. Qwen/Qwen2.5-7B-Instruct.")
+@apply_options
 @click.option("--name", help="Job name (default: from -o, else recipe-size-gpus).")
 @click.option("-o", "--output", metavar="FILE", help="Write the job here (e.g. jobs/NAME.yaml).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @format_option()
-def apply(  # noqa: PLR0917 - one parameter per click option
-    recipe_id: str,
-    model_size: str,
-    gpus: int,
-    sets: tuple[str, ...],
-    unsets: tuple[str, ...],
-    datasets: tuple[str, ...],
-    model: str | None,
-    name: str | None,
-    output: str | None,
-    force: bool,
-    fmt: str,
-) -> None:
+def apply(recipe_id: str, fmt: str, **options: Any) -> None:
     """Adapt recipe ID to a model size and GPU count, with a reason for every change.
 
     The global batch is kept constant across GPU counts by adjusting the
@@ -151,23 +116,14 @@ def apply(  # noqa: PLR0917 - one parameter per click option
     to stdout and the report goes to stderr.  The job is validated first and
     nothing is written when it has errors.
     """
+    from gittrain.commands.recipe_apply import ApplyOptions
     from gittrain.commands.recipe_apply import apply as run
 
-    argv = ["git train recipe apply", recipe_id, "--model-size", model_size, "--gpus", str(gpus)]
-    result = run(
-        workspace(),
-        recipe_id,
-        model_size=model_size,
-        gpus=gpus,
-        sets=sets,
-        unsets=unsets,
-        datasets=datasets,
-        model=model,
-        name=name,
-        output=output,
-        force=force,
-        command=" ".join(argv),
-    )
+    request = ApplyOptions(**options)
+    argv = ["git train recipe apply", recipe_id, "--model-size", request.model_size]
+    command = " ".join([*argv, "--gpus", str(request.gpus)])
+    result = run(workspace(), recipe_id, request, command=command)
+    gpus = request.gpus
     if fmt == "json":
         emit_json(
             {

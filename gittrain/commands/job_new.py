@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
 
-from gittrain.commands.recipe_apply import ApplyResult, apply
+from gittrain.commands.recipe_apply import ApplyOptions, ApplyResult, apply
 from gittrain.commands.workspace import Workspace
 
 
-def new_job(
-    ws: Workspace,
-    name: str,
-    recipe_id: str,
-    *,
-    model_size: str,
-    gpus: int,
-    sets: Sequence[str] = (),
-    unsets: Sequence[str] = (),
-    datasets: Sequence[str] = (),
-    model: str | None = None,
-    force: bool = False,
-) -> ApplyResult:
+def new_job(ws: Workspace, name: str, recipe_id: str, options: ApplyOptions) -> ApplyResult:
     """``recipe apply`` with the output fixed to ``<jobs_dir>/NAME.yaml``."""
     ws.require_root()
     output = str(ws.base / ws.settings.jobs_dir / f"{name}.yaml")
-    return apply(
-        ws,
-        recipe_id,
-        model_size=model_size,
-        gpus=gpus,
-        sets=sets,
-        unsets=unsets,
-        datasets=datasets,
-        model=model,
-        name=name,
-        output=output,
-        force=force,
-        command=f"git train job new {name} --recipe {recipe_id}",
-    )
+    fixed = dataclasses.replace(options, name=name, output=output)
+    return apply(ws, recipe_id, fixed, command=f"git train job new {name} --recipe {recipe_id}")

@@ -31,25 +31,27 @@ class ApplyResult:
         return sum(p.severity is Severity.ERROR for p in self.problems)
 
 
-def apply(
-    ws: Workspace,
-    recipe_id: str,
-    *,
-    model_size: str,
-    gpus: int,
-    sets: Sequence[str] = (),
-    unsets: Sequence[str] = (),
-    datasets: Sequence[str] = (),
-    model: str | None = None,
-    name: str | None = None,
-    output: str | None = None,
-    force: bool = False,
-    command: str = "git train recipe apply",
-) -> ApplyResult:
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """What the user asked of `recipe apply` (and `job new`), as typed on the command line."""
+
+    model_size: str
+    gpus: int
+    sets: Sequence[str] = ()
+    unsets: Sequence[str] = ()
+    datasets: Sequence[str] = ()
+    model: str | None = None
+    name: str | None = None
+    output: str | None = None
+    force: bool = False
+
+
+def apply(ws: Workspace, recipe_id: str, options: ApplyOptions, *, command: str) -> ApplyResult:
     """Apply, validate the result, and write it only when it has no errors."""
+    gpus, output, name = options.gpus, options.output, options.name
     if gpus < 1:
         raise usage_error(f"--gpus must be at least 1, not {gpus}")
-    size = parse_size_arg(model_size)
+    size = parse_size_arg(options.model_size)
     recipe = ws.registry().get(recipe_id)
     rel = ws.rel(output) if output else None
     if rel is not None and not rel.endswith((".yaml", ".yml")):
@@ -61,10 +63,10 @@ def apply(
         name=job_name,
         size=size,
         gpus=gpus,
-        model=model,
-        sets=[parse_assignment(s) for s in sets],
-        unsets=[parse_key_path(u) for u in unsets],
-        datasets=_datasets(datasets),
+        model=options.model,
+        sets=[parse_assignment(s) for s in options.sets],
+        unsets=[parse_key_path(u) for u in options.unsets],
+        datasets=_datasets(options.datasets),
     )
     applied = apply_recipe(recipe, request)
     text = render(applied, recipe, command)
@@ -72,7 +74,7 @@ def apply(
     report = checker(ws).check(shown, text.encode("utf-8"))
     result = ApplyResult(recipe, applied, text, rel, report.problems)
     if rel is not None and result.errors == 0:
-        atomic_write(ws.base / rel, text.encode("utf-8"), shown=rel, overwrite=force)
+        atomic_write(ws.base / rel, text.encode("utf-8"), shown=rel, overwrite=options.force)
     return result
 
 

@@ -89,6 +89,7 @@ def build_job_history(root: Path, midway: Callable[[Path], None] | None = None) 
     """
     from gittrain.commands.job_finish import finish
     from gittrain.commands.job_new import new_job
+    from gittrain.commands.recipe_apply import ApplyOptions
     from gittrain.commands.workspace import open_workspace
 
     ws = open_workspace(root)
@@ -96,7 +97,8 @@ def build_job_history(root: Path, midway: Callable[[Path], None] | None = None) 
     for index, (name, recipe, size, sets, status, metrics, note) in enumerate(RUNS):
         if midway is not None and index == len(RUNS) // 2:
             midway(root)
-        new_job(ws, name, recipe, model_size=size, gpus=8, sets=sets, datasets=("train=gsm8k",))
+        options = ApplyOptions(model_size=size, gpus=8, sets=sets, datasets=("train=gsm8k",))
+        new_job(ws, name, recipe, options)
         _commit(root, f"Start {name}", stamp)
         stamp += 6 * 3600
         finish(ws, name, status=status, metrics=metrics, notes=note or None, now=stamp)
