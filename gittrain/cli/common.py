@@ -10,6 +10,8 @@ import click
 from gittrain.cli.options import emit_json
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gittrain.commands.workspace import Workspace
     from gittrain.core.problems import Problem
 
@@ -20,6 +22,25 @@ def workspace() -> Workspace:
     from gittrain.commands.workspace import open_workspace
 
     return open_workspace(Path.cwd())
+
+
+def repo_root() -> tuple[Path, str]:
+    """The work tree root and the current directory relative to it (POSIX, '' at the root).
+
+    Outside a work tree (or in a bare repository) this is a usage error, exit 2.
+    """
+    from pathlib import Path  # lazily: `git train -h` imports this module
+
+    from gittrain.adapters import gitrepo
+    from gittrain.errors import usage_error
+
+    cwd = Path.cwd().resolve()
+    root = gitrepo.toplevel(cwd)
+    if root is None:
+        raise usage_error(f"not inside a git work tree: {cwd}")
+    root = root.resolve()
+    prefix = cwd.relative_to(root).as_posix() if cwd != root else ""
+    return root, "" if prefix == "." else prefix
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

@@ -9,23 +9,12 @@ from typing import TYPE_CHECKING
 import click
 
 from gittrain.cli import data_render as render
+from gittrain.cli.common import repo_root
 from gittrain.cli.options import CONTEXT, emit_json, format_option
 from gittrain.cli.progress import ByteProgress
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-
-def _root() -> Path:
-    from pathlib import Path  # lazily: `git train -h` imports this module
-
-    from gittrain.adapters import gitrepo
-    from gittrain.errors import usage_error
-
-    top = gitrepo.toplevel(Path.cwd())
-    if top is None:
-        raise usage_error("not inside a git work tree; run this in a repository")
-    return top
+    pass
 
 
 @contextmanager
@@ -79,7 +68,7 @@ def status(names: tuple[str, ...], fmt: str) -> None:
     from gittrain.commands.data_status import status as run
 
     with _progress("verifying") as progress:
-        result = run(_root(), names, progress)
+        result = run(repo_root()[0], names, progress)
     render.status(result, fmt)
     if result.drift:
         click.get_current_context().exit(1)
@@ -93,7 +82,7 @@ def update(names: tuple[str, ...], fmt: str) -> None:
     from gittrain.commands.data_update import update as run
 
     with _progress("hashing") as progress:
-        result = run(_root(), names, progress)
+        result = run(repo_root()[0], names, progress)
     render.update(result, fmt)
 
 
@@ -104,7 +93,7 @@ def remove(name: str, fmt: str) -> None:
     """Remove NAME from the lockfile (the data itself is not touched)."""
     from gittrain.commands.data_remove import remove as run
 
-    result = run(_root(), name)
+    result = run(repo_root()[0], name)
     if fmt == "json":
         emit_json({"removed": result.entry.name, "path": result.entry.path})
     else:
@@ -118,7 +107,7 @@ def log(name: str, fmt: str) -> None:
     """Every version of NAME in the lockfile's history, newest first."""
     from gittrain.commands.data_log import log as run
 
-    render.log(run(_root(), name), fmt)
+    render.log(run(repo_root()[0], name), fmt)
 
 
 @data.command(context_settings=CONTEXT)
@@ -129,7 +118,7 @@ def lineage(dataset: str, all_refs: bool, fmt: str) -> None:
     """Every job in history (deleted ones too) that used this dataset version."""
     from gittrain.commands.data_lineage import lineage as run
 
-    render.lineage(run(_root(), dataset, all_refs=all_refs), fmt)
+    render.lineage(run(repo_root()[0], dataset, all_refs=all_refs), fmt)
 
 
 @data.command(context_settings=CONTEXT)
@@ -140,7 +129,7 @@ def compare(a: str, b: str, fmt: str) -> None:
     """Compare two dataset versions: each is NAME, NAME@REV, a sha256 or a path."""
     from gittrain.commands.data_compare import compare as run
 
-    render.compare(run(_root(), a, b), fmt)
+    render.compare(run(repo_root()[0], a, b), fmt)
 
 
 @click.command("merge-lock", context_settings=CONTEXT)

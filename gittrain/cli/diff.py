@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gittrain.cli.common import repo_root
 from gittrain.cli.options import CONTEXT, emit_json, format_option
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    pass
 
 TIERS = ("critical", "important", "normal", "noise")
 
@@ -25,22 +26,6 @@ class DashDashCommand(click.Command):
             ctx.meta["gittrain.pathspecs"] = tuple(args[cut + 1 :])
             args = args[:cut]
         return super().parse_args(ctx, args)
-
-
-def repo_root() -> tuple[Path, str]:
-    """The work tree root and the current directory relative to it (POSIX, '' at the root)."""
-    from pathlib import Path  # lazily: `git train -h` imports this module
-
-    from gittrain.adapters import gitrepo
-    from gittrain.errors import usage_error
-
-    cwd = Path.cwd().resolve()
-    root = gitrepo.toplevel(cwd)
-    if root is None:
-        raise usage_error(f"not inside a git work tree: {cwd}")
-    root = root.resolve()
-    prefix = cwd.relative_to(root).as_posix() if cwd != root else ""
-    return root, "" if prefix == "." else prefix
 
 
 def use_colour() -> bool:

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gittrain.cli.common import counted, emit_json, print_problems, problems_json
-from gittrain.cli.diff import repo_root
+from gittrain.cli.common import counted, emit_json, print_problems, problems_json, repo_root
 from gittrain.cli.options import CONTEXT, format_option
 
 if TYPE_CHECKING:
