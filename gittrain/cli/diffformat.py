@@ -112,6 +112,17 @@ def is_shown(file: FileDiff, file_rows: Sequence[Row]) -> bool:
     return bool(file_rows or file.datasets or file.error or file.status.value != "modified")
 
 
+def critical_warning(
+    files: Sequence[FileDiff], all_rows: Sequence[Row], style: Styler
+) -> list[str]:
+    """The red `WARNING: N critical changes` line, or nothing."""
+    critical = critical_count(files, all_rows)
+    if not critical:
+        return []
+    text = f"WARNING: {critical} critical change{'s' if critical != 1 else ''}"
+    return [style(text, fg="red", bold=True)]
+
+
 def side_label(side: SideInfo) -> str:
     return f"{side.label} ({side.commit[:7]})" if side.commit else side.label
 
@@ -143,15 +154,7 @@ def text_body(
         f"{len(shown_files)} file{'s' if len(shown_files) != 1 else ''}: "
         f"{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed"
     ]
-    critical = critical_count(files, all_rows)
-    if critical:
-        lines.append(
-            style(
-                f"WARNING: {critical} critical change{'s' if critical != 1 else ''}",
-                fg="red",
-                bold=True,
-            )
-        )
+    lines += critical_warning(files, all_rows, style)
     noise = hidden_noise(files)
     if noise and not show_all:
         lines.append(f"({noise} noise change{'s' if noise != 1 else ''} hidden; --all shows them)")

@@ -24,15 +24,7 @@ def text_review(report: ReviewReport, *, colour: bool) -> str:
         f"{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed "
         f"across {changed} config file{'' if changed == 1 else 's'}"
     )
-    critical = fmt.critical_count(report.all_files, all_rows)
-    if critical:
-        lines.append(
-            style(
-                f"WARNING: {critical} critical change{'s' if critical != 1 else ''}",
-                fg="red",
-                bold=True,
-            )
-        )
+    lines += fmt.critical_warning(report.all_files, all_rows, style)
     lines += ["", style("Changed recipes and jobs", bold=True)]
     if not report.files:
         lines.append("  none with critical or important changes")
