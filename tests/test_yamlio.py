@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gittrain.adapters.yamlio import dump, load_bytes, load_text, resolve_plain
+from gittrain.adapters.scalars import resolve_plain
+from gittrain.adapters.yamlio import dump, load_bytes, load_text
 from gittrain.document import Mark
 from gittrain.errors import GittrainError
 

@@ -17,14 +17,13 @@ allowed, size and nesting depth are bounded, and every value keeps a mark.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 from yaml import _yaml
 
+from gittrain.adapters.scalars import COLLECTION_TAGS, SCALAR_TAGS, TAG, resolve_plain, tagged
 from gittrain.document import DocPath, Document, Mark
 from gittrain.errors import GittrainError, file_error
 
@@ -35,72 +34,6 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 
 _CParser: Any = _yaml.CParser
-
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_TRUE = frozenset({"true", "True", "TRUE"})
-_FALSE = frozenset({"false", "False", "FALSE"})
-_NONFINITE = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)\Z")
-_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_LEADING_ZERO_INT = re.compile(r"[-+]?0[0-9]+\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-
-_TAG = "tag:yaml.org,2002:"
-_SCALAR_TAGS = frozenset({_TAG + t for t in ("str", "int", "float", "bool", "null")} | {"!"})
-_COLLECTION_TAGS = frozenset({_TAG + "map", _TAG + "seq", "!"})
-
-
-def resolve_plain(text: str) -> object:
-    """The value of an untagged plain scalar under gittrain's rules.
-
-    Raises ``ValueError`` for values JSON cannot hold (NaN, infinities).
-    """
-    if text in _NULLS:
-        return None
-    first = text[0]
-    if first in "tTfF":
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        return text
-    if not (first.isdigit() or first in "+-."):
-        return text
-    if _INT.match(text):
-        return int(text)
-    if _LEADING_ZERO_INT.match(text):
-        return text  # YAML 1.1 octal; kept verbatim rather than guessed
-    if _HEX.match(text):
-        return int(text[2:], 16)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _FLOAT.match(text):
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError(f"number {text} is out of range")
-        return value
-    if _NONFINITE.match(text):
-        raise ValueError(f"{text} is not a finite number (JSON has no NaN or infinity)")
-    return text
-
-
-def _tagged(tag: str, text: str) -> object:
-    kind = tag[len(_TAG) :] if tag.startswith(_TAG) else "str"
-    if kind == "str":
-        return text
-    value = resolve_plain(text)
-    wanted: dict[str, Callable[[object], bool]] = {
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        "bool": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-    }
-    if not wanted[kind](value):
-        raise ValueError(f"{text!r} is not a valid !!{kind}")
-    if kind == "float":
-        return float(value)  # type: ignore[arg-type]
-    return value
 
 
 def load_file(path: Path, source: str, *, expect_mapping: bool = True) -> Document:
@@ -280,7 +213,7 @@ class _Builder:
             value: object
             if kind is ScalarEvent:
                 text = event.value
-                if event.tag is not None and event.tag not in _SCALAR_TAGS:
+                if event.tag is not None and event.tag not in SCALAR_TAGS:
                     raise self.fail(
                         event.start_mark,
                         f"tag {_short_tag(event.tag)} is not allowed; only JSON types are",
@@ -294,11 +227,11 @@ class _Builder:
                     if event.tag is None:
                         value = resolve_plain(text) if not event.style else text
                     else:
-                        value = text if event.tag == "!" else _tagged(event.tag, text)
+                        value = text if event.tag == "!" else tagged(event.tag, text)
                 except ValueError as exc:
                     raise self.fail(event.start_mark, str(exc)) from None
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                if event.tag is not None and event.tag not in _COLLECTION_TAGS:
+                if event.tag is not None and event.tag not in COLLECTION_TAGS:
                     raise self.fail(
                         event.start_mark,
                         f"tag {_short_tag(event.tag)} is not allowed; only JSON types are",
@@ -394,7 +327,7 @@ def _close_span(spans: dict[DocPath, Span], done: _Frame, stack: list[_Frame], e
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(TAG) :] if tag.startswith(TAG) else tag
 
 
 def _kind(value: object) -> str:
@@ -419,7 +352,7 @@ def _represent_str(dumper: _Dumper, text: str) -> yaml.ScalarNode:
         style = '"'
     elif "\n" in text:
         style = "|"
-    return dumper.represent_scalar(_TAG + "str", text, style=style)
+    return dumper.represent_scalar(TAG + "str", text, style=style)
 
 
 def _represent_float(dumper: _Dumper, value: float) -> yaml.ScalarNode:
@@ -427,7 +360,7 @@ def _represent_float(dumper: _Dumper, value: float) -> yaml.ScalarNode:
     if "e" in text and "." not in text.split("e")[0]:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}.0e{exponent}"  # 1e-06 -> 1.0e-06 so YAML 1.1 tools see a float
-    return dumper.represent_scalar(_TAG + "float", text)
+    return dumper.represent_scalar(TAG + "float", text)
 
 
 _Dumper.add_representer(str, _represent_str)

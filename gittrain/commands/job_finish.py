@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gittrain.adapters import yamlio
+from gittrain.adapters.scalars import resolve_plain
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import yamledit
@@ -37,7 +37,7 @@ def parse_metrics(items: Sequence[str]) -> dict[str, float]:
         if not sep:
             raise usage_error(f"--metric {item!r}: expected NAME=NUMBER")
         try:
-            value = yamlio.resolve_plain(raw.strip()) if raw.strip() else None
+            value = resolve_plain(raw.strip()) if raw.strip() else None
         except ValueError as exc:
             raise usage_error(f"--metric {item!r}: {exc}") from None
         out[key] = _number(key, value, f"--metric {item!r}")

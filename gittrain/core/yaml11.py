@@ -13,7 +13,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from gittrain.adapters.yamlio import resolve_plain
+from gittrain.adapters.scalars import resolve_plain
 
 _BOOL = re.compile(
     r"(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z"
