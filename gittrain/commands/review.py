@@ -15,6 +15,7 @@ from gittrain.commands.diff import DiffReport, DiffRequest, SideInfo, run_diff
 from gittrain.core import settings
 from gittrain.core.filediff import DatasetChange, FileDiff, FileKind, RatedChange, Side, parse
 from gittrain.core.importance import Tier
+from gittrain.core.jobs import RecipeRef
 from gittrain.errors import GittrainError, usage_error
 
 REVIEW_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
@@ -145,7 +146,8 @@ def recipe_uses(
         except GittrainError:
             continue  # an unparsable old job cannot tell us its recipe
         if isinstance(data, dict):
-            jobs.append((path, commit, data, _recipe_id(data.get("recipe"))))
+            ref = RecipeRef.parse(data.get("recipe"))
+            jobs.append((path, commit, data, ref.id if ref else ""))
     out = []
     for recipe in recipes:
         rid = _changed_recipe_id(recipe)
@@ -167,14 +169,6 @@ def recipe_uses(
 def _changed_recipe_id(file: FileDiff) -> str:
     stem = file.path.rsplit("/", 1)[-1]
     return stem.rsplit(".", 1)[0]
-
-
-def _recipe_id(value: object) -> str:
-    if isinstance(value, str):
-        return value.partition("@")[0]
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return ""
 
 
 def _job_name(path: str, data: object) -> str:

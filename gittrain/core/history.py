@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gittrain.core.jobs import STATUSES
+from gittrain.core.jobs import STATUSES, RecipeRef
 from gittrain.document import Document, format_path
 from gittrain.errors import GittrainError
 
@@ -120,13 +120,11 @@ def narrow(doc: Document) -> Version:
     if not isinstance(config, dict):
         raise bad(("config",), "expected a mapping")
     datasets = data.get("datasets") or {}
-    recipe = data.get("recipe")
-    recipe_id = recipe.get("id") if isinstance(recipe, dict) else recipe
-    version = recipe.get("version") if isinstance(recipe, dict) else None
+    ref = RecipeRef.parse(data.get("recipe"))
     gpus = data.get("num_gpus")
     return Version(
-        recipe=recipe_id.partition("@")[0] if isinstance(recipe_id, str) else None,
-        recipe_version=version if isinstance(version, str) else None,
+        recipe=ref.id if ref else None,
+        recipe_version=ref.version if ref else None,
         model=_text(data.get("model")),
         model_size=_text(data.get("model_size")),
         num_gpus=gpus if _is_number(gpus) and isinstance(gpus, int) else None,
