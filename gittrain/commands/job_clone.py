@@ -17,7 +17,7 @@ from gittrain.core.edits import (
     parse_assignment,
     parse_key_path,
 )
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, count
 from gittrain.document import format_path
 from gittrain.errors import GittrainError, usage_error
 from gittrain.fileio import atomic_write
@@ -34,7 +34,7 @@ class Cloned:
 
     @property
     def errors(self) -> int:
-        return sum(p.severity is Severity.ERROR for p in self.problems)
+        return count(self.problems)
 
 
 def clone(

@@ -11,7 +11,7 @@ from gittrain.commands.validate import checker
 from gittrain.commands.workspace import Workspace
 from gittrain.core.apply import Applied, Request, apply_recipe, render
 from gittrain.core.edits import parse_assignment, parse_key_path
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, count
 from gittrain.core.recipes import Recipe
 from gittrain.core.sizes import parse_size_arg
 from gittrain.errors import GittrainError, usage_error
@@ -28,7 +28,7 @@ class ApplyResult:
 
     @property
     def errors(self) -> int:
-        return sum(p.severity is Severity.ERROR for p in self.problems)
+        return count(self.problems)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from gittrain.adapters import yamlio
 from gittrain.commands.workspace import Workspace
 from gittrain.core import jobs, rules
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.recipes import Recipe
 from gittrain.core.validation import Kind, classify
 from gittrain.document import DocPath, Document
@@ -21,7 +21,7 @@ class RecipeCheck:
 
     @property
     def errors(self) -> int:
-        return sum(p.severity is Severity.ERROR for p in self.problems)
+        return count(self.problems)
 
 
 def check_against_recipe(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,8 @@ def read_or_problem(
     except OSError as exc:
         message = f"cannot read: {exc.strerror}"
     return Problem(rel, None, (), Severity.ERROR, message, "io")
+
+
+def count(problems: Iterable[Problem], severity: Severity = Severity.ERROR) -> int:
+    """How many of ``problems`` have ``severity`` (errors by default)."""
+    return sum(p.severity is severity for p in problems)

@@ -15,7 +15,7 @@ from typing import Any
 from gittrain.adapters import schemas, yamlio
 from gittrain.core import jobs, rules
 from gittrain.core import settings as settings_mod
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.recipes import (
     Origin,
     RecipeFile,
@@ -47,11 +47,11 @@ class FileReport:
 
     @property
     def errors(self) -> int:
-        return sum(p.severity is Severity.ERROR for p in self.problems)
+        return count(self.problems)
 
     @property
     def warnings(self) -> int:
-        return sum(p.severity is Severity.WARNING for p in self.problems)
+        return count(self.problems, Severity.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
