@@ -131,7 +131,7 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         write("c.yaml", "a: &a [*a]\n"),
         ["recipe", "validate", "c.yaml", "--recipe", "sft_basic"],
         1,
-        ["c.yaml:1:8: YAML aliases"],
+        ["c.yaml:1:8: alias *a refers to an undefined anchor"],
     ),
     (
         "recipe-validate-deep",

@@ -324,8 +324,7 @@ def test_settings_file_is_validated(repo: Repo, cli: Cli) -> None:
     result = cli("validate", ".gittrain.yaml", cwd=repo.root)
     assert result.code == 1
     assert result.out.splitlines() == [
-        ".gittrain.yaml:2:1: error: jobsdir: unknown key 'jobsdir'; known keys: config_dirs, diff, "
-        "jobs_dir, lockfile, recipes_dir, rules, version [schema]",
+        ".gittrain.yaml:2:1: error: jobsdir: unknown key 'jobsdir'; did you mean jobs_dir? [schema]",
         ".gittrain.yaml:4:11: error: diff.rules[0]: missing required key 'tier' [schema]",
     ]
 

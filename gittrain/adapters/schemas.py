@@ -101,6 +101,16 @@ def reference_check(name: str, data: object) -> list[SchemaError]:
     return list(errors)
 
 
+def _unknown_key(key: str, allowed: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
+    if close:
+        return f"unknown key {key!r}; did you mean {close[0]}?"
+    hint = f"; known keys: {', '.join(sorted(allowed))}" if len(allowed) <= 16 else ""
+    return f"unknown key {key!r}{hint}"
+
+
 def _describe(error: ValidationError) -> list[SchemaError]:
     path: DocPath = tuple(error.absolute_path)
     keyword = error.validator
@@ -109,8 +119,7 @@ def _describe(error: ValidationError) -> list[SchemaError]:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in instance if k not in allowed)
         if extra and error.schema.get("additionalProperties") is False:
-            hint = f"; known keys: {', '.join(sorted(allowed))}" if len(allowed) <= 16 else ""
-            return [SchemaError((*path, k), f"unknown key {k!r}{hint}") for k in extra]
+            return [SchemaError((*path, k), _unknown_key(k, allowed)) for k in extra]
     if keyword == "required" and isinstance(instance, dict):
         missing = [k for k in error.validator_value if k not in instance]
         return [SchemaError(path, f"missing required key {k!r}") for k in missing]

@@ -64,6 +64,23 @@ def decode(raw: bytes, source: str) -> str:
         ) from None
 
 
+class Reading(NamedTuple):
+    """How plain scalars are typed, and whether anchors, aliases and ``<<`` merges are read.
+
+    gittrain's own files use :data:`STRICT`.  A framework's config is read the
+    way its framework reads it (the caller passes that framework's scalar rules),
+    with aliases and merges expanded up to :data:`MAX_EXPANDED` nodes, so a
+    "billion laughs" file is refused rather than followed.
+    """
+
+    resolve: Callable[[str], object]
+    aliases: bool = False
+
+
+STRICT = Reading(resolve_plain)
+MAX_EXPANDED = 100_000
+
+
 def load_bytes(
     raw: bytes,
     source: str,
@@ -71,12 +88,13 @@ def load_bytes(
     expect_mapping: bool = True,
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
+    reading: Reading = STRICT,
 ) -> Document:
-    """Strictly parse one YAML (or JSON) document from ``raw``."""
+    """Parse one YAML (or JSON) document from ``raw``; strictly unless ``reading`` says."""
     if len(raw) > max_bytes:
         raise file_error(source, f"file is {len(raw)} bytes; the limit is {max_bytes}")
     text = decode(raw, source)
-    return _Builder(text, source, expect_mapping, max_depth).build()
+    return _Builder(text, source, expect_mapping, max_depth, reading).build()
 
 
 def load_text(text: str, source: str, *, expect_mapping: bool = True) -> Document:
@@ -116,7 +134,19 @@ def flow_text(value: object) -> str:
 
 
 class _Frame:
-    __slots__ = ("container", "flow", "key", "key_mark", "keys", "last_end", "path", "start")
+    __slots__ = (
+        "anchor",
+        "container",
+        "flow",
+        "key",
+        "key_mark",
+        "keys",
+        "last_end",
+        "merges",
+        "path",
+        "size",
+        "start",
+    )
 
     def __init__(self, container: dict[str, object] | list[object], path: DocPath) -> None:
         self.container = container
@@ -128,14 +158,32 @@ class _Frame:
         self.start = 0
         self.last_end = 0
         self.flow = False
+        # Framework readings only: the node's anchor, its size, and `<<` sources.
+        self.anchor: str | None = None
+        self.size = 1
+        self.merges: list[object] = []
+
+
+_MERGE = "<<"
 
 
 class _Builder:
-    def __init__(self, text: str, source: str, expect_mapping: bool, max_depth: int) -> None:
+    def __init__(
+        self,
+        text: str,
+        source: str,
+        expect_mapping: bool,
+        max_depth: int,
+        reading: Reading = STRICT,
+    ) -> None:
         self.text = text
         self.source = source
         self.expect_mapping = expect_mapping
         self.max_depth = max_depth
+        self.resolve = reading.resolve
+        self.aliases = reading.aliases
+        self.anchors: dict[str, tuple[object, int]] = {}
+        self.expanded = 0
         self.marks: dict[DocPath, Mark] = {}
         self.spans: dict[DocPath, Span] | None = None  # recorded only when asked for
 
@@ -225,7 +273,7 @@ class _Builder:
                         continue
                 try:
                     if event.tag is None:
-                        value = resolve_plain(text) if not event.style else text
+                        value = self.resolve(text) if not event.style else text
                     else:
                         value = text if event.tag == "!" else tagged(event.tag, text)
                 except ValueError as exc:
@@ -249,6 +297,7 @@ class _Builder:
                 if not stack:
                     root = container
                 frame = _Frame(container, path)
+                frame.anchor = event.anchor
                 if spans is not None:
                     frame.start = event.start_mark.index
                     frame.flow = bool(event.flow_style) or bool(stack and stack[-1].flow)
@@ -256,6 +305,12 @@ class _Builder:
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 done = stack.pop()
+                if done.merges:
+                    self._merge(done)
+                if stack:
+                    stack[-1].size += done.size
+                if done.anchor is not None:
+                    self.anchors[done.anchor] = (done.container, done.size)
                 if spans is not None:
                     _close_span(spans, done, stack, event.end_mark.index)
                 if not stack:
@@ -263,14 +318,12 @@ class _Builder:
                     return root
                 continue
             elif kind is AliasEvent:
-                raise self.fail(
-                    event.start_mark,
-                    f"YAML aliases (*{event.anchor}) are not allowed in configs; "
-                    "write the value out",
-                )
+                value = self._alias(event, stack)
             else:  # pragma: no cover - libyaml emits nothing else inside a document
                 raise self.fail(event.start_mark, f"unexpected {kind.__name__}")
-            # A scalar value.
+            # A scalar value (or an alias).
+            if event.anchor is not None and kind is ScalarEvent:
+                self.anchors[event.anchor] = (value, 1)
             if not stack:
                 marks[()] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
                 get()  # DocumentEnd
@@ -282,10 +335,56 @@ class _Builder:
                 spans[path] = Span(event.start_mark.index, end, parent.flow, False)
                 parent.last_end = end
 
+    def _alias(self, event: Any, stack: list[_Frame]) -> object:
+        if not self.aliases:
+            raise self.fail(
+                event.start_mark,
+                f"YAML aliases (*{event.anchor}) are not allowed in gittrain's own files; "
+                "write the value out",
+            )
+        if stack and stack[-1].key is None and isinstance(stack[-1].container, dict):
+            raise self.fail(event.start_mark, "mapping keys must be plain strings, not aliases")
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            # An anchor still open is one of this alias's ancestors: a cycle.
+            raise self.fail(
+                event.start_mark,
+                f"alias *{event.anchor} refers to an undefined anchor "
+                "or to a node that contains it",
+            )
+        value, size = found
+        self.expanded += size
+        if self.expanded > MAX_EXPANDED:
+            raise self.fail(
+                event.start_mark,
+                f"aliases expand to more than {MAX_EXPANDED} values; refusing to expand further",
+            )
+        if stack:
+            stack[-1].size += size
+        return value
+
+    def _merge(self, frame: _Frame) -> None:
+        container = frame.container
+        assert isinstance(container, dict)
+        mark = frame.keys.get(_MERGE)
+        for source in frame.merges:
+            items = source if isinstance(source, list) else [source]
+            for item in items:
+                if not isinstance(item, dict):
+                    raise file_error(self.source, "<< must merge a mapping or a list of them", mark)
+                for key, value in item.items():
+                    if key not in container:  # explicit keys win, then earlier merges
+                        container[key] = value
+                        if mark is not None:
+                            merged: DocPath = (*frame.path, key)
+                            self.marks[merged] = mark
+
     def _take_key(self, frame: _Frame, event: Any, text: str) -> None:
         mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
-        if text == "<<" and event.tag is None and not event.style:
-            raise self.fail(event.start_mark, "merge keys (<<) are not allowed in configs")
+        if text == _MERGE and event.tag is None and not event.style and not self.aliases:
+            raise self.fail(
+                event.start_mark, "merge keys (<<) are not allowed in gittrain's own files"
+            )
         first = frame.keys.get(text)
         if first is not None:
             raise self.fail(
@@ -307,11 +406,17 @@ class _Builder:
             key = frame.key
             assert key is not None and frame.key_mark is not None
             path = (*frame.path, key)
+            if key == _MERGE and self.aliases:
+                frame.merges.append(value)
+                frame.key = None
+                return path
+            frame.size += 1
             container[key] = value
             self.marks[path] = frame.key_mark
             frame.key = None
         else:
             path = (*frame.path, len(container))
+            frame.size += 1
             container.append(value)
             self.marks[path] = Mark(start.line + 1, start.column + 1)
         return path

@@ -10,7 +10,7 @@ from gittrain.cli.options import CONTEXT, format_option
 
 @click.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too; unknown keys are errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
 @click.option(
     "--staged", is_flag=True, help="Check the staged content of staged files (for hooks)."
@@ -32,7 +32,11 @@ def validate(files: tuple[str, ...], strict: bool, quiet: bool, staged: bool, fm
     ws = workspace()
     if staged and files:
         raise usage_error("--staged checks the staged files; do not name FILES with it")
-    result = validate_staged(ws) if staged else run(ws, [ws.rel(f) for f in files])
+    result = (
+        validate_staged(ws, strict=strict)
+        if staged
+        else run(ws, [ws.rel(f) for f in files], strict=strict)
+    )
     if fmt == "json":
         emit_json(
             {
@@ -40,6 +44,8 @@ def validate(files: tuple[str, ...], strict: bool, quiet: bool, staged: bool, fm
                     {
                         "path": r.path,
                         "kind": r.kind.value if r.kind else None,
+                        "dialect": r.dialect,
+                        "dialect_reason": r.why,
                         "problems": problems_json(r.problems),
                     }
                     for r in result.reports

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gittrain.adapters import yamlio
 from gittrain.commands.workspace import Workspace
 from gittrain.core import jobs, rules
-from gittrain.core.problems import Problem, Severity, count
+from gittrain.core.dialects.config import read_native, read_own
+from gittrain.core.dialects.effective import effective
+from gittrain.core.dialects.view import Value, View
+from gittrain.core.problems import Problem, Severity, count, read_or_problem
 from gittrain.core.recipes import Recipe
 from gittrain.core.validation import Kind, classify
 from gittrain.document import DocPath, Document
+from gittrain.errors import GittrainError
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,70 +32,120 @@ class RecipeCheck:
 def check_against_recipe(
     ws: Workspace, config_file: str, recipe_id: str, gpus: int | None = None
 ) -> RecipeCheck:
-    """Sanity rules with the recipe's context, plus the config's agreement with the recipe."""
+    """Sanity rules with the recipe's context, plus the config's agreement with the recipe.
+
+    Both sides are compared through the canonical view: a value present under
+    the config's own spelling (``lr_scheduler_type``, verl's ``optim.lr``) is
+    never called missing.
+    """
     recipe = ws.registry().get(recipe_id)
     rel = ws.rel(config_file)
-    doc = yamlio.load_file(ws.base / rel, rel)
-    config_path: DocPath
-    if classify(rel, ws.settings, doc.data) is Kind.JOB:
+    eff = effective(ws.settings)
+    raw = read_or_problem(ws.base / rel, rel)
+    if isinstance(raw, Problem):
+        raise GittrainError(f"{raw.source}: {raw.message}")
+    wanted = read_own(
+        Document(recipe.id, {"default_config": dict(recipe.default_config)}),
+        eff,
+        recipe.default_config,
+        ("default_config",),
+        "recipe",
+    ).view
+    algorithm = Value(recipe.recommended_algorithm, None)
+    if classify(rel, ws.settings) is Kind.JOB:
+        doc = yamlio.load_file(ws.base / rel, rel)
         job = jobs.from_doc(doc)
-        config, config_path = job.config, ("config",)
-        num_gpus = gpus if gpus is not None else job.num_gpus
+        read = read_own(doc, eff, job.config, ("config",), "job", outside={"algorithm": algorithm})
     else:
-        assert isinstance(doc.data, dict)
-        config, config_path, num_gpus = doc.data, (), gpus
-    ctx = rules.Context(
-        config=config,
-        config_path=config_path,
-        num_gpus=num_gpus,
-        algorithm=recipe.recommended_algorithm,
-        min_gpus=recipe.min_gpus,
-        recipe_id=recipe.id,
-    )
+        read = read_native(raw, rel, eff)
+        if classify(rel, ws.settings, read.doc.data) is Kind.JOB:
+            doc = yamlio.load_file(ws.base / rel, rel)
+            job = jobs.from_doc(doc)
+            read = read_own(
+                doc, eff, job.config, ("config",), "job", outside={"algorithm": algorithm}
+            )
+        else:
+            read = read._replace(view=_with(read.view, "algorithm", algorithm))
+    view = read.view
+    if gpus is not None:
+        view = view._replace(values={**view.values, "num_gpus": Value(gpus, None)})
+    ctx = rules.Context(view, min_gpus=recipe.min_gpus, recipe_id=recipe.id)
+    doc = read.doc
     problems = [
-        Problem(rel, doc.mark_of(f.path), f.path, f.severity, f.message, f.rule)
+        Problem(rel, doc.mark_of(f.path or ()), f.path or (), f.severity, f.message, f.rule)
         for f in rules.check(ctx, ws.settings.rules)
     ]
-    problems += _agreement(doc, recipe, config, config_path)
+    problems += _agreement(
+        doc,
+        recipe=recipe,
+        have=read.view,
+        wanted=wanted,
+        base=read.base,
+        overrides=ws.settings.rules,
+    )
     return RecipeCheck(recipe, rel, tuple(problems))
 
 
-def _agreement(doc: Document, recipe: Recipe, config: object, base: DocPath) -> list[Problem]:
-    assert isinstance(config, dict)
+def _with(view: View, idea: str, value: Value) -> View:
+    if idea in view.values:
+        return view
+    return view._replace(values={**view.values, idea: value})
+
+
+def _agreement(
+    doc: Document,
+    *,
+    recipe: Recipe,
+    have: View,
+    wanted: View,
+    base: DocPath,
+    overrides: Mapping[str, str],
+) -> list[Problem]:
     out: list[Problem] = []
-    algorithm = config.get("algorithm")
-    if isinstance(algorithm, str) and algorithm != recipe.recommended_algorithm:
-        path = (*base, "algorithm")
-        out.append(
-            Problem(
-                doc.source,
-                doc.mark_of(path),
-                path,
-                Severity.ERROR,
-                f"algorithm {algorithm!r} differs from recipe {recipe.id}'s "
-                f"{recipe.recommended_algorithm!r}",
-                "recipe-algorithm",
+    for idea, rule_label in (("algorithm", "algorithm"), ("finetuning", "finetuning method")):
+        mine, theirs = have.get(idea), wanted.get(idea)
+        if idea == "algorithm":
+            theirs = Value(recipe.recommended_algorithm, None)
+        if mine is None or theirs is None:
+            continue
+        a, b = str(mine.value).lower(), str(theirs.value).lower()
+        level = rules.severity("recipe-algorithm", Severity.ERROR, overrides)
+        if a != b and level is not None:
+            path = mine.path or base
+            out.append(
+                Problem(
+                    doc.source,
+                    doc.mark_of(path),
+                    path,
+                    level,
+                    f"{rule_label} {a!r} differs from recipe {recipe.id}'s {b!r}",
+                    "recipe-algorithm",
+                )
             )
-        )
+    # A recipe default is present when its idea is, under any spelling, or its key is.
+    held = {str(v.path[-1]) for idea, v in wanted.values.items() if v.path and idea in have.values}
+    config = _config_mapping(doc, base)
     missing = [
         f"{key}={_show(value)}"
         for key, value in recipe.default_config.items()
-        if not any(spelling in config for spelling in _spellings(key))
+        if key not in held and key not in config and key not in _CONTEXT_KEYS
     ]
-    if missing:
+    level = rules.severity("recipe-keys", Severity.WARNING, overrides)
+    if missing and level is not None:
         message = f"{len(missing)} keys recipe {recipe.id} sets are missing: " + ", ".join(missing)
-        out.append(
-            Problem(doc.source, doc.mark_of(base), base, Severity.WARNING, message, "recipe-keys")
-        )
+        out.append(Problem(doc.source, doc.mark_of(base), base, level, message, "recipe-keys"))
     return out
 
 
-def _spellings(key: str) -> tuple[str, ...]:
-    """``learning_rate`` is also satisfied by ``lr``, and so on (see rules.SPELLINGS)."""
-    for spellings in rules.SPELLINGS.values():
-        if key in spellings:
-            return spellings
-    return (key,)
+# Recipe keys a config need not repeat: the algorithm has its own check above.
+_CONTEXT_KEYS = frozenset({"algorithm"})
+
+
+def _config_mapping(doc: Document, base: DocPath) -> dict[str, object]:
+    node: object = doc.data
+    for key in base:
+        node = node.get(key) if isinstance(node, dict) and isinstance(key, str) else None
+    return node if isinstance(node, dict) else {}
 
 
 def _show(value: object) -> str:

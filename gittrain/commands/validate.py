@@ -26,10 +26,10 @@ class ValidationResult:
         return sum(r.warnings for r in self.reports)
 
 
-def checker(ws: Workspace) -> Checker:
+def checker(ws: Workspace, *, strict: bool = False) -> Checker:
     team = {item.id: item for item in repo_files(ws.root, ws.settings)}
     builtins = {f.id: f for f in builtin_files()}
-    return Checker(ws.settings, ws.registry(), team, builtins)
+    return Checker(ws.settings, ws.registry(), team, builtins, strict)
 
 
 def default_files(ws: Workspace) -> list[str]:
@@ -49,10 +49,13 @@ def default_files(ws: Workspace) -> list[str]:
     return sorted(found)
 
 
-def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
-    """Check ``files`` (repository-relative) or, when empty, everything configured."""
+def validate(ws: Workspace, files: Sequence[str] = (), *, strict: bool = False) -> ValidationResult:
+    """Check ``files`` (repository-relative) or, when empty, everything configured.
+
+    ``strict`` makes unknown keys errors.
+    """
     targets = list(files) or default_files(ws)
-    check = checker(ws)
+    check = checker(ws, strict=strict)
     reports = []
     for rel in targets:
         raw = read_or_problem(ws.base / rel, rel)
@@ -63,22 +66,24 @@ def validate(ws: Workspace, files: Sequence[str] = ()) -> ValidationResult:
     return ValidationResult(tuple(reports))
 
 
-def validate_staged(ws: Workspace) -> ValidationResult:
+def validate_staged(ws: Workspace, *, strict: bool = False) -> ValidationResult:
     """Check the staged content of every staged config file, as the next commit will hold it.
 
     Unstaged edits in the work tree are neither read nor touched.
     """
     root = ws.require_root()
     targets = [p for p in gitrepo.staged_paths(root) if is_config_path(p, ws.settings)]
-    return validate_blobs(ws, gitrepo.read_staged(root, targets))
+    return validate_blobs(ws, gitrepo.read_staged(root, targets), strict=strict)
 
 
-def validate_blobs(ws: Workspace, blobs: Mapping[str, bytes | None]) -> ValidationResult:
+def validate_blobs(
+    ws: Workspace, blobs: Mapping[str, bytes | None], *, strict: bool = False
+) -> ValidationResult:
     """Check contents already read (path -> bytes; None for an entry that is not a blob)."""
     targets = list(blobs)
     if not targets:
         return ValidationResult(())
-    check = checker(ws)
+    check = checker(ws, strict=strict)
     reports = []
     for rel in targets:
         raw = blobs[rel]

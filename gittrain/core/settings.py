@@ -25,6 +25,9 @@ class Settings:
     lockfile: str = "gittrain.lock"
     # rule id -> "off" | "warning" | "error" (sanity-rule overrides)
     rules: Mapping[str, str] = field(default_factory=dict)
+    # path glob -> dialect name, and dialect -> {native path: idea} (checked by core.dialects)
+    dialects: Mapping[str, str] = field(default_factory=dict)
+    spellings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # The whole parsed document, for sections later features read (diff rules).
     document: Document | None = None
 
@@ -68,12 +71,30 @@ def from_doc(doc: Document) -> Settings:
                 f"{doc.where(('rules', rule_id))}: {format_path(('rules', rule_id))}: "
                 f"expected one of {', '.join(SEVERITIES)}, not {severity!r}"
             )
+    dialects = data.get("dialects", {})
+    if not isinstance(dialects, dict) or not all(
+        isinstance(v, str) and v for v in dialects.values()
+    ):
+        raise GittrainError(
+            f"{doc.where(('dialects',))}: dialects: expected a mapping of path glob to dialect name"
+        )
+    spellings = data.get("spellings", {})
+    if not isinstance(spellings, dict) or not all(
+        isinstance(m, dict) and all(isinstance(i, str) and i for i in m.values())
+        for m in spellings.values()
+    ):
+        raise GittrainError(
+            f"{doc.where(('spellings',))}: spellings: expected dialect -> "
+            "{native path: idea} mappings"
+        )
     return Settings(
         recipes_dir=text("recipes_dir", "recipes"),
         jobs_dir=text("jobs_dir", "jobs"),
         config_dirs=tuple(_relative_dir(doc, "config_dirs", d) for d in config_dirs),
         lockfile=text("lockfile", "gittrain.lock"),
         rules=dict(rules),
+        dialects=dict(dialects),
+        spellings={name: dict(m) for name, m in spellings.items()},
         document=doc,
     )
 

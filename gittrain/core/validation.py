@@ -15,6 +15,10 @@ from typing import Any
 from gittrain.adapters import schemas, yamlio
 from gittrain.core import jobs, rules
 from gittrain.core import settings as settings_mod
+from gittrain.core.dialects.config import ConfigRead, read_native, read_own
+from gittrain.core.dialects.effective import Effective, effective
+from gittrain.core.dialects.keys import unknown_keys
+from gittrain.core.dialects.view import Value, View
 from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.recipes import (
     Origin,
@@ -44,6 +48,8 @@ class FileReport:
     path: str
     kind: Kind | None
     problems: tuple[Problem, ...]
+    dialect: str | None = None  # the dialect the file was read in, and why
+    why: str | None = None
 
     @property
     def errors(self) -> int:
@@ -62,23 +68,42 @@ class Checker:
     registry: Registry
     team_recipes: Mapping[str, RecipeFile]
     builtin_recipes: Mapping[str, RecipeFile]
+    strict: bool = False  # unknown keys are errors
+
+    @property
+    def vocabulary(self) -> Effective:
+        return effective(self.settings)
 
     def check(self, rel: str, raw: bytes, kind: Kind | None = None) -> FileReport:
+        kind = kind or classify(rel, self.settings)
         try:
-            doc = yamlio.load_bytes(raw, rel)
+            if kind is Kind.CONFIG:
+                read = read_native(raw, rel, self.vocabulary)
+                doc = read.doc
+                kind = classify(rel, self.settings, doc.data)
+            if kind is not Kind.CONFIG:
+                doc = yamlio.load_bytes(raw, rel)
+                kind = classify(rel, self.settings, doc.data)
         except GittrainError as exc:
             problem = Problem(rel, exc.mark, (), Severity.ERROR, exc.detail, "yaml")
-            return FileReport(rel, kind or classify(rel, self.settings), (problem,))
-        kind = kind or classify(rel, self.settings, doc.data)
-        problems = {
-            Kind.RECIPE: self._recipe,
-            Kind.JOB: self._job,
-            Kind.SETTINGS: self._settings,
-            Kind.LOCKFILE: self._lockfile,
-            Kind.CONFIG: self._config,
-        }[kind](rel, doc)
+            return FileReport(rel, kind, (problem,))
+        dialect: str | None
+        if kind is Kind.CONFIG:
+            problems = self._config(rel, read)
+            dialect, why = read.detection.dialect.name, read.detection.why
+        else:
+            problems, dialect, why = self._own(kind, rel, doc)
         ordered = sorted(problems, key=lambda p: (p.mark.line, p.mark.column) if p.mark else (0, 0))
-        return FileReport(rel, kind, tuple(ordered))
+        return FileReport(rel, kind, tuple(ordered), dialect, why)
+
+    def _own(self, kind: Kind, rel: str, doc: Document) -> tuple[list[Problem], str | None, str]:
+        if kind is Kind.RECIPE:
+            return self._recipe(rel, doc), "gittrain", "a recipe (under the recipes directory)"
+        if kind is Kind.JOB:
+            return self._job(rel, doc), "gittrain", "a job (under the jobs directory)"
+        if kind is Kind.SETTINGS:
+            return self._settings(rel, doc), None, "the settings file"
+        return self._lockfile(rel, doc), None, "the lockfile"
 
     def _recipe(self, rel: str, doc: Document) -> list[Problem]:
         item = RecipeFile(PurePosixPath(rel).stem, Origin.REPO, rel, doc)
@@ -91,15 +116,16 @@ class Checker:
             recipe = from_data(data, item, overrides_builtin=False)
         except RecipeInvalid as exc:
             return exc.problems
-        ctx = rules.Context(
-            config=recipe.default_config,
-            config_path=("default_config",),
-            num_gpus=recipe.recommended_gpus,
-            num_gpus_path=("recommended_gpus",),
-            algorithm=recipe.recommended_algorithm,
-            min_gpus=recipe.min_gpus,
-            recipe_id=recipe.id,
+        outside = {"algorithm": Value(recipe.recommended_algorithm, ("recommended_algorithm",))}
+        read = read_own(
+            doc,
+            self.vocabulary,
+            recipe.default_config,
+            ("default_config",),
+            "recipe",
+            outside=outside,
         )
+        ctx = rules.Context(read.view, min_gpus=recipe.min_gpus, recipe_id=recipe.id)
         return _findings(doc, rules.check(ctx, self.settings.rules))
 
     def _job(self, rel: str, doc: Document) -> list[Problem]:
@@ -128,14 +154,42 @@ class Checker:
                     "recipe",
                 )
             )
+        outside = {"algorithm": Value(recipe.recommended_algorithm, None)} if recipe else {}
+        read = read_own(doc, self.vocabulary, job.config, ("config",), "job", outside=outside)
+        view = _without(read.view, [p.path for p in problems if p.rule == "schema"])
         ctx = rules.Context(
-            config=job.config,
-            num_gpus=job.num_gpus,
-            algorithm=recipe.recommended_algorithm if recipe else None,
+            view,
             min_gpus=recipe.min_gpus if recipe else None,
             recipe_id=recipe.id if recipe else None,
         )
+        problems += self._unknown(read)
         return problems + _findings(doc, rules.check(ctx, self.settings.rules))
+
+    def _unknown(self, read: ConfigRead) -> list[Problem]:
+        """``unknown-key`` findings for the config mapping at ``read.base``."""
+        dialect = read.detection.dialect
+        default = Severity.ERROR if self.strict else Severity.WARNING
+        level = rules.severity("unknown-key", default, self.settings.rules)
+        if level is None:
+            return []
+        node: object = read.doc.data
+        for key in read.base:
+            node = node.get(key) if isinstance(node, dict) and isinstance(key, str) else None
+        doc = read.doc
+        out = []
+        for found in unknown_keys(dialect, node):
+            path = (*read.base, *found.path)
+            out.append(
+                Problem(
+                    doc.source,
+                    doc.mark_of(path),
+                    path,
+                    level,
+                    found.message(dialect),
+                    "unknown-key",
+                )
+            )
+        return out
 
     def _settings(self, rel: str, doc: Document) -> list[Problem]:
         problems = _schema_problems(doc, "settings")
@@ -149,16 +203,20 @@ class Checker:
     def _lockfile(self, rel: str, doc: Document) -> list[Problem]:
         return _schema_problems(doc, "lockfile")
 
-    def _config(self, rel: str, doc: Document) -> list[Problem]:
-        data = doc.data
-        assert isinstance(data, dict)
-        gpus = data.get("num_gpus")
-        ctx = rules.Context(
-            config=data,
-            config_path=(),
-            num_gpus=gpus if isinstance(gpus, int) and not isinstance(gpus, bool) else None,
-        )
-        return _findings(doc, rules.check(ctx, self.settings.rules))
+    def _config(self, rel: str, read: ConfigRead) -> list[Problem]:
+        doc = read.doc
+        problems: list[Problem] = []
+        detection = read.detection
+        if detection.conflict is not None:
+            level = rules.severity("dialect", Severity.WARNING, self.settings.rules)
+            if level is not None:
+                path = detection.conflict_path
+                problems.append(
+                    Problem(rel, doc.mark_of(path), path, level, detection.conflict, "dialect")
+                )
+        problems += self._unknown(read)
+        ctx = rules.Context(read.view)
+        return problems + _findings(doc, rules.check(ctx, self.settings.rules))
 
 
 def classify(rel: str, settings: Settings, data: object = None) -> Kind:
@@ -189,9 +247,22 @@ def _error(doc: Document, path: DocPath, message: str, rule: str) -> Problem:
 
 def _findings(doc: Document, findings: Iterable[rules.Finding]) -> list[Problem]:
     return [
-        Problem(doc.source, doc.mark_of(f.path), f.path, f.severity, f.message, f.rule)
+        Problem(doc.source, doc.mark_of(f.path or ()), f.path or (), f.severity, f.message, f.rule)
         for f in findings
     ]
+
+
+def _without(view: View, rejected: Iterable[DocPath]) -> View:
+    """The view less every value the schema already rejected: rules never judge those twice."""
+    bad = [tuple(p) for p in rejected if p]
+    if not bad:
+        return view
+    kept = {
+        idea: value
+        for idea, value in view.values.items()
+        if value.path is None or not any(value.path[: len(b)] == b for b in bad)
+    }
+    return view._replace(values=kept)
 
 
 def summary(reports: Iterable[FileReport]) -> dict[str, Any]:

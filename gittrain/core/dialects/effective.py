@@ -1,0 +1,94 @@
+"""The vocabulary as a repository's ``.gittrain.yaml`` extends it: ``dialects``, ``spellings``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from gittrain.core.dialects.patterns import compile_pattern
+from gittrain.core.dialects.vocabulary import (
+    GENERIC,
+    Dialect,
+    Source,
+    TierEntry,
+    Vocabulary,
+    generic,
+    shipped,
+)
+from gittrain.core.settings import SETTINGS_FILE, Settings
+from gittrain.document import Document
+from gittrain.errors import EXIT_USAGE, GittrainError
+
+
+class Effective(NamedTuple):
+    vocabulary: Vocabulary
+    paths: Mapping[str, str]  # path glob -> dialect name, as .gittrain.yaml names them
+
+
+_LAST: list[tuple[Settings, Effective]] = []  # one repository per process in practice
+
+
+def effective(settings: Settings) -> Effective:
+    """The shipped vocabulary plus the repository's spellings; settings mistakes name the line."""
+    if _LAST and _LAST[0][0] is settings:
+        return _LAST[0][1]
+    result = _build(settings)
+    _LAST[:] = [(settings, result)]
+    return result
+
+
+def _build(settings: Settings) -> Effective:
+    base = shipped()
+    doc = settings.document or Document(SETTINGS_FILE, {})
+    names = sorted(base.dialects)
+    for glob, name in settings.dialects.items():
+        if name not in base.dialects:
+            raise GittrainError(
+                f"{doc.where(('dialects', glob))}: dialects: unknown framework {name!r} "
+                f"(known: {', '.join(names)})",
+                EXIT_USAGE,
+            )
+    if not settings.spellings:
+        return Effective(base, dict(settings.dialects))
+    dialects = dict(base.dialects)
+    for name, extra in settings.spellings.items():
+        if name not in dialects or name == GENERIC:
+            raise GittrainError(
+                f"{doc.where(('spellings', name))}: spellings: unknown framework {name!r} "
+                f"(known: {', '.join(n for n in names if n != GENERIC)})",
+                EXIT_USAGE,
+            )
+        dialects[name] = _extend(dialects[name], extra, base, doc, name)
+    dialects[GENERIC] = generic([d for n, d in dialects.items() if n != GENERIC], base.ideas)
+    return Effective(Vocabulary(base.ideas, dialects), dict(settings.dialects))
+
+
+def _extend(
+    dialect: Dialect, extra: Mapping[str, str], base: Vocabulary, doc: Document, name: str
+) -> Dialect:
+    ideas = {k: list(v) for k, v in dialect.ideas.items()}
+    table = list(dialect.table)
+    keys = set(dialect.keys)
+    for native, idea in extra.items():
+        where = doc.where(("spellings", name, native))
+        if idea not in base.ideas:
+            raise GittrainError(
+                f"{where}: spellings.{name}.{native}: unknown idea {idea!r} "
+                f"(ideas: {', '.join(base.ideas)})"
+            )
+        path = tuple(p for p in native.split(".") if p)
+        for other, sources in dialect.ideas.items():
+            if other != idea and any(path in s.paths for s in sources):
+                raise GittrainError(
+                    f"{where}: spellings.{name}.{native}: {dialect.title} already reads "
+                    f"{native} as {other!r}, not {idea!r}"
+                )
+        ideas.setdefault(idea, []).insert(0, Source(read=(path,)))
+        info = base.ideas[idea]
+        for mount in dialect.mounts:
+            table.insert(
+                0, TierEntry(compile_pattern(".".join((*mount, *path))), info.tier, info.title)
+            )
+        keys.add(".".join(path))
+    ordered = {i: tuple(ideas[i]) for i in base.ideas if i in ideas}
+    return dialect._replace(ideas=ordered, table=tuple(table), keys=frozenset(keys))

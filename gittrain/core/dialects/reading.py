@@ -1,0 +1,51 @@
+"""Reading a framework's config the way the framework reads it.
+
+PyYAML's ``safe_load`` follows YAML 1.1 (``2e-5`` is a string, ``yes`` is
+true, ``500_000`` is 500000); OmegaConf (verl, LLaMA-Factory, torchtune) uses
+the same rules with a float pattern that also takes ``1e-5``.  Anchors,
+aliases and ``<<`` merges are read, as those loaders read them, within bounds.
+Whether a string that looks like a number becomes one later (argparse,
+pydantic) is the view's business: see ``view._as_number``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+
+from gittrain.adapters import yamlio
+from gittrain.core import yaml11
+
+# OmegaConf's own float resolver (omegaconf/_utils.py, get_yaml_loader).
+_OMEGACONF_FLOAT = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?\Z"
+    r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)\Z"
+    r"|\.[0-9_]+(?:[eE][-+][0-9]+)?\Z"
+)
+
+
+def read_pyyaml(text: str) -> object:
+    return _finite(yaml11.read_yaml11(text), text)
+
+
+def read_omegaconf(text: str) -> object:
+    if _OMEGACONF_FLOAT.match(text):
+        return _finite(float(text.replace("_", "")), text)
+    return read_pyyaml(text)
+
+
+def _finite(value: object, text: str) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+@cache
+def reading(loader: str) -> yamlio.Reading:
+    """The :class:`yamlio.Reading` for a dialect's ``loader``."""
+    if loader == "gittrain":
+        return yamlio.STRICT
+    if loader == "omegaconf":
+        return yamlio.Reading(read_omegaconf, aliases=True)
+    return yamlio.Reading(read_pyyaml, aliases=True)
