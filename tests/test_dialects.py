@@ -70,11 +70,24 @@ def test_broken_fixture_gives_its_finding(repo: Repo, cli: Cli, fixture: Path) -
 
 
 def test_compiled_vocabulary_matches_the_data() -> None:
-    """``vocabulary.json`` is the YAML data compiled; regenerate with the module's main."""
+    """The compiled JSON files are the YAML data; regenerate with the module's main."""
     from gittrain.core.dialects import vocabulary
 
+    data = json.loads(json.dumps(vocabulary.source_documents()))
     with open(vocabulary.COMPILED, encoding="utf-8") as handle:
-        compiled = json.load(handle)
-    assert compiled == json.loads(json.dumps(vocabulary.source_documents())), (
-        "run: python -m gittrain.core.dialects.vocabulary"
-    )
+        specs = json.load(handle)
+    with open(vocabulary.COMPILED_KEYS, encoding="utf-8") as handle:
+        keys = json.load(handle)
+    hint = "run: python -m gittrain.core.dialects.vocabulary"
+    generic = specs.pop("generic")
+    assert specs == {
+        "ideas": data["ideas"],
+        "dialects": {n: e["spec"] for n, e in data["dialects"].items()},
+    }, hint
+    slow = vocabulary.build(data)
+    own = [slow.get(n) for n in slow.names if n != vocabulary.GENERIC]
+    assert vocabulary.generic_parts(own, slow.ideas) == (
+        generic[0],
+        generic[1],
+    ), hint
+    assert keys == {n: e["keys"] for n, e in data["dialects"].items()}, hint

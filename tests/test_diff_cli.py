@@ -28,7 +28,7 @@ def edited(repo: Repo) -> Repo:
         JOB.replace("1.0e-6", "5e-7")
         .replace("rollout_n: 8", "rollout_n: 16")
         .replace("/tmp/out", "/tmp/other")
-        + "  lora_rank: 64\n  precision: bf16\n",
+        + "  lora_rank: 64\n  gradient_checkpointing: true\n",
     )
     return repo
 
@@ -45,7 +45,7 @@ Files
 Critical
   jobs/a.yaml
     [~] config.learning_rate: 1e-06 → 5e-07 (×0.5, -50%)
-    [~] effective global batch: 8192 → 16384 (×2, +100%)  (derived)
+    [~] responses per step (prompts x group size): 8192 → 16384 (×2, +100%)  (derived)
 
 Important
   jobs/a.yaml
@@ -54,7 +54,7 @@ Important
 
 Normal
   jobs/a.yaml
-    [+] config.precision = "bf16"
+    [+] config.gradient_checkpointing = true
 """
 
 
@@ -133,7 +133,7 @@ def test_json_shape(edited: Repo) -> None:
     assert [c["tier"] for c in file["changes"]].count("noise") == 1  # json lists noise too
     assert file["derived"] == [
         {
-            "name": "effective global batch",
+            "name": "responses per step (prompts x group size)",
             "tier": "critical",
             "old": 8192.0,
             "new": 16384.0,

@@ -6,9 +6,12 @@ import pytest
 from conftest import Cli, Repo
 
 from gittrain.adapters import yamlio
+from gittrain.core.dialects.config import read_own
+from gittrain.core.dialects.vocabulary import Effective
 from gittrain.core.diff import ItemKey
 from gittrain.core.diff import Path as DiffPath
-from gittrain.core.importance import Tier, defaults, factors, load
+from gittrain.core.filediff import derived_changes
+from gittrain.core.importance import Tier, defaults, load
 from gittrain.document import Document
 from gittrain.errors import GittrainError
 
@@ -21,7 +24,7 @@ from gittrain.errors import GittrainError
         (("actor_rollout_ref", "actor", "optim", "lr"), Tier.CRITICAL),
         (("optimizer", "lr"), Tier.CRITICAL),
         (("data", "train_batch_size"), Tier.CRITICAL),
-        (("actor", "ppo_mini_batch_size"), Tier.CRITICAL),
+        (("actor_rollout_ref", "actor", "ppo_mini_batch_size"), Tier.CRITICAL),
         (("trainer", "total_epochs"), Tier.CRITICAL),
         (("num_train_epochs",), Tier.CRITICAL),
         (("config", "algorithm"), Tier.CRITICAL),
@@ -42,7 +45,7 @@ from gittrain.errors import GittrainError
         (("model", "lora_rank"), Tier.IMPORTANT),
         (("lr_scheduler_type",), Tier.IMPORTANT),
         (("warmup_ratio",), Tier.IMPORTANT),
-        (("config", "precision"), Tier.NORMAL),
+        (("config", "precision"), Tier.IMPORTANT),
         (("n",), Tier.NORMAL),  # a bare `n` is not the group size
         (("lr_warmup",), Tier.NORMAL),
         (("output_dir",), Tier.NOISE),
@@ -113,24 +116,27 @@ def test_bad_diff_settings_name_the_line(text: str, message: str) -> None:
     assert info.value.message.startswith(message)
 
 
-def test_effective_global_batch() -> None:
-    spec = defaults().derived
-    job = {
-        "num_gpus": 8,
-        "config": {
-            "algorithm": "grpo",
-            "per_device_batch_size": 4,
-            "gradient_accumulation_steps": 32,
-            "rollout_n": 8,
-        },
-    }
-    assert factors(job, spec).global_batch == 8 * 4 * 32 * 8
-    sft = {
-        "num_gpus": 8,
-        "config": {"algorithm": "sft", "per_device_batch_size": 4, "rollout_n": 8},
-    }
-    assert factors(sft, spec).global_batch == 32  # no group factor outside RL
-    assert factors({"config": {"lr": 1}}, spec).global_batch is None
+def _job_view(job: dict[str, object]):  # type: ignore[no-untyped-def]
+    policy = defaults()
+    eff = Effective(policy.vocabulary, policy.dialect_paths)
+    return read_own(Document("j", job), eff, job["config"], ("config",), "job").view
+
+
+def test_derived_global_batch_only_when_it_changes() -> None:
+    old = {"num_gpus": 8, "config": {"per_device_batch_size": 4, "gradient_accumulation_steps": 32}}
+    new = {"num_gpus": 8, "config": {"per_device_batch_size": 8, "gradient_accumulation_steps": 16}}
+    # Per-device and accumulation changed, their product did not: no derived line.
+    assert derived_changes(_job_view(old), _job_view(new)) == ()
+    bigger = {"num_gpus": 16, "config": new["config"]}
+    (line,) = derived_changes(_job_view(new), _job_view(bigger))
+    assert line.name.startswith("global batch") and (line.old, line.new) == (1024, 2048)
+
+
+def test_derived_without_gpus_is_the_per_device_step_batch() -> None:
+    old = {"config": {"per_device_batch_size": 4, "gradient_accumulation_steps": 2}}
+    new = {"config": {"per_device_batch_size": 4, "gradient_accumulation_steps": 4}}
+    (line,) = derived_changes(_job_view(old), _job_view(new))
+    assert line.name.startswith("per-device step batch") and (line.old, line.new) == (8, 16)
 
 
 def test_validate_accepts_the_diff_section(repo: Repo, cli: Cli) -> None:
@@ -146,12 +152,3 @@ def test_validate_accepts_the_diff_section(repo: Repo, cli: Cli) -> None:
     )
     result = cli("validate", ".gittrain.yaml", cwd=repo.root)
     assert result.code == 0, result
-
-
-def test_effective_batch_prefers_the_shallowest_spelling() -> None:
-    recipe = {
-        "adjustments": [{"set": {"per_device_batch_size": 1}}],
-        "recommended_gpus": 8,
-        "default_config": {"per_device_batch_size": 4, "gradient_accumulation_steps": 2},
-    }
-    assert factors(recipe, defaults().derived).global_batch == 4 * 2 * 8

@@ -45,7 +45,12 @@ def test_wheel_contains_data_and_typing_marker(wheel: Path) -> None:
     assert {"gittrain/schemas/job.schema.json", "gittrain/schemas/recipe.schema.json"} <= schemas
     assert "gittrain/py.typed" in names
     # textconv reads the rules' JSON form; without it the driver would print files unchanged.
-    assert {"gittrain/data/importance.yaml", "gittrain/data/importance.json"} <= names
+    assert {
+        "gittrain/data/ideas.yaml",
+        "gittrain/data/vocabulary.json",
+        "gittrain/data/dialects/verl.yaml",
+        "gittrain/data/dialects/verl.keys",
+    } <= names
     hooks = {"pre-commit", "prepare-commit-msg", "post-merge", "post-checkout"}
     assert {f"gittrain/hooks/{name}" for name in hooks} <= names  # `git train install --hooks`
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

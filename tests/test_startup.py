@@ -14,7 +14,7 @@ import pytest
 from gittrain.commands import textconv as textconv_mod
 from gittrain.core import importance, settings
 from gittrain.core.diff import ItemKey, render
-from gittrain.core.importance import Policy, _rules
+from gittrain.core.importance import Policy
 from gittrain.core.resources import data_dir
 from gittrain.document import Document
 
@@ -22,16 +22,15 @@ DRIVER = str(Path(sys.executable).parent / "git-train-textconv")
 
 
 def yaml_policy() -> Policy:
-    """The shipped rules read the slow way, from the YAML people edit."""
-    doc = importance.read_defaults_yaml()
-    fast = importance.defaults()
-    return fast._replace(rules=tuple(_rules(doc, ("rules",), allow_off=False)))
+    """The shipped dialects read the slow way, from the YAML people edit."""
+    from gittrain.core.dialects import vocabulary
+
+    slow = vocabulary.build(json.loads(json.dumps(vocabulary.source_documents())))
+    return importance.defaults()._replace(vocabulary=slow)
 
 
-def test_precomputed_rules_equal_the_yaml() -> None:
-    """Fails after an edit to importance.yaml: run `python -m gittrain.core.importance`."""
-    with open(importance.DEFAULTS_JSON, encoding="utf-8") as handle:
-        assert json.load(handle) == importance.read_defaults_yaml().data
+def test_precomputed_vocabulary_equals_the_yaml() -> None:
+    """Fails after an edit to the dialect data: run `python -m gittrain.core.dialects.vocabulary`."""
     assert importance.defaults() == yaml_policy()
 
 

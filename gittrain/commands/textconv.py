@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.core.diff import ItemKey, format_path, identity_field
 from gittrain.core.diff import Path as DiffPath
 from gittrain.core.importance import Policy, Tier
+
+if TYPE_CHECKING:
+    from gittrain.core.dialects.vocabulary import Dialect
 
 # gittrain.core.settings.SETTINGS_FILE; not imported from there, which would load the
 # settings record and its imports on every textconv run (a test keeps them equal).
@@ -57,14 +60,29 @@ def textconv(file: str | os.PathLike[str], policy: Policy, *, raw: bytes | None 
             raw = handle.read()
     if b"\0" in raw:
         return Textconv(None, raw)
-    from gittrain.adapters import yamlio
+    from gittrain.core.dialects.config import read_native
+    from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Effective
 
     try:
-        doc = yamlio.load_bytes(raw, os.fspath(file), expect_mapping=False)
+        eff = Effective(policy.vocabulary, policy.dialect_paths)
+        read = read_native(raw, os.fspath(file), eff, expect_mapping=False, with_view=False)
     except Exception:  # GittrainError, and even a parser bug, must not make `git diff` fail
         return Textconv(None, raw)
-    lines = [_line(path, value, policy) for path, value in canonical_leaves(doc.data, (), policy)]
+    data = read.doc.data
+    dialect = read.detection.dialect
+    if dialect.name == GENERIC and _own(data):
+        dialect = policy.vocabulary.get(GITTRAIN)  # git names a temporary file: go by content
+    lines = [
+        _line(path, value, policy, dialect) for path, value in canonical_leaves(data, (), policy)
+    ]
     return Textconv("".join(lines), raw)
+
+
+def _own(data: object) -> bool:
+    """A gittrain job or recipe, by its keys (the same test ``validation.classify`` makes)."""
+    if not isinstance(data, dict):
+        return False
+    return "default_config" in data or ("config" in data and ("recipe" in data or "result" in data))
 
 
 def canonical_leaves(
@@ -86,8 +104,8 @@ def canonical_leaves(
         yield path, value
 
 
-def _line(path: DiffPath, value: object, policy: Policy) -> str:
-    tier, _rule = policy.classify(path)
+def _line(path: DiffPath, value: object, policy: Policy, dialect: Dialect) -> str:
+    tier, _rule = policy.classify(path, dialect)
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, float) else repr(value)
     note = "" if tier in (Tier.NORMAL, Tier.OFF) else f"  # {tier.value}"
     return f"{format_path(path)} = {text}{note}\n"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from gittrain.core.dialects.view import View
+from gittrain.core.dialects.vocabulary import Dialect
 from gittrain.core.diff import MISSING, Change, ChangeKind, diff, is_number, leaf_changes
-from gittrain.core.importance import Policy, Tier, factors, touches_batch
+from gittrain.core.importance import Policy, Tier
+from gittrain.core.rules import RL
 from gittrain.errors import GittrainError
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -81,6 +85,7 @@ class FileDiff:
     derived: tuple[DerivedChange, ...] = ()
     datasets: tuple[DatasetChange, ...] = ()
     error: str | None = None
+    dialect: str | None = None  # the dialect the file was read in (None for the lockfile)
 
     @property
     def path(self) -> str:
@@ -101,17 +106,50 @@ def kind_of(path: str, *, recipes_dir: str, jobs_dir: str, lockfile: str) -> Fil
     return FileKind.CONFIG
 
 
+class Read(NamedTuple):
+    """One side read in its dialect: the data (``MISSING`` when absent) and its view."""
+
+    data: object
+    view: View | None = None
+    dialect: Dialect | None = None
+
+
 def parse(side: Side) -> object:
-    """The side's data, ``MISSING`` when absent; a :class:`GittrainError` when unreadable."""
+    """The side's data read strictly, ``MISSING`` when absent; a :class:`GittrainError` when not."""
+    return read_side(side, FileKind.LOCKFILE, None).data
+
+
+def read_side(side: Side, kind: FileKind, policy: Policy | None) -> Read:
+    """The side's data and canonical view, read the way its dialect's framework reads it."""
     if side.error is not None:
         raise GittrainError(side.error)
     if side.raw is None:
-        return MISSING
+        return Read(MISSING)
     if b"\0" in side.raw:
         raise GittrainError(f"{side.source}: binary file, not YAML or JSON")
     from gittrain.adapters import yamlio
 
-    return yamlio.load_bytes(side.raw, side.source, expect_mapping=False).data
+    if kind is FileKind.CONFIG and policy is not None:
+        from gittrain.core.dialects.config import read_native
+        from gittrain.core.dialects.vocabulary import Effective
+
+        eff = Effective(policy.vocabulary, policy.dialect_paths)
+        read = read_native(
+            side.raw, side.path or side.source, eff, source=side.source, expect_mapping=False
+        )
+        return Read(read.doc.data, read.view, read.detection.dialect)
+    doc = yamlio.load_bytes(side.raw, side.source, expect_mapping=False)
+    if policy is None or kind not in (FileKind.JOB, FileKind.RECIPE):
+        return Read(doc.data)
+    from gittrain.core.dialects.config import read_own
+    from gittrain.core.dialects.vocabulary import Effective
+
+    base = ("config",) if kind is FileKind.JOB else ("default_config",)
+    data = doc.data
+    config = data.get(base[0]) if isinstance(data, dict) else None
+    eff = Effective(policy.vocabulary, policy.dialect_paths)
+    read = read_own(doc, eff, config, base, kind.value)
+    return Read(data, read.view, read.detection.dialect)
 
 
 def compare(
@@ -119,14 +157,16 @@ def compare(
 ) -> FileDiff:
     """The rated diff of two sides of one file; parse failures become ``error``."""
     errors: list[str] = []
-    data: list[object] = []
+    reads: list[Read] = []
     for side in (old, new):
         try:
-            data.append(parse(side))
+            reads.append(read_side(side, kind, policy))
         except GittrainError as exc:
             errors.append(exc.message)
     if errors:
         return FileDiff(status, old.path, new.path, kind, error="; ".join(errors))
+    data = [r.data for r in reads]
+    dialect = reads[1].dialect or reads[0].dialect
     datasets: tuple[DatasetChange, ...] = ()
     if kind is FileKind.LOCKFILE:
         # A lockfile that appears or vanishes still reads as datasets added or removed.
@@ -134,31 +174,83 @@ def compare(
         datasets, changes = _split_datasets(diff(sides[0], sides[1], identity_keys=()))
     else:
         changes = diff(data[0], data[1], identity_keys=policy.identity_keys)
-    rated = tuple(rate(changes, policy))
-    derived = _derived(data[0], data[1], rated, policy)
-    return FileDiff(status, old.path, new.path, kind, rated, derived, datasets)
+    rated = tuple(rate(changes, policy, dialect))
+    derived = derived_changes(reads[0].view, reads[1].view)
+    name = dialect.name if dialect is not None else None
+    return FileDiff(status, old.path, new.path, kind, rated, derived, datasets, dialect=name)
 
 
-def rate(changes: Sequence[Change], policy: Policy) -> list[RatedChange]:
+def rate(
+    changes: Sequence[Change], policy: Policy, dialect: Dialect | None = None
+) -> list[RatedChange]:
     """Leaf changes with their tiers; changes silenced with ``off`` are dropped."""
     out = []
+    hydra = dialect is not None and dialect.loader == "omegaconf"
     for change in leaf_changes(changes):
-        tier, rule = policy.classify(change.path)
+        if hydra and _interpolation(change.old) and _interpolation(change.new):
+            # Only a reference was rewritten; what it resolves to is another key's change.
+            out.append(RatedChange(change, Tier.NORMAL, "interpolation"))
+            continue
+        tier, rule = policy.classify(change.path, dialect)
         if tier is not Tier.OFF:
             out.append(RatedChange(change, tier, rule.idea if rule else ""))
     return out
 
 
-def _derived(
-    old: object, new: object, rated: Sequence[RatedChange], policy: Policy
-) -> tuple[DerivedChange, ...]:
-    if not touches_batch([r.change.path for r in rated], policy.derived):
+def _interpolation(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("${") and value.endswith("}")
+
+
+# Derived quantities: (name, formula).  Each appears only when its value changes.
+def _global_batch(view: View) -> float | None:
+    per_device, accumulation, gpus = (
+        view.number(i) for i in ("per_device_batch", "accumulation", "num_gpus")
+    )
+    if per_device is None or gpus is None:
+        return None
+    return per_device[1] * (accumulation[1] if accumulation else 1) * gpus[1]
+
+
+def _step_batch(view: View) -> float | None:
+    if view.number("num_gpus") is not None:
+        return None  # the global batch says it
+    per_device, accumulation = view.number("per_device_batch"), view.number("accumulation")
+    if per_device is None:
+        return None
+    return per_device[1] * (accumulation[1] if accumulation else 1)
+
+
+def _responses(view: View) -> float | None:
+    group = view.number("group_size")
+    if group is None or view.text("algorithm") not in RL:
+        return None
+    # verl counts prompts; gittrain's RL recipes count prompts in their global batch.
+    prompts = view.number("prompt_batch") or view.number("global_batch")
+    count = prompts[1] if prompts is not None else _global_batch(view)
+    return None if count is None else count * group[1]
+
+
+DERIVED = (
+    ("global batch (per-device x accumulation x GPUs)", _global_batch),
+    ("per-device step batch (per-device x accumulation; GPUs unknown)", _step_batch),
+    ("responses per step (prompts x group size)", _responses),
+)
+
+
+def derived_changes(old: View | None, new: View | None) -> tuple[DerivedChange, ...]:
+    """Each derived quantity computable on both sides whose value differs.
+
+    An unchanged value is never a change; an added or deleted file has no
+    derived lines (its summary says what it holds).
+    """
+    if old is None or new is None:
         return ()
-    before = factors(old, policy.derived).global_batch if old is not MISSING else None
-    after = factors(new, policy.derived).global_batch if new is not MISSING else None
-    if before is None and after is None:
-        return ()
-    return (DerivedChange("effective global batch", before, after),)
+    out = []
+    for name, formula in DERIVED:
+        before, after = formula(old), formula(new)
+        if before is not None and after is not None and before != after:
+            out.append(DerivedChange(name, before, after))
+    return tuple(out)
 
 
 def _split_datasets(

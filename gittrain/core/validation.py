@@ -16,9 +16,10 @@ from gittrain.adapters import schemas, yamlio
 from gittrain.core import jobs, rules
 from gittrain.core import settings as settings_mod
 from gittrain.core.dialects.config import ConfigRead, read_native, read_own
-from gittrain.core.dialects.effective import Effective, effective
+from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.keys import unknown_keys
 from gittrain.core.dialects.view import Value, View
+from gittrain.core.dialects.vocabulary import Effective
 from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.recipes import (
     Origin,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gittrain.adapters.scalars import resolve_plain
 
@@ -42,8 +42,7 @@ class Trap(str, enum.Enum):
     NUMBER = "number"  # 1_000, 0b101, 0o17: the two readings disagree on a number
 
 
-@dataclass(frozen=True, slots=True)
-class Misread:
+class Misread(NamedTuple):  # not a dataclass: textconv reads frameworks' YAML through here
     """How the two readings of one plain scalar differ, and what to write instead."""
 
     trap: Trap

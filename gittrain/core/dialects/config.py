@@ -9,13 +9,17 @@ from typing import NamedTuple
 from gittrain.adapters import yamlio
 from gittrain.core.dialects import view as view_mod
 from gittrain.core.dialects.detect import Detection, detect, named
-from gittrain.core.dialects.effective import Effective
 from gittrain.core.dialects.reading import reading
-from gittrain.core.dialects.vocabulary import GENERIC
+from gittrain.core.dialects.vocabulary import GENERIC, Effective, Vocabulary
 from gittrain.document import DocPath, Document
+from gittrain.errors import GittrainError
 
-# Only where OmegaConf and PyYAML disagree (``1e-5``) is a second parse worth it.
-_EXPONENT = re.compile(rb"[0-9][eE][-+]?[0-9]")
+# Text where YAML 1.1 (PyYAML, OmegaConf) and gittrain's strict reading may disagree:
+# exponents, digit separators, base 60, leading zeros, binary, YAML 1.1 booleans.
+_RISKY = (
+    rb"[0-9][eE_:]|\b0[0-9bx]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b"
+    rb"|\b(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)\b"
+)
 
 
 class ConfigRead(NamedTuple):
@@ -26,7 +30,13 @@ class ConfigRead(NamedTuple):
 
 
 def read_native(
-    raw: bytes, rel: str, eff: Effective, *, source: str | None = None, expect_mapping: bool = True
+    raw: bytes,
+    rel: str,
+    eff: Effective,
+    *,
+    source: str | None = None,
+    expect_mapping: bool = True,
+    with_view: bool = True,
 ) -> ConfigRead:
     """Parse and read a config that is not one of gittrain's own files.
 
@@ -42,16 +52,27 @@ def read_native(
         doc = yamlio.load_bytes(
             raw, name, expect_mapping=expect_mapping, reading=reading(chosen.dialect.loader)
         )
-    else:
+        return _done(doc, chosen, vocabulary, with_view)
+    # Most files read the same either way: parse strictly, and again only if needed.
+    strict_error: GittrainError | None = None
+    try:
+        doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping)
+    except GittrainError as exc:  # aliases, merges, `.inf`: frameworks may accept them
+        strict_error = exc
         doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=reading("pyyaml"))
-        chosen = detect(vocabulary, doc)
-        loader = chosen.dialect.loader
-        if chosen.dialect.name == GENERIC and chosen.conflict is None:
-            doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping)
-        elif loader == "omegaconf" and _EXPONENT.search(raw):
-            doc = yamlio.load_bytes(
-                raw, name, expect_mapping=expect_mapping, reading=reading(loader)
-            )
+    chosen = detect(vocabulary, doc)
+    loader = chosen.dialect.loader
+    if chosen.dialect.name == GENERIC and chosen.conflict is None:
+        if strict_error is not None:
+            raise strict_error  # no framework to read it as: gittrain's own rules apply
+    elif loader != "gittrain" and (strict_error is not None or re.search(_RISKY, raw)):
+        doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=reading(loader))
+    return _done(doc, chosen, vocabulary, with_view)
+
+
+def _done(doc: Document, chosen: Detection, vocabulary: Vocabulary, with_view: bool) -> ConfigRead:
+    if not with_view:  # textconv only needs the dialect
+        return ConfigRead(doc, chosen, view_mod.View(chosen.dialect, {}))
     return ConfigRead(doc, chosen, view_mod.read(vocabulary, chosen.dialect, doc.data))
 
 

@@ -38,34 +38,34 @@ def present(data: object, path: Sequence[str]) -> bool:
 def detect(vocabulary: Vocabulary, doc: Document) -> Detection:
     """The dialect ``doc``'s content points at, or the generic dialect with the reason."""
     data = doc.data
-    hits: list[tuple[int, int, Dialect, tuple[str, ...]]] = []
+    hits: list[tuple[int, int, str, tuple[str, ...]]] = []
     candidates = []
-    for dialect in vocabulary.frameworks:
-        strong = [p for p in dialect.strong if present(data, p)]
+    for marker in vocabulary.markers():
+        strong = [p for p in marker.strong if present(data, p)]
         if not strong:
             continue
-        hit = (len(strong), sum(present(data, p) for p in dialect.weak), dialect, strong[0])
+        hit = (len(strong), sum(present(data, p) for p in marker.weak), marker.name, strong[0])
         hits.append(hit)
-        if not any(present(data, p) for p in dialect.exclusive):
+        if not any(present(data, p) for p in marker.exclusive):
             candidates.append(hit)
-    generic = vocabulary.get(GENERIC)
     if not hits:
-        return Detection(generic, "no framework markers found; generic rules")
+        return Detection(vocabulary.get(GENERIC), "no framework markers found; generic rules")
+    generic = vocabulary.get(GENERIC)
     candidates.sort(key=lambda s: (-s[0], -s[1]))
     # One dialect left once exclusive markers have ruled the others out: it wins.
     if len(candidates) == 1 or (len(candidates) > 1 and candidates[0][:2] > candidates[1][:2]):
         best = candidates[0]
-        return Detection(best[2], f"marker {'.'.join(best[3])} ({doc.where(best[3])})")
+        found = vocabulary.get(best[2])
+        return Detection(found, f"marker {'.'.join(best[3])} ({doc.where(best[3])})")
     ranked = candidates or sorted(hits, key=lambda s: (-s[0], -s[1]))
     if len(ranked) < 2:  # every dialect with a marker was ruled out by another's
         ranked = sorted(hits, key=lambda s: (-s[0], -s[1]))
     if len(ranked) < 2:
         lone = ranked[0]
-        return Detection(
-            generic, f"{lone[2].title} marker {'.'.join(lone[3])} beside keys it never uses"
-        )
+        title = vocabulary.get(lone[2]).title
+        return Detection(generic, f"{title} marker {'.'.join(lone[3])} beside keys it never uses")
     best, other = ranked[0], ranked[1]
-    where = [(best[3], best[2]), (other[3], other[2])]
+    where = [(best[3], vocabulary.get(best[2])), (other[3], vocabulary.get(other[2]))]
     where.sort(key=lambda w: _line(doc, w[0]))
     (first, a), (second, b) = where
     note = (

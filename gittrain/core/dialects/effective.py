@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
-from gittrain.core.dialects.patterns import compile_pattern
 from gittrain.core.dialects.vocabulary import (
     GENERIC,
     Dialect,
+    Effective,
     Source,
-    TierEntry,
     Vocabulary,
-    generic,
     shipped,
 )
 from gittrain.core.settings import SETTINGS_FILE, Settings
 from gittrain.document import Document
 from gittrain.errors import EXIT_USAGE, GittrainError
-
-
-class Effective(NamedTuple):
-    vocabulary: Vocabulary
-    paths: Mapping[str, str]  # path glob -> dialect name, as .gittrain.yaml names them
-
 
 _LAST: list[tuple[Settings, Effective]] = []  # one repository per process in practice
 
@@ -40,9 +31,9 @@ def effective(settings: Settings) -> Effective:
 def _build(settings: Settings) -> Effective:
     base = shipped()
     doc = settings.document or Document(SETTINGS_FILE, {})
-    names = sorted(base.dialects)
+    names = sorted(base.names)
     for glob, name in settings.dialects.items():
-        if name not in base.dialects:
+        if name not in base.names:
             raise GittrainError(
                 f"{doc.where(('dialects', glob))}: dialects: unknown framework {name!r} "
                 f"(known: {', '.join(names)})",
@@ -50,25 +41,24 @@ def _build(settings: Settings) -> Effective:
             )
     if not settings.spellings:
         return Effective(base, dict(settings.dialects))
-    dialects = dict(base.dialects)
+    changed: dict[str, Dialect] = {}
     for name, extra in settings.spellings.items():
-        if name not in dialects or name == GENERIC:
+        if name not in base.names or name == GENERIC:
             raise GittrainError(
                 f"{doc.where(('spellings', name))}: spellings: unknown framework {name!r} "
                 f"(known: {', '.join(n for n in names if n != GENERIC)})",
                 EXIT_USAGE,
             )
-        dialects[name] = _extend(dialects[name], extra, base, doc, name)
-    dialects[GENERIC] = generic([d for n, d in dialects.items() if n != GENERIC], base.ideas)
-    return Effective(Vocabulary(base.ideas, dialects), dict(settings.dialects))
+        changed[name] = _extend(base.get(name), extra, base, doc, name)
+    return Effective(base.replace(changed), dict(settings.dialects))
 
 
 def _extend(
     dialect: Dialect, extra: Mapping[str, str], base: Vocabulary, doc: Document, name: str
 ) -> Dialect:
     ideas = {k: list(v) for k, v in dialect.ideas.items()}
-    table = list(dialect.table)
-    keys = set(dialect.keys)
+    literal = dict(dialect.literal)
+    added: list[str] = []
     for native, idea in extra.items():
         where = doc.where(("spellings", name, native))
         if idea not in base.ideas:
@@ -86,9 +76,7 @@ def _extend(
         ideas.setdefault(idea, []).insert(0, Source(read=(path,)))
         info = base.ideas[idea]
         for mount in dialect.mounts:
-            table.insert(
-                0, TierEntry(compile_pattern(".".join((*mount, *path))), info.tier, info.title)
-            )
-        keys.add(".".join(path))
+            literal[".".join((*mount, *path))] = (-1, info.tier, info.title)  # tried first
+        added.append(".".join(path))
     ordered = {i: tuple(ideas[i]) for i in base.ideas if i in ideas}
-    return dialect._replace(ideas=ordered, table=tuple(table), keys=frozenset(keys))
+    return dialect._replace(ideas=ordered, literal=literal, keys=dialect.keys.plus(added))

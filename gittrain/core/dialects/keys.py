@@ -29,7 +29,7 @@ class Unknown(NamedTuple):
 
 def unknown_keys(dialect: Dialect, data: object) -> Iterator[Unknown]:
     """Every key under ``data`` the dialect does not know (nothing below it is checked)."""
-    if not dialect.keys and not dialect.key_patterns:
+    if not dialect.keys:
         return
     yield from _walk(dialect, data, ())
 
@@ -59,7 +59,7 @@ def _walk(dialect: Dialect, node: object, path: DocPath) -> Iterator[Unknown]:
 
 def _closest(dialect: Dialect, keys: tuple[str, ...]) -> str | None:
     parent = ".".join(keys[:-1]).replace("[]", "")
-    siblings = _children(dialect.keys).get(parent, ())
+    siblings = _children(dialect.keys.literal).get(parent, ())
     found = difflib.get_close_matches(keys[-1].replace("[]", ""), siblings, n=1, cutoff=0.75)
     if not found:
         return None

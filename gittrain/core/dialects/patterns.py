@@ -20,9 +20,12 @@ class Pattern(NamedTuple):
 
     text: str
     segments: tuple[str, ...]
+    needs: frozenset[str] = frozenset()  # literal keys any match must contain
 
     def match(self, keys: Sequence[str]) -> bool:
         """Does the whole of ``keys`` (see :func:`keys_of`) match?"""
+        if self.needs and not self.needs.issubset(k.removesuffix("[]") for k in keys):
+            return False  # a cheap refusal before the automaton runs
         return _run(self.segments, keys)
 
 
@@ -33,7 +36,10 @@ def compile_pattern(text: str, *, suffix: bool = False) -> Pattern:
         raise GittrainError(f"{text!r}: an empty pattern")
     if suffix and segments[0] != DOUBLE:
         segments = (DOUBLE, *segments)
-    return Pattern(text, segments)
+    needs = frozenset(
+        s.removesuffix("[]") for s in segments if s != DOUBLE and "*" not in s and "?" not in s
+    )
+    return Pattern(text, segments, needs)
 
 
 def keys_of(path: Sequence[object]) -> tuple[str, ...]:

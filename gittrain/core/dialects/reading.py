@@ -15,10 +15,9 @@ import re
 from functools import cache
 
 from gittrain.adapters import yamlio
-from gittrain.core import yaml11
 
 # OmegaConf's own float resolver (omegaconf/_utils.py, get_yaml_loader).
-_OMEGACONF_FLOAT = re.compile(
+_OMEGACONF_FLOAT = (
     r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?\Z"
     r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)\Z"
     r"|\.[0-9_]+(?:[eE][-+][0-9]+)?\Z"
@@ -26,11 +25,13 @@ _OMEGACONF_FLOAT = re.compile(
 
 
 def read_pyyaml(text: str) -> object:
+    from gittrain.core import yaml11  # its YAML 1.1 patterns compile only when used
+
     return _finite(yaml11.read_yaml11(text), text)
 
 
 def read_omegaconf(text: str) -> object:
-    if _OMEGACONF_FLOAT.match(text):
+    if re.match(_OMEGACONF_FLOAT, text):  # re caches the compiled pattern
         return _finite(float(text.replace("_", "")), text)
     return read_pyyaml(text)
 

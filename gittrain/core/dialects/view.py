@@ -81,7 +81,7 @@ def read(
     if isinstance(root, dict) and dialect.outer:
         outer = _Reader(dialect, root, ())
         for idea, sources in dialect.outer.items():
-            if idea not in values:
+            if idea not in values and idea in vocabulary.ideas:
                 found = _first(outer, sources, known, vocabulary.ideas[idea].type)
                 if found is not None:
                     values[idea] = found

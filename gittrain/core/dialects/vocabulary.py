@@ -7,11 +7,14 @@ the YAML parse.  A test keeps the two equal: after editing the data, run
 ``python -m gittrain.core.dialects.vocabulary``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here, on purpose: typing.NamedTuple compiles
+# every string annotation (~0.25 ms a field), and textconv imports this module once per
+# file git shows.  Annotations below are evaluated at import instead, so a forward
+# reference is quoted.
+import functools
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -22,6 +25,7 @@ from gittrain.errors import GittrainError
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "data")
 DIALECTS_DIR = os.path.join(DATA_DIR, "dialects")
 COMPILED = os.path.join(DATA_DIR, "vocabulary.json")
+COMPILED_KEYS = os.path.join(DATA_DIR, "dialect-keys.json")
 
 TIERS = ("critical", "important", "normal", "noise")
 TYPES = ("number", "integer", "text", "flag", "any")
@@ -106,6 +110,63 @@ class TierEntry(NamedTuple):
     pattern: Pattern
     tier: str
     label: str
+    order: int = 0  # first match wins: the lower order of two matches
+
+
+class KeySet:
+    """A framework's known keys, read from ``dialect-keys.json`` only when first asked.
+
+    Diffs and textconv never ask; only the unknown-key check does.
+    """
+
+    __slots__ = ("_literal", "_load", "_patterns", "name")
+
+    def __init__(self, name: str, load: Callable[[], Sequence[str]]) -> None:
+        self.name = name
+        self._load = load
+        self._literal: frozenset[str] | None = None
+        self._patterns: tuple[Pattern, ...] = ()
+
+    def _ready(self) -> frozenset[str]:
+        if self._literal is None:
+            keys = list(self._load())
+            globbed = [k for k in keys if "*" in k or "?" in k]
+            self._patterns = tuple(compile_pattern(k) for k in globbed)
+            self._literal = frozenset(k.replace("[]", "") for k in keys if k not in globbed)
+        return self._literal
+
+    @property
+    def literal(self) -> frozenset[str]:
+        return self._ready()
+
+    def __bool__(self) -> bool:
+        return bool(self._ready() or self._patterns)
+
+    def __len__(self) -> int:
+        return len(self._ready()) + len(self._patterns)
+
+    def known(self, keys: tuple[str, ...]) -> bool:
+        literal = self._ready()
+        dotted = ".".join(keys)
+        if dotted in literal or dotted.replace("[]", "") in literal:
+            return True
+        return any(p.match(keys) for p in self._patterns)
+
+    def plus(self, extra: Sequence[str]) -> "KeySet":
+        return KeySet(self.name, lambda: [*self._load(), *extra])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeySet) and self._ready() == other._ready()
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_keyset, (self.name, sorted(self._ready()), [p.text for p in self._patterns]))
+
+
+def _keyset(name: str, literal: list[str], patterns: list[str]) -> KeySet:
+    return KeySet(name, lambda: [*literal, *patterns])
 
 
 class Dialect(NamedTuple):
@@ -117,49 +178,139 @@ class Dialect(NamedTuple):
     weak: tuple[tuple[str, ...], ...]
     exclusive: tuple[tuple[str, ...], ...]
     ideas: Mapping[str, tuple[Source, ...]]
-    table: tuple[TierEntry, ...]  # path patterns -> tier, first match wins
-    literal: Mapping[str, tuple[str, str]]  # the literal entries of ``table``, by dotted path
+    table: tuple[TierEntry, ...]  # glob path patterns -> tier, first match wins
+    literal: Mapping[
+        str, tuple[int, str, str]
+    ]  # literal entries: dotted path -> order, tier, label
     open: tuple[Pattern, ...]
-    keys: frozenset[str]
-    key_patterns: tuple[Pattern, ...]
+    keys: KeySet
     closed: bool  # unknown keys are warned even without a close match
     mounts: tuple[tuple[str, ...], ...]
     outer: Mapping[str, tuple[Source, ...]]
     sources: tuple[str, ...] = ()
     tiers: tuple[tuple[str, str], ...] = ()  # as written, without mounts (for the generic table)
+    # Generic only: literal spellings matched at the end of a path, by their last key.
+    suffixes: Mapping[str, tuple[tuple[tuple[str, ...], int, str, str], ...]] = {}
 
     def classify(self, path: Sequence[object]) -> tuple[str, str] | None:
         """``(tier, label)`` for a changed path, or None when the dialect has no say."""
         keys = keys_of(path)
         dotted = ".".join(keys)
-        hit = self.literal.get(dotted) or self.literal.get(dotted.replace("[]", ""))
-        if hit is not None:
-            return hit
+        best = self.literal.get(dotted) or self.literal.get(dotted.replace("[]", ""))
+        if self.suffixes and keys:
+            bare = tuple(k.removesuffix("[]") for k in keys)
+            for tail in self.suffixes.get(bare[-1], ()):
+                ends, order = tail[0], tail[1]
+                if (best is None or order < best[0]) and bare[len(bare) - len(ends) :] == ends:
+                    best = tail[1:]
         for entry in self.table:
+            if best is not None and entry.order > best[0]:
+                break
             if entry.pattern.match(keys):
-                return entry.tier, entry.label
-        return None
+                best = (entry.order, entry.tier, entry.label)
+                break
+        return None if best is None else (best[1], best[2])
 
     def known(self, keys: tuple[str, ...]) -> bool:
-        dotted = ".".join(keys)
-        if dotted in self.keys or dotted.replace("[]", "") in self.keys:
-            return True
-        return any(p.match(keys) for p in self.key_patterns)
+        return self.keys.known(keys)
 
     def is_open(self, keys: tuple[str, ...]) -> bool:
         return any(p.match(keys) for p in self.open)
 
 
-class Vocabulary(NamedTuple):
-    ideas: Mapping[str, Idea]
-    dialects: Mapping[str, Dialect]  # gittrain first, generic last, frameworks between
+class Marker(NamedTuple):
+    """What detection needs of a dialect, read without building the dialect."""
+
+    name: str
+    strong: tuple[tuple[str, ...], ...]
+    weak: tuple[tuple[str, ...], ...]
+    exclusive: tuple[tuple[str, ...], ...]
+
+
+class Vocabulary:
+    """The ideas and the dialects; a dialect is built from its data when first asked for.
+
+    textconv, run once per file by git, builds only the dialect the file is in.
+    """
+
+    __slots__ = ("_built", "_generic", "_keys", "_specs", "ideas", "names")
+
+    def __init__(
+        self,
+        ideas: Mapping[str, Idea],
+        specs: Mapping[str, object],
+        keys: Callable[[str], Sequence[str]],
+        built: Mapping[str, Dialect] | None = None,
+        generic: "GenericParts | None" = None,
+    ) -> None:
+        self.ideas = ideas
+        self._specs = specs
+        self._keys = keys
+        self._built: dict[str, Dialect] = dict(built or {})
+        self._generic = generic  # precompiled: no need to build every dialect for it
+        order = [GITTRAIN, *sorted(n for n in specs if n != GITTRAIN)]
+        self.names = (*(n for n in order if n in specs), GENERIC)
+
+    def get(self, name: str) -> Dialect:
+        found = self._built.get(name)
+        if found is None:
+            if name == GENERIC and self._generic is not None:
+                found = generic_from(self._generic, self.ideas)
+            elif name == GENERIC:
+                found = generic([self.get(n) for n in self.names if n != GENERIC], self.ideas)
+            else:
+                doc = Document(f"gittrain/data/dialects/{name}.yaml", self._specs[name])
+                found = read_dialect(doc, self.ideas, KeySet(name, lambda: self._keys(name)))
+            self._built[name] = found
+        return found
+
+    @property
+    def dialects(self) -> dict[str, Dialect]:
+        return {name: self.get(name) for name in self.names}
 
     @property
     def frameworks(self) -> tuple[Dialect, ...]:
-        return tuple(d for d in self.dialects.values() if d.name not in (GITTRAIN, GENERIC))
+        return tuple(self.get(n) for n in self.names if n not in (GITTRAIN, GENERIC))
 
-    def get(self, name: str) -> Dialect:
-        return self.dialects[name]
+    def markers(self) -> tuple[Marker, ...]:
+        out = []
+        for name in self.names:
+            if name in (GITTRAIN, GENERIC):
+                continue
+            spec = self._specs[name]
+            detect = spec.get("detect", {}) if isinstance(spec, dict) else {}
+            assert isinstance(detect, dict)
+
+            def paths(key: str, detect: dict[str, object] = detect) -> tuple[tuple[str, ...], ...]:
+                value = detect.get(key) or []
+                assert isinstance(value, list)
+                return tuple(_split(str(p)) for p in value)
+
+            out.append(Marker(name, paths("strong"), paths("weak"), paths("exclusive")))
+        return tuple(out)
+
+    def replace(self, changed: Mapping[str, Dialect]) -> "Vocabulary":
+        """This vocabulary with some dialects replaced (the generic one is derived again)."""
+        built = {n: d for n, d in self._built.items() if n != GENERIC}
+        built.update(changed)
+        return Vocabulary(self.ideas, self._specs, self._keys, built)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Vocabulary) and (
+            self.ideas == other.ideas and self.dialects == other.dialects
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Vocabulary, (self.ideas, self._specs, self._keys, self.dialects))
+
+
+class Effective(NamedTuple):
+    """A repository's vocabulary and its path -> dialect globs (``dialects.effective``)."""
+
+    vocabulary: Vocabulary
+    paths: Mapping[str, str]
 
 
 # ---------------------------------------------------------------- reading the data
@@ -297,8 +448,8 @@ def read_ideas(doc: Document) -> dict[str, Idea]:
     return out
 
 
-def read_dialect(doc: Document, ideas: Mapping[str, Idea], keys: Sequence[str]) -> Dialect:
-    """One dialect from its data document and its key list."""
+def read_dialect(doc: Document, ideas: Mapping[str, Idea], keys: KeySet) -> Dialect:
+    """One dialect from its data document and its known keys."""
     reader = _Reader(doc, ideas)
     data = reader.mapping(doc.data, ())
     extra = sorted(set(data) - _DIALECT_KEYS)
@@ -322,15 +473,13 @@ def read_dialect(doc: Document, ideas: Mapping[str, Idea], keys: Sequence[str]) 
         if tier not in TIERS:
             raise reader.fail(("tiers", key), f"tiers.{key}: expected one of {', '.join(TIERS)}")
     mounts = tuple(_split(m) for m in reader.strings(data.get("mounts"), ("mounts",))) or ((),)
-    table = _table(parsed, outer, tiers, ideas, mounts)
-    literal: dict[str, tuple[str, str]] = {}
+    literal: dict[str, tuple[int, str, str]] = {}
     globs: list[TierEntry] = []
-    for entry in table:
-        if all(s != "**" and "*" not in s and "?" not in s for s in entry.pattern.segments):
-            literal.setdefault(".".join(entry.pattern.segments), (entry.tier, entry.label))
+    for order, (text, tier, label) in enumerate(_table(parsed, outer, tiers, ideas, mounts)):
+        if "*" in text or "?" in text:
+            globs.append(TierEntry(compile_pattern(text), tier, label, order))
         else:
-            globs.append(entry)
-    literal_keys = {k.replace("[]", "") for k in keys if "*" not in k and "?" not in k}
+            literal.setdefault(text.replace("[]", ""), (order, tier, label))
     return Dialect(
         name=name,
         title=str(data.get("title", name)),
@@ -343,8 +492,7 @@ def read_dialect(doc: Document, ideas: Mapping[str, Idea], keys: Sequence[str]) 
         table=tuple(globs),
         literal=literal,
         open=tuple(compile_pattern(p) for p in reader.strings(data.get("open"), ("open",))),
-        keys=frozenset(literal_keys),
-        key_patterns=tuple(compile_pattern(k) for k in keys if "*" in k or "?" in k),
+        keys=keys,
         closed=bool(data.get("closed", True)),
         mounts=mounts,
         outer=outer,
@@ -359,29 +507,28 @@ def _table(
     tiers: Mapping[str, object],
     ideas: Mapping[str, Idea],
     mounts: tuple[tuple[str, ...], ...],
-) -> tuple[TierEntry, ...]:
-    entries: list[TierEntry] = []
+) -> list[tuple[str, str, str]]:
+    """``(pattern, tier, label)`` in the order they are tried."""
+    entries: list[tuple[str, str, str]] = []
     # Paths that hold an idea's value come first: a key that is only a clue to the
     # algorithm (TRL's ``num_generations``) is labelled by what it holds.
     for which in ("direct", "clues"):
         for idea, sources in parsed.items():
+            info = ideas[idea]
             for source in sources:
                 for path in getattr(source, which):
                     for mount in mounts:
-                        pattern = ".".join((*mount, *path))
-                        info = ideas[idea]
-                        entries.append(TierEntry(compile_pattern(pattern), info.tier, info.title))
+                        entries.append((".".join((*mount, *path)), info.tier, info.title))
     for idea, sources in outer.items():
         known = ideas.get(idea)
+        tier, label = (known.tier, known.title) if known else ("important", str(idea))
         for source in sources:
             for path in source.paths:
-                tier, label = (known.tier, known.title) if known else ("important", str(idea))
-                entries.append(TierEntry(compile_pattern(".".join(path)), tier, label))
+                entries.append((".".join(path), tier, label))
     for key, level in tiers.items():
         for mount in mounts:
-            pattern = ".".join((*mount, *_split(key)))
-            entries.append(TierEntry(compile_pattern(pattern), str(level), _label(key)))
-    return tuple(entries)
+            entries.append((".".join((*mount, *_split(key))), str(level), _label(key)))
+    return entries
 
 
 def _label(key: str) -> str:
@@ -391,13 +538,20 @@ def _label(key: str) -> str:
 def generic(frameworks: Sequence[Dialect], ideas: Mapping[str, Idea]) -> Dialect:
     """The fallback for files in no known dialect: every dialect's plain spellings.
 
-    Values are read from top-level keys that some framework spells the same way
+    Values are read from top-level keys that some dialect spells the same way
     unconditionally; tiers match any path ending in a known spelling.  Nothing
     here is written twice: it is derived from the dialects.
     """
-    sources: dict[str, list[Source]] = {}
+    return generic_from(generic_parts(frameworks, ideas), ideas)
+
+
+GenericParts = tuple[list[list[str]], list[list[str]]]  # [idea, key] reads, [text, tier, label]
+
+
+def generic_parts(frameworks: Sequence[Dialect], ideas: Mapping[str, Idea]) -> GenericParts:
+    """The generic dialect as plain data (what ``vocabulary.json`` stores under ``generic``)."""
+    reads: list[list[str]] = []
     seen: set[tuple[str, ...]] = set()
-    entries: list[TierEntry] = []
     for dialect in frameworks:
         for idea, specs in dialect.ideas.items():
             for spec in specs:
@@ -405,15 +559,38 @@ def generic(frameworks: Sequence[Dialect], ideas: Mapping[str, Idea]) -> Dialect
                 for path in spec.read if plain else ():
                     if len(path) == 1 and path not in seen:
                         seen.add(path)
-                        sources.setdefault(idea, []).append(Source(read=(path,)))
-        for which in ("direct", "clues"):
+                        reads.append([idea, path[0]])
+    # Every dialect's value paths first, then its clue paths, then its tiers: a broad
+    # tier pattern of one framework (``model.**``) must not shadow another's idea.
+    raw: list[list[str]] = []
+    for which in ("direct", "clues"):
+        for dialect in frameworks:
             for idea, specs in (*dialect.ideas.items(), *dialect.outer.items()):
                 info = ideas.get(idea)
                 tier, label = (info.tier, info.title) if info else ("important", idea)
                 for spec in specs:
-                    for path in getattr(spec, which):
-                        entries.append(TierEntry(_suffix(".".join(path)), tier, label))
-        entries += [TierEntry(_suffix(key), tier, _label(key)) for key, tier in dialect.tiers]
+                    raw += [[".".join(path), tier, label] for path in getattr(spec, which)]
+    for dialect in frameworks:
+        raw += [[key, tier, _label(key)] for key, tier in dialect.tiers]
+    return reads, raw
+
+
+def generic_from(parts: GenericParts, ideas: Mapping[str, Idea]) -> Dialect:
+    reads, raw = parts
+    sources: dict[str, list[Source]] = {}
+    for idea, key in reads:
+        sources.setdefault(idea, []).append(Source(read=((key,),)))
+    literal: dict[str, tuple[int, str, str]] = {}
+    suffixes: dict[str, list[tuple[tuple[str, ...], int, str, str]]] = {}
+    globs: list[TierEntry] = []
+    for order, (text, tier, label) in enumerate(raw):
+        if "*" in text or "?" in text:
+            globs.append(TierEntry(_broad(text, tier), tier, label, order))
+        elif tier == "noise" and "." not in text:
+            literal.setdefault(text, (order, tier, label))  # rooted: see _broad
+        else:
+            ends = tuple(k.removesuffix("[]") for k in _split(text))
+            suffixes.setdefault(ends[-1], []).append((ends, order, tier, label))
     return Dialect(
         name=GENERIC,
         title="generic",
@@ -423,18 +600,25 @@ def generic(frameworks: Sequence[Dialect], ideas: Mapping[str, Idea]) -> Dialect
         weak=(),
         exclusive=(),
         ideas={i: tuple(sources[i]) for i in ideas if i in sources},
-        table=tuple(entries),
-        literal={},
+        table=tuple(globs),
+        literal=literal,
         open=(),
-        keys=frozenset(),
-        key_patterns=(),
+        keys=KeySet(GENERIC, list),
         closed=False,
         mounts=((),),
         outer={},
+        suffixes={k: tuple(v) for k, v in suffixes.items()},
     )
 
 
-def _suffix(text: str) -> Pattern:
+def _broad(text: str, tier: str) -> Pattern:
+    """A spelling as the generic dialect matches it: at any depth, except quiet keys.
+
+    A framework's top-level ``name`` or ``project`` is bookkeeping there, but the
+    same word deeper down (``optim.name``) means something else: noise stays rooted.
+    """
+    if tier == "noise" and "." not in text:
+        return compile_pattern(text)
     return compile_pattern(text, suffix=True)
 
 
@@ -473,7 +657,8 @@ def source_documents() -> dict[str, object]:
             if isinstance(keys_name, str)
             else []
         )
-        dialect = read_dialect(doc, ideas, keys)  # validates, with file:line on mistakes
+        # Validates, with file:line on mistakes.
+        dialect = read_dialect(doc, ideas, KeySet(name, functools.partial(list, keys)))
         if dialect.name != name:
             raise GittrainError(f"{rel}: name {dialect.name!r} does not match the file name")
         dialects[name] = {"spec": data, "keys": keys}
@@ -481,32 +666,51 @@ def source_documents() -> dict[str, object]:
 
 
 def write_compiled() -> None:
-    text = json.dumps(source_documents(), indent=None, ensure_ascii=False, sort_keys=False)
-    with open(COMPILED, "w", encoding="utf-8") as handle:
-        handle.write(text + "\n")
+    data = source_documents()
+    raw = data["dialects"]
+    assert isinstance(raw, dict)
+    specs: dict[str, object] = {
+        "ideas": data["ideas"],
+        "dialects": {n: e["spec"] for n, e in raw.items()},
+    }
+    slow = build(data)
+    specs["generic"] = generic_parts([slow.get(n) for n in slow.names if n != GENERIC], slow.ideas)
+    keys = {n: e["keys"] for n, e in raw.items()}
+    for path, content in ((COMPILED, specs), (COMPILED_KEYS, keys)):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(content, ensure_ascii=False) + "\n")
 
 
 def build(data: Mapping[str, object]) -> Vocabulary:
+    """A vocabulary from :func:`source_documents`-shaped data (specs with their keys)."""
     ideas = read_ideas(Document("gittrain/data/ideas.yaml", data["ideas"]))
     raw = data["dialects"]
     assert isinstance(raw, dict)
-    dialects: dict[str, Dialect] = {}
-    order = [GITTRAIN, *sorted(n for n in raw if n != GITTRAIN)]
-    for name in order:
-        entry = raw.get(name)
-        if entry is None:
-            continue
-        doc = Document(f"gittrain/data/dialects/{name}.yaml", entry["spec"])
-        dialects[name] = read_dialect(doc, ideas, entry["keys"])
-    dialects[GENERIC] = generic(list(dialects.values()), ideas)
-    return Vocabulary(ideas, dialects)
+    specs = {n: e["spec"] for n, e in raw.items()}
+    keys = {n: tuple(e["keys"]) for n, e in raw.items()}
+    return Vocabulary(ideas, specs, keys.__getitem__)
+
+
+@cache
+def _shipped_keys() -> dict[str, list[str]]:
+    with open(COMPILED_KEYS, "rb") as handle:
+        data = json.loads(handle.read())
+    assert isinstance(data, dict)
+    return data
+
+
+def shipped_keys(name: str) -> list[str]:
+    return _shipped_keys().get(name, [])
 
 
 @cache
 def shipped() -> Vocabulary:
     """The shipped vocabulary (read once per process, from the compiled JSON)."""
     with open(COMPILED, "rb") as handle:
-        return build(json.loads(handle.read()))
+        data = json.loads(handle.read())
+    ideas = read_ideas(Document("gittrain/data/ideas.yaml", data["ideas"]))
+    parts = data["generic"]
+    return Vocabulary(ideas, data["dialects"], shipped_keys, generic=(parts[0], parts[1]))
 
 
 if __name__ == "__main__":  # pragma: no cover - the maintainer's regeneration step
