@@ -35,6 +35,22 @@ def lockfile(text: str) -> Setup:
     return write("gittrain.lock", text)
 
 
+def symlink_outside(rel: str, content: str | None) -> Setup:
+    """``rel`` in the repository is a symlink to a file (or, for None, a directory) beside it."""
+
+    def setup(repo: Repo) -> None:
+        target = repo.root.parent / "elsewhere" / Path(rel).name
+        if content is None:
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+        (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo.root / rel).symlink_to(target)
+
+    return setup
+
+
 CONFLICTED_LOCK = "# generated\nversion: 1\ndatasets:\n<<<<<<< HEAD\n  train: {}\n=======\n  train: {}\n>>>>>>> b\n"
 
 # (id, setup, argv, exit code, needles that must be in the one error line)
@@ -309,6 +325,27 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ("experience-similar-bad-rev", nothing, ["experience", "similar", "a@nope"], 2, ["nope"]),
     ("textconv-missing", nothing, ["textconv", "nope.yaml"], 2, ["nope.yaml"]),
     ("install-hooks-path-is-a-file", hooks_path_is_a_file, ["install", "--hooks"], 2, ["hooks"]),
+    (
+        "job-finish-symlink-outside",
+        symlink_outside("jobs/out.yaml", GOOD_JOB.replace("name: a", "name: out")),
+        ["job", "finish", "out", "--status", "failed"],
+        2,
+        ["jobs/out.yaml", "outside the repository"],
+    ),
+    (
+        "validate-symlink-outside",
+        symlink_outside("jobs/out.yaml", GOOD_JOB.replace("name: a", "name: out")),
+        ["validate", "jobs/out.yaml"],
+        2,
+        ["jobs/out.yaml", "outside the repository"],
+    ),
+    (
+        "recipe-new-recipes-dir-outside",
+        symlink_outside("recipes", None),
+        ["recipe", "new", "mine", "--from", "grpo_basic"],
+        2,
+        ["recipes/mine.yaml", "outside the repository"],
+    ),
 ]
 
 

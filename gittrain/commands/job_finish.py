@@ -69,18 +69,19 @@ def finish(
     checked = {k: _number(k, v, f"metric {k!r}") for k, v in (metrics or {}).items()}
     if name.endswith((".yaml", ".yml")):
         name = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    source = read_job(ws, name)
-    try:
-        text = source.raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise GittrainError(f"{source.rel}: not valid UTF-8") from None
+    root = ws.require_root()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     edits = [Assignment(("result", "status"), status)]
     edits += [Assignment(("result", "metrics", k), v) for k, v in checked.items()]
     edits.append(Assignment(("result", "finished_at"), stamp))
     if notes is not None:
         edits.append(Assignment(("result", "notes"), notes))
+    source = read_job(ws, name)
+    try:
+        text = source.raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise GittrainError(f"{source.rel}: not valid UTF-8") from None
     new_text = yamledit.edit(text, source.rel, edits)
-    root = ws.require_root()
-    atomic_write(root / source.rel, new_text.encode("utf-8"), shown=source.rel, overwrite=True)
+    data = new_text.encode("utf-8")
+    atomic_write(root / source.rel, data, shown=source.rel, root=root, overwrite=True)
     return Finished(source.rel, status, checked, stamp, new_text)
