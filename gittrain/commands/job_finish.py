@@ -8,10 +8,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gittrain.adapters import gitrepo
 from gittrain.adapters.scalars import resolve_plain
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import yamledit
+from gittrain.core.atomic import exclusive_lock
 from gittrain.core.edits import Assignment
 from gittrain.core.jobs import TERMINAL
 from gittrain.errors import GittrainError, usage_error
@@ -76,12 +78,15 @@ def finish(
     edits.append(Assignment(("result", "finished_at"), stamp))
     if notes is not None:
         edits.append(Assignment(("result", "notes"), notes))
-    source = read_job(ws, name)
-    try:
-        text = source.raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise GittrainError(f"{source.rel}: not valid UTF-8") from None
-    new_text = yamledit.edit(text, source.rel, edits)
-    data = new_text.encode("utf-8")
-    atomic_write(root / source.rel, data, shown=source.rel, root=root, overwrite=True)
+    # Concurrent finishes of one job (parallel evals) each add their metrics: the
+    # read-modify-write happens under one exclusive lock, as the lockfile's does.
+    with exclusive_lock(gitrepo.git_dir(root) / "gittrain" / "jobs.lock"):
+        source = read_job(ws, name)
+        try:
+            text = source.raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise GittrainError(f"{source.rel}: not valid UTF-8") from None
+        new_text = yamledit.edit(text, source.rel, edits)
+        data = new_text.encode("utf-8")
+        atomic_write(root / source.rel, data, shown=source.rel, root=root, overwrite=True)
     return Finished(source.rel, status, checked, stamp, new_text)
