@@ -196,15 +196,23 @@ def hook_prepare_commit_msg(message_file: str, source: str, sha: str) -> None:
 
     from gittrain.adapters import gitrepo
     from gittrain.commands import hooks
+    from gittrain.errors import GittrainError
 
     if source in hooks.SKIPPED_SOURCES:
         return
-    root, _prefix = repo_root()
-    summary = summary_lines(hooks.staged_diff(root))
-    comment = gitrepo.get_config(root, "core.commentChar") or "#"
-    text = hooks.with_summary(hooks.read_message(Path(message_file)), summary, comment[:1])
+    path = Path(message_file)
+    original = hooks.read_message(path)
+    try:
+        root, _prefix = repo_root()
+        summary = summary_lines(hooks.staged_diff(root))
+        comment = gitrepo.get_config(root, "core.commentChar") or "#"
+        text = hooks.with_summary(original, summary, comment[:1])
+    except Exception as exc:  # the summary is a courtesy: never block a commit over it
+        shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
+        click.echo(f"gittrain: no Config-Changes summary added; {shown}", err=True)
+        return
     if text is not None:
-        hooks.write_message(Path(message_file), text)
+        hooks.write_message(path, text)
 
 
 def summary_lines(report: DiffReport) -> list[str]:
