@@ -40,7 +40,7 @@ class BlobCache:
             return cache  # no cache yet
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
             data = None
         if (
             isinstance(data, dict)

@@ -54,6 +54,7 @@ def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lock
         new = change(current)
         text = lockfile.render(new)
         if text != old_text:
+            _check_rendered(text, rel)
             try:
                 atomic_write(path, text.encode("utf-8"))
             except OSError as exc:
@@ -61,3 +62,26 @@ def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lock
                     f"{rel}: cannot write: {exc.strerror}; the old lockfile is unchanged"
                 ) from None
     return new
+
+
+def _check_rendered(text: str, rel: str) -> None:
+    """Refuse to write a lockfile that its schema, or gittrain itself, would not read back.
+
+    Whatever the new entry came from (a cache, an API caller), no command after this
+    one may find ``rel`` unreadable.
+    """
+    from gittrain.adapters import schemas, yamlio
+
+    try:
+        doc = yamlio.load_text(text, rel)
+        lockfile.from_doc(doc)
+    except GittrainError as exc:
+        problem = exc.detail
+    else:
+        errors = schemas.check("lockfile", doc.data)
+        if not errors:
+            return
+        problem = f"{'.'.join(map(str, errors[0].path))}: {errors[0].message}"
+    raise GittrainError(
+        f"{rel}: the new lockfile would be invalid ({problem}); nothing was written"
+    )
