@@ -326,6 +326,27 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ("textconv-missing", nothing, ["textconv", "nope.yaml"], 2, ["nope.yaml"]),
     ("install-hooks-path-is-a-file", hooks_path_is_a_file, ["install", "--hooks"], 2, ["hooks"]),
     (
+        "settings-lockfile-in-git",
+        write(".gittrain.yaml", "version: 1\nlockfile: .git/hooks/post-checkout\n"),
+        ["data", "add", "data/train.jsonl", "--name", "t2"],
+        1,
+        [".gittrain.yaml:2", "inside .git"],
+    ),
+    (
+        "settings-jobs-dir-is-git",
+        write(".gittrain.yaml", "version: 1\njobs_dir: .git\n"),
+        ["job", "new", "b", "--recipe", "grpo_basic", "--model-size", "7B", "--gpus", "8"],
+        1,
+        [".gittrain.yaml:2", "inside .git"],
+    ),
+    (
+        "settings-lockfile-glob",
+        write(".gittrain.yaml", "version: 1\nlockfile: '*'\n"),
+        ["data", "status"],
+        1,
+        [".gittrain.yaml:2", "glob characters"],
+    ),
+    (
         "job-finish-symlink-outside",
         symlink_outside("jobs/out.yaml", GOOD_JOB.replace("name: a", "name: out")),
         ["job", "finish", "out", "--status", "failed"],

@@ -151,3 +151,18 @@ def test_bad_api_arguments_are_clear_errors(
     assert info.value.code == 2
     assert (repo.root / "gittrain.lock").read_bytes() == before
     assert (repo.root / "jobs/j.yaml").read_text() == JOB.format(name="j")
+
+
+def test_stale_temp_cleanup_touches_only_gittrains_own_temp_names(tmp_path: Path) -> None:
+    from gittrain.core.atomic import atomic_write, remove_stale_temps
+
+    keep = [".bashrc.old.tmp", ".*.notes.tmp", ".x.lock.my-backup.tmp", ".x.lock.abcdefgh.txt"]
+    for name in keep:
+        (tmp_path / name).write_text("mine\n")
+    stale = tmp_path / ".x.lock.k3j_9q2z.tmp"  # what a writer killed mid-write leaves
+    stale.write_text("half\n")
+    for target in (tmp_path / "*", tmp_path / "x.lock", tmp_path / "[.]*"):
+        remove_stale_temps(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)
+    atomic_write(tmp_path / "x.lock", b"v\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "x.lock"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 # Test-only: seconds to sleep after the temp file is durable and before the
 # rename, so a test can kill -9 the writer at the worst moment.
 _DELAY_ENV = "GITTRAIN_TEST_WRITE_DELAY"
+# The random part tempfile.mkstemp puts between our prefix and suffix.
+_MKSTEMP_PART = re.compile(r"[a-z0-9_]{8}")
 
 
 @contextlib.contextmanager
@@ -73,7 +76,21 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def remove_stale_temps(path: Path) -> None:
-    """Delete temp files a killed writer left next to ``path``; call only under the lock."""
-    for stale in path.parent.glob(f"{temp_prefix(path)}*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+    """Delete temp files a killed writer left next to ``path``; call only under the lock.
+
+    Only names :func:`atomic_write` makes (prefix, mkstemp's random part, ``.tmp``) are
+    touched, matched literally: ``path``'s name is never used as a glob pattern.
+    """
+    prefix = temp_prefix(path)
+    with contextlib.suppress(OSError):
+        for stale in path.parent.iterdir():
+            middle = stale.name[len(prefix) : -len(".tmp")]
+            if (
+                stale.name.startswith(prefix)
+                and stale.name.endswith(".tmp")
+                and _MKSTEMP_PART.fullmatch(middle)
+                and stale.is_file()
+                and not stale.is_symlink()
+            ):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
