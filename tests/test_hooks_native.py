@@ -292,13 +292,37 @@ def test_hook_and_check_commands_with_nothing_to_check_exit_0(repo: Repo, cli: C
     repo.git("rm", "-q", "jobs/a.yaml")
     result = cli("hook", "pre-commit", cwd=repo.root)
     assert (result.code, result.out, result.err) == (0, "", "")
-    assert cli("check-data", "jobs/a.yaml", cwd=repo.root).code == 0
+    gone = cli("check-data", "jobs/a.yaml", cwd=repo.root)  # named, so its absence matters
+    assert (gone.code, gone.out) == (1, "jobs/a.yaml: error: no such file [io]\n")
+
+
+def test_check_data_checks_every_job_or_a_named_one(repo: Repo, cli: Cli) -> None:
+    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/y.jsonl", '{"q": 2}\n')
+    assert cli("data", "add", "data/x.jsonl", cwd=repo.root).code == 0
+    assert cli("data", "add", "data/y.jsonl", cwd=repo.root).code == 0
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.write("jobs/b.yml", GOOD_JOB.format(name="b", dataset="y"))
+    repo.write("sub/README", "x\n")
+    assert cli("check-data", cwd=repo.root).code == 0
+    repo.write("data/y.jsonl", '{"q": 3}\n')  # b's dataset drifts
+    for argv, cwd in [((), repo.root), (("b",), repo.root), (("b",), repo.root / "sub")]:
+        result = cli("check-data", "--format", "json", *argv, cwd=cwd)
+        assert result.code == 1, (argv, result)
+        report = json.loads(result.out)
+        assert [p["file"] for p in report["problems"]] == ["jobs/b.yml"]
+        assert "dataset 'y' (data/y.jsonl) changed since it was locked" in result.out
+    assert cli("check-data", "a", cwd=repo.root).code == 0
+    for missing in ("nope", "jobs/nope.yaml"):
+        result = cli("check-data", missing, cwd=repo.root)
+        assert result.code == 1 and "no such file" in result.out, result
 
 
 def test_check_data_names_job_and_dataset(repo: Repo, cli: Cli) -> None:
     repo.write("data/x.jsonl", '{"q": 1}\n')
     assert cli("data", "add", "data/x.jsonl", cwd=repo.root).code == 0
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.write("README.md", "not a job\n")
     assert cli("check-data", "jobs/a.yaml", "README.md", cwd=repo.root).code == 0
     (repo.root / "data/x.jsonl").unlink()
     result = cli("check-data", "jobs/a.yaml", cwd=repo.root)

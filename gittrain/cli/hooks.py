@@ -138,10 +138,11 @@ def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
 @click.option("--staged", is_flag=True, help="Check the staged jobs against the staged lockfile.")
 @format_option()
 def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
-    """Every dataset the job FILES use is in the lockfile and unchanged on disk.
+    """Every dataset the jobs use is in the lockfile and unchanged on disk.
 
-    Other files are ignored.  Unchanged datasets are verified from the stat
-    cache without reading them.  Exits 1 naming the job and the dataset.
+    FILES are job files or job names; none means every job.  Other files are
+    ignored, a missing one is an error.  Unchanged datasets are verified from
+    the stat cache without reading them.  Exits 1 naming the job and the dataset.
     """
     import posixpath
 
@@ -150,13 +151,20 @@ def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
     # Not open_workspace(): it loads the recipe registry (and jsonschema), which
     # this hook does not need and which would double its start-up time.
     root, prefix = repo_root()
-    rels = [posixpath.normpath(posixpath.join(prefix, f)) for f in files]
+    rels = [f if _bare(f) else posixpath.normpath(posixpath.join(prefix, f)) for f in files]
     result = run(root, rels, staged=staged)
     if fmt == "json":
         emit_json({"jobs": result.jobs, "problems": problems_json(result.problems)})
     else:
         print_problems(result.problems)
     raise SystemExit(1 if result.problems else 0)
+
+
+def _bare(word: str) -> bool:
+    """A job name (``a``), not a path: it is not relative to the current directory."""
+    from pathlib import Path
+
+    return "/" not in word and not word.endswith((".yaml", ".yml")) and not Path(word).exists()
 
 
 @click.group(context_settings=CONTEXT)
