@@ -248,10 +248,18 @@ def summary_lines(report: DiffReport) -> list[str]:
     return lines
 
 
-def _warn_drift(root: Path) -> None:
+def _warn_drift() -> None:
+    """The post-merge and post-checkout warning; these hooks never fail, whatever happens."""
     from gittrain.commands.hooks import dataset_drift
+    from gittrain.errors import GittrainError
 
-    warnings = dataset_drift(root)
+    try:
+        root, _prefix = repo_root()
+        warnings = dataset_drift(root)
+    except Exception as exc:  # a warning hook must not turn a merge or checkout into an error
+        shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
+        click.echo(f"gittrain: warning: datasets not checked; {shown}", err=True)
+        return
     for warning in warnings:
         click.echo(f"gittrain: warning: {warning.text}", err=True)
     if warnings:
@@ -262,8 +270,7 @@ def _warn_drift(root: Path) -> None:
 @click.argument("squash", required=False, default="0")
 def hook_post_merge(squash: str) -> None:
     """Warn when datasets on disk no longer match the lockfile (never fails)."""
-    root, _prefix = repo_root()
-    _warn_drift(root)
+    _warn_drift()
 
 
 @hook.command("post-checkout", context_settings=CONTEXT)
@@ -274,5 +281,4 @@ def hook_post_checkout(previous: str, new: str, branch_flag: str) -> None:
     """After a branch checkout, warn when datasets no longer match the lockfile."""
     if branch_flag != "1" or (previous and previous == new):
         return  # a file checkout, or the same commit: the lockfile did not move
-    root, _prefix = repo_root()
-    _warn_drift(root)
+    _warn_drift()

@@ -157,6 +157,9 @@ def _drift(status: DatasetStatus) -> str | None:
         return None
     if status.state is State.MISSING:
         return f"is missing on disk; restore it or `git train data remove {status.name}`"
+    failed = [d for d in status.differences if d.field == "error"]
+    if failed:
+        return f"cannot be checked: {failed[0].current}"
     fields = ", ".join(d.field for d in status.differences)
     return (
         f"changed since it was locked ({fields}); "

@@ -118,7 +118,10 @@ def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
     for row in result.datasets:
         if row.state in (State.MODIFIED, State.MISSING):
             text = f"dataset {row.name} ({row.path}) is {row.state.value}"
-            if row.differences:
+            failed = [d for d in row.differences if d.field == "error"]
+            if failed:
+                text = f"dataset {row.name} ({row.path}) cannot be checked: {failed[0].current}"
+            elif row.differences:
                 text += f" ({', '.join(d.field for d in row.differences)})"
             out.append(DriftWarning(text))
     return tuple(out)

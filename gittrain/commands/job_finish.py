@@ -13,7 +13,7 @@ from gittrain.adapters.scalars import resolve_plain
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import yamledit
-from gittrain.core.atomic import exclusive_lock
+from gittrain.core.atomic import command_lock
 from gittrain.core.edits import Assignment
 from gittrain.core.jobs import TERMINAL
 from gittrain.errors import GittrainError, usage_error
@@ -80,7 +80,7 @@ def finish(
         edits.append(Assignment(("result", "notes"), notes))
     # Concurrent finishes of one job (parallel evals) each add their metrics: the
     # read-modify-write happens under one exclusive lock, as the lockfile's does.
-    with exclusive_lock(gitrepo.git_dir(root) / "gittrain" / "jobs.lock"):
+    with command_lock(gitrepo.git_dir(root) / "gittrain" / "jobs.lock"):
         source = read_job(ws, name)
         try:
             text = source.raw.decode("utf-8-sig")

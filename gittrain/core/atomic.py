@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from gittrain.errors import usage_error
+
 # Test-only: seconds to sleep after the temp file is durable and before the
 # rename, so a test can kill -9 the writer at the worst moment.
 _DELAY_ENV = "GITTRAIN_TEST_WRITE_DELAY"
@@ -24,13 +26,39 @@ def exclusive_lock(lock_path: Path) -> Iterator[None]:
     The kernel drops the lock when the process dies, so a killed writer never
     leaves a stale lock behind.
     """
+    fd = _acquire(lock_path)
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def command_lock(lock_path: Path) -> Iterator[None]:
+    """:func:`exclusive_lock` for a command that must write: a lock that cannot be taken
+    (a read-only ``.git``) is a usage error naming the file, not a crash."""
+    try:
+        fd = _acquire(lock_path)
+    except OSError as exc:
+        raise usage_error(
+            f"{lock_path}: cannot take the lock: {exc.strerror} (is .git read-only?); "
+            "nothing was changed"
+        ) from None
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _acquire(lock_path: Path) -> int:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def temp_prefix(path: Path) -> str:

@@ -72,7 +72,9 @@ class BlobCache:
             "checkpoint": self.checkpoint,
             "blobs": self.entries,
         }
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        # ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
+        # (and reads back) but UTF-8 cannot encode.
+        text = json.dumps(payload, separators=(",", ":"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, text.encode("utf-8"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.core import lockfile
-from gittrain.core.atomic import atomic_write, exclusive_lock, remove_stale_temps
+from gittrain.core.atomic import atomic_write, command_lock, remove_stale_temps
 from gittrain.core.lockfile import Lockfile
 from gittrain.errors import GittrainError, usage_error
 
@@ -42,7 +42,7 @@ def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lock
     rewritten only when its text would differ.
     """
     path = root / rel
-    with exclusive_lock(lock_path(root)):
+    with command_lock(lock_path(root)):
         remove_stale_temps(path)
         try:
             old_text: str | None = path.read_bytes().decode("utf-8")
