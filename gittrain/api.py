@@ -32,6 +32,13 @@ def snapshot_dataset(
     ``path`` is relative to the repository root (or absolute inside it); ``root``
     defaults to the repository containing the current directory.
     """
+    _check_path("path", path)
+    _check_optional_str("name", name)
+    _check_optional_str("description", description)
+    if tags is not None and (
+        not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags)
+    ):
+        raise usage_error(f"tags: expected a list of strings, not {tags!r}")
     top, rel = _locate(path, root)
     result = add(
         top,
@@ -55,6 +62,7 @@ def verify_dataset(
     With ``strict`` (the default) anything but ``ok`` raises ``GittrainError``,
     so a training script can refuse to start on data that drifted.
     """
+    _check_path("name_or_path", name_or_path)
     top, ref = _locate(name_or_path, root)
     conf = settings.load(top)
     lock = lockstore.read(top, conf.lockfile)
@@ -73,7 +81,19 @@ def verify_dataset(
     return result
 
 
+def _check_path(what: str, value: object) -> None:
+    if not isinstance(value, (str, os.PathLike)) or "\x00" in os.fspath(value):
+        raise usage_error(f"{what}: expected a path (str or os.PathLike), not {value!r}")
+
+
+def _check_optional_str(what: str, value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise usage_error(f"{what}: expected a string or None, not {value!r}")
+
+
 def _locate(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    if root is not None:
+        _check_path("root", root)
     start = Path(root) if root is not None else Path.cwd()
     top = gitrepo.toplevel(start)
     if top is None:
@@ -101,5 +121,16 @@ def record_result(
     its comments and key order survive.  ``root`` defaults to the repository
     containing the current directory.
     """
+    if not isinstance(job, str):
+        raise usage_error(f"job: expected a job name, not {job!r}")
+    if not isinstance(status, str):
+        raise usage_error(f"status: expected a string, not {status!r}")
+    _check_optional_str("notes", notes)
+    if metrics is not None and (
+        not isinstance(metrics, Mapping) or not all(isinstance(k, str) for k in metrics)
+    ):
+        raise usage_error(f"metrics: expected a mapping of name to number, not {metrics!r}")
+    if root is not None:
+        _check_path("root", root)
     start = Path(root) if root is not None else Path.cwd()
     return finish(open_workspace(start), job, status=status, metrics=metrics, notes=notes)

@@ -35,6 +35,33 @@ def lockfile(text: str) -> Setup:
     return write("gittrain.lock", text)
 
 
+def symlink_outside(rel: str, content: str | None) -> Setup:
+    """``rel`` in the repository is a symlink to a file (or, for None, a directory) beside it."""
+
+    def setup(repo: Repo) -> None:
+        target = repo.root.parent / "elsewhere" / Path(rel).name
+        if content is None:
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+        (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo.root / rel).symlink_to(target)
+
+    return setup
+
+
+def symlink_loop(rel: str) -> Setup:
+    """A dataset directory ``rel`` holding a symlink that points at itself."""
+
+    def setup(repo: Repo) -> None:
+        (repo.root / rel).mkdir(parents=True)
+        (repo.root / rel / "a.jsonl").write_text('{"q": 1}\n')
+        (repo.root / rel / "loop").symlink_to("loop")
+
+    return setup
+
+
 CONFLICTED_LOCK = "# generated\nversion: 1\ndatasets:\n<<<<<<< HEAD\n  train: {}\n=======\n  train: {}\n>>>>>>> b\n"
 
 # (id, setup, argv, exit code, needles that must be in the one error line)
@@ -309,6 +336,114 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ("experience-similar-bad-rev", nothing, ["experience", "similar", "a@nope"], 2, ["nope"]),
     ("textconv-missing", nothing, ["textconv", "nope.yaml"], 2, ["nope.yaml"]),
     ("install-hooks-path-is-a-file", hooks_path_is_a_file, ["install", "--hooks"], 2, ["hooks"]),
+    (
+        "data-add-symlink-loop",
+        symlink_loop("data/loopy"),
+        ["data", "add", "data/loopy"],
+        1,
+        ["data/loopy/loop", "symlink loop"],
+    ),
+    (
+        "job-finish-note-not-utf8",
+        nothing,
+        ["job", "finish", "a", "--status", "failed", "--note", "bad \udcff"],
+        2,
+        ["--note", "not valid UTF-8"],
+    ),
+    (
+        "job-new-model-not-utf8",
+        nothing,
+        [
+            "job",
+            "new",
+            "b",
+            "--recipe",
+            "grpo_basic",
+            "--model-size",
+            "7B",
+            "--gpus",
+            "8",
+            "--model",
+            "\udcffm",
+        ],
+        2,
+        ["--model", "not valid UTF-8"],
+    ),
+    (
+        "recipe-apply-set-not-utf8",
+        nothing,
+        [
+            "recipe",
+            "apply",
+            "sft_basic",
+            "--model-size",
+            "7B",
+            "--gpus",
+            "8",
+            "-o",
+            "jobs/s.yaml",
+            "--set",
+            "note=\udcff",
+        ],
+        2,
+        ["--set", "not valid UTF-8"],
+    ),
+    (
+        "data-add-tag-not-utf8",
+        nothing,
+        ["data", "add", "data/train.jsonl", "--tag", "\udce9t\udce9"],
+        2,
+        ["--tag", "not valid UTF-8"],
+    ),
+    (
+        "data-add-description-not-utf8",
+        nothing,
+        ["data", "add", "data/train.jsonl", "--description", "caf\udce9"],
+        2,
+        ["--description", "not valid UTF-8"],
+    ),
+    (
+        "settings-lockfile-in-git",
+        write(".gittrain.yaml", "version: 1\nlockfile: .git/hooks/post-checkout\n"),
+        ["data", "add", "data/train.jsonl", "--name", "t2"],
+        1,
+        [".gittrain.yaml:2", "inside .git"],
+    ),
+    (
+        "settings-jobs-dir-is-git",
+        write(".gittrain.yaml", "version: 1\njobs_dir: .git\n"),
+        ["job", "new", "b", "--recipe", "grpo_basic", "--model-size", "7B", "--gpus", "8"],
+        1,
+        [".gittrain.yaml:2", "inside .git"],
+    ),
+    (
+        "settings-lockfile-glob",
+        write(".gittrain.yaml", "version: 1\nlockfile: '*'\n"),
+        ["data", "status"],
+        1,
+        [".gittrain.yaml:2", "glob characters"],
+    ),
+    (
+        "job-finish-symlink-outside",
+        symlink_outside("jobs/out.yaml", GOOD_JOB.replace("name: a", "name: out")),
+        ["job", "finish", "out", "--status", "failed"],
+        2,
+        ["jobs/out.yaml", "outside the repository"],
+    ),
+    (
+        "validate-symlink-outside",
+        symlink_outside("jobs/out.yaml", GOOD_JOB.replace("name: a", "name: out")),
+        ["validate", "jobs/out.yaml"],
+        2,
+        ["jobs/out.yaml", "outside the repository"],
+    ),
+    (
+        "recipe-new-recipes-dir-outside",
+        symlink_outside("recipes", None),
+        ["recipe", "new", "mine", "--from", "grpo_basic"],
+        2,
+        ["recipes/mine.yaml", "outside the repository"],
+    ),
 ]
 
 

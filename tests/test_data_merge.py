@@ -104,3 +104,48 @@ def test_merge_lock_refuses_an_unknown_version(
     assert r.exit_code == 1
     assert r.stderr.startswith("error: gittrain.lock (theirs):1:1: lockfile version 9")
     assert ours.read_text() == "version: 1\ndatasets: {}\n"
+
+
+def test_both_sides_add_the_same_bytes_at_different_times(
+    merge_repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timestamps are not content: the same dataset locked on both sides merges cleanly."""
+    import re
+
+    repo = merge_repo
+    install_merge(repo.root)
+    add(repo, monkeypatch, "data/base.jsonl", 3)
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "side")
+    add(repo, monkeypatch, "data/new.jsonl", 4)
+    lock = repo.root / "gittrain.lock"
+    text = re.sub(r"(created_at|modified_at): \S+", r"\1: 2020-01-01T00:00:00Z", lock.read_text())
+    lock.write_text(text)  # as if the side branch had locked it years earlier
+    repo.commit("theirs")
+    repo.git("checkout", "-q", "main")
+    add(repo, monkeypatch, "data/new.jsonl", 4)
+    repo.commit("ours")
+    out = repo.git("merge", "--no-edit", "side")
+    assert "CONFLICT" not in out
+    merged = parse(lock.read_text(), "gittrain.lock")
+    assert merged.datasets["new"].created_at == "2020-01-01T00:00:00Z"  # the earlier one
+    assert run(repo.root, "data", "status", monkeypatch=monkeypatch).exit_code == 0
+
+
+def test_same_content_merges_the_same_whichever_side_is_ours() -> None:
+    from dataclasses import replace
+
+    from gittrain.core.lockfile import DatasetEntry, Lockfile
+    from gittrain.core.lockmerge import merge
+
+    entry = DatasetEntry("d", "data/d.jsonl", "jsonl", "a" * 64, 10, 1)
+    early = replace(entry, created_at="2020-01-01T00:00:00Z", modified_at="2020-01-01T00:00:00Z")
+    late = replace(entry, created_at="2024-01-01T00:00:00Z", modified_at="2024-01-01T00:00:00Z")
+    changed = replace(late, sha256="b" * 64)
+    one, two = Lockfile({"d": early}), Lockfile({"d": late})
+    assert merge(Lockfile(), one, two) == merge(Lockfile(), two, one)
+    assert merge(Lockfile(), one, two).lock.datasets["d"] == early
+    assert not merge(Lockfile(), one, two).conflicts
+    # A timestamp-only change on one side is no change: the other side's edit wins.
+    assert merge(one, two, Lockfile({"d": changed})).lock.datasets["d"] == changed
+    assert merge(one, Lockfile({"d": changed}), Lockfile()).conflicts  # changed vs removed

@@ -90,3 +90,36 @@ def test_a_process_that_dies_holding_the_lock_does_not_block_the_next(repo: Repo
     assert time.perf_counter() - start < 20
     lock = (repo.root / "gittrain.lock").read_text()
     assert "  a:" in lock and "  c:" in lock
+
+
+def test_concurrent_finishes_of_one_job_keep_every_result(repo: Repo) -> None:
+    repo.write(
+        "jobs/a.yaml",
+        "name: a\nrecipe: grpo_basic\nnum_gpus: 8\nconfig:\n  algorithm: grpo\n"
+        "  learning_rate: 1.0e-6\n  rollout_n: 8\n",
+    )
+    repo.commit("job a")
+    # Each writer sleeps between writing its temp file and the rename, so without the
+    # lock every process reads the job before any of them has written it.
+    env = {**os.environ, "GITTRAIN_TEST_WRITE_DELAY": "0.4"}
+    api = "import gittrain, sys; gittrain.record_result('a', status='completed', metrics={sys.argv[1]: 1.5})"
+    commands = [
+        [PYTHON, "-m", "gittrain", "job", "finish", "a", "--status", "completed",
+         "--metric", f"cli{i}={i}"]
+        for i in range(3)
+    ] + [[PYTHON, "-c", api, f"api{i}"] for i in range(2)]  # fmt: skip
+    procs = [
+        subprocess.Popen(argv, cwd=repo.root, env=env, stderr=subprocess.PIPE, text=True)
+        for argv in commands
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    from gittrain.adapters import yamlio
+
+    data = yamlio.load_file(repo.root / "jobs/a.yaml", "jobs/a.yaml").data
+    assert isinstance(data, dict)
+    assert data["result"]["metrics"] == {
+        "cli0": 0, "cli1": 1, "cli2": 2, "api0": 1.5, "api1": 1.5
+    }  # fmt: skip
+    assert sorted(p.name for p in (repo.root / "jobs").iterdir()) == ["a.yaml"]

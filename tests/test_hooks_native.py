@@ -6,6 +6,7 @@ import json
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,62 @@ def test_prepare_commit_msg_adds_the_config_changes_summary(repo: Repo) -> None:
     assert repo.git("log", "-1", "--format=%B").count("Config-Changes:") == 1
 
 
+def test_a_message_that_is_not_utf8_keeps_its_bytes_and_gets_the_summary(repo: Repo) -> None:
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.commit("start")
+    _install(repo, "--hooks")
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x").replace("8\n", "4\n", 1))
+    repo.git("add", "jobs/a.yaml")
+    message = repo.root / "msg"
+    message.write_bytes(b"Caf\xe9 \xff\xfe latin-1 bytes\n")
+    proc = git_commit(repo.root, "-q", "--no-verify", "-F", "msg", "--cleanup=verbatim")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    raw = subprocess.run(  # the raw object: `git log` would re-encode the message
+        ["git", "-C", str(repo.root), "cat-file", "commit", "HEAD"], capture_output=True, check=True
+    ).stdout
+    body = raw.split(b"\n\n", 1)[1]  # git itself re-encodes a non-UTF-8 message as Latin-1
+    assert body.startswith(b"Caf\xc3\xa9 \xc3\xbf\xc3\xbe latin-1 bytes\n\nConfig-Changes:\n")
+    assert b"num_gpus 8 \xe2\x86\x92 4" in body
+    # The hook itself hands back every byte it was given.
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x").replace("8\n", "2\n", 1))
+    repo.git("add", "jobs/a.yaml")
+    message.write_bytes(b"Caf\xe9 \xff\n# comment \x80\n")
+    hook = run(["git-train", "hook", "prepare-commit-msg", "msg"], repo.root)
+    assert hook.returncode == 0, hook.stderr
+    text = message.read_bytes()
+    assert text.startswith(b"Caf\xe9 \xff\n\nConfig-Changes:\n")
+    assert text.endswith(b"\n# comment \x80\n")
+
+
+def test_prepare_commit_msg_never_empties_or_blocks_on_failure(repo: Repo) -> None:
+    """A broken setting or an internal error leaves the message whole; the commit goes ahead."""
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.commit("start")
+    _install(repo, "--hooks")
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x").replace("8\n", "4\n", 1))
+    repo.write(".gittrain.yaml", "version: 1\njobs_dir: [not, a, path]\n")
+    repo.git("add", "jobs/a.yaml")
+    proc = git_commit(repo.root, "-q", "--no-verify", "-m", "Keep me")
+    assert proc.returncode == 0, proc.stderr
+    assert repo.git("log", "-1", "--format=%B") == "Keep me\n\n"
+    assert "gittrain: no Config-Changes summary added; .gittrain.yaml" in proc.stderr
+    # An internal error (not a user's mistake) is reported the same way, exit 0.
+    crash = (
+        "import sys, gittrain.commands.hooks as h\n"
+        "def boom(root): raise RuntimeError('boom')\n"
+        "h.staged_diff = boom\n"
+        "from gittrain.cli import main\n"
+        "main(['hook', 'prepare-commit-msg', sys.argv[1]])\n"
+    )
+    msg = repo.root / ".git/MSG"
+    msg.write_bytes(b"Subject \xff\n")
+    result = run([sys.executable, "-c", crash, str(msg)], repo.root)
+    assert result.returncode == 0, result.stderr
+    assert "internal error: RuntimeError('boom')" in result.stderr
+    assert msg.read_bytes() == b"Subject \xff\n"
+    assert not [p for p in (repo.root / ".git").iterdir() if p.name.startswith(".MSG")]
+
+
 def test_message_without_config_changes_is_left_alone(repo: Repo) -> None:
     repo.commit("start")
     _install(repo, "--hooks")
@@ -235,13 +292,37 @@ def test_hook_and_check_commands_with_nothing_to_check_exit_0(repo: Repo, cli: C
     repo.git("rm", "-q", "jobs/a.yaml")
     result = cli("hook", "pre-commit", cwd=repo.root)
     assert (result.code, result.out, result.err) == (0, "", "")
-    assert cli("check-data", "jobs/a.yaml", cwd=repo.root).code == 0
+    gone = cli("check-data", "jobs/a.yaml", cwd=repo.root)  # named, so its absence matters
+    assert (gone.code, gone.out) == (1, "jobs/a.yaml: error: no such file [io]\n")
+
+
+def test_check_data_checks_every_job_or_a_named_one(repo: Repo, cli: Cli) -> None:
+    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/y.jsonl", '{"q": 2}\n')
+    assert cli("data", "add", "data/x.jsonl", cwd=repo.root).code == 0
+    assert cli("data", "add", "data/y.jsonl", cwd=repo.root).code == 0
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.write("jobs/b.yml", GOOD_JOB.format(name="b", dataset="y"))
+    repo.write("sub/README", "x\n")
+    assert cli("check-data", cwd=repo.root).code == 0
+    repo.write("data/y.jsonl", '{"q": 3}\n')  # b's dataset drifts
+    for argv, cwd in [((), repo.root), (("b",), repo.root), (("b",), repo.root / "sub")]:
+        result = cli("check-data", "--format", "json", *argv, cwd=cwd)
+        assert result.code == 1, (argv, result)
+        report = json.loads(result.out)
+        assert [p["file"] for p in report["problems"]] == ["jobs/b.yml"]
+        assert "dataset 'y' (data/y.jsonl) changed since it was locked" in result.out
+    assert cli("check-data", "a", cwd=repo.root).code == 0
+    for missing in ("nope", "jobs/nope.yaml"):
+        result = cli("check-data", missing, cwd=repo.root)
+        assert result.code == 1 and "no such file" in result.out, result
 
 
 def test_check_data_names_job_and_dataset(repo: Repo, cli: Cli) -> None:
     repo.write("data/x.jsonl", '{"q": 1}\n')
     assert cli("data", "add", "data/x.jsonl", cwd=repo.root).code == 0
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.write("README.md", "not a job\n")
     assert cli("check-data", "jobs/a.yaml", "README.md", cwd=repo.root).code == 0
     (repo.root / "data/x.jsonl").unlink()
     result = cli("check-data", "jobs/a.yaml", cwd=repo.root)
@@ -379,7 +460,7 @@ def test_hook_scripts_are_posix_sh_and_marked(name: str) -> None:
     assert script.stat().st_mode & stat.S_IXUSR
     text = script.read_text()
     assert text.startswith(f"#!/bin/sh\n# gittrain-hook {name}: ")
-    assert f"exec git-train hook {name}" in text
+    assert f"git-train hook {name}" in text
     for shell in ("sh", "dash"):
         if shutil.which(shell):
             proc = subprocess.run([shell, "-n", str(script)], capture_output=True, check=False)

@@ -206,3 +206,65 @@ def test_option_like_revisions_create_nothing(history: Repo, cli: Cli, args: lis
     assert "Traceback" not in result.err
     assert not target.exists()
     assert snapshot(history.root) == before
+
+
+def test_symlink_loop_under_a_dataset(repo: Repo, cli: Cli) -> None:
+    """add, update, status, check-data and post-merge: a clean message, never a crash."""
+    repo.write("data/d/a.jsonl", '{"q": 1}\n')
+    assert cli("data", "add", "data/d", cwd=repo.root).code == 0
+    repo.write("jobs/a.yaml", job().replace("num_gpus: 8\n", "num_gpus: 8\ndatasets: {train: d}\n"))
+    (repo.root / "data/d/loop").symlink_to("loop")
+    before = snapshot(repo.root)
+    for argv in (["data", "add", "data/d", "--name", "d2"], ["data", "update", "d"]):
+        assert_one_line_error(cli(*argv, cwd=repo.root), 1, "data/d/loop", "symlink loop")
+    for argv in (["data", "status"], ["check-data"], ["check-data", "jobs/a.yaml"]):
+        result = cli(*argv, cwd=repo.root)
+        assert result.code == 1 and "symlink loop" in result.out + result.err, result
+        assert "Traceback" not in result.out + result.err
+    hook = cli("hook", "post-merge", "0", cwd=repo.root)
+    assert hook.code == 0 and "symlink loop" in hook.err, hook
+    assert snapshot(repo.root) == before
+
+
+def test_git_dir_and_work_tree_from_outside(history: Repo, cli: Cli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cli.monkeypatch.setenv("GIT_DIR", str(history.root / ".git"))
+    cli.monkeypatch.setenv("GIT_WORK_TREE", str(history.root))
+    for argv in (["data", "status"], ["diff", "HEAD~1"], ["check-data"]):
+        result = cli(*argv, cwd=elsewhere)
+        assert_one_line_error(result, 2, "outside the work tree")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_read_only_git_dir(history: Repo, cli: Cli) -> None:
+    """Where gittrain keeps its locks cannot be created: a clean error, nothing changed.
+
+    (A file where the directory belongs stands in for a read-only .git, which root ignores.)
+    """
+    history.write("data/a.jsonl", '{"q": 1}\n')
+    (history.root / ".git/gittrain").write_text("not a directory\n")
+    before = snapshot(history.root)
+    for argv in (["data", "add", "data/a.jsonl"], ["job", "finish", "a", "--status", "failed"]):
+        assert_one_line_error(cli(*argv, cwd=history.root), 2, "cannot take the lock")
+    assert snapshot(history.root) == before
+    assert cli("data", "status", cwd=history.root).code == 0  # reads still work
+    assert cli("experience", "recommend", cwd=history.root).code == 0
+
+
+def test_file_name_that_is_not_utf8_in_history(repo: Repo, cli: Cli) -> None:
+    name = b"jobs/n\xffm.yaml"
+    done = job("nm") + "result:\n  status: completed\n  metrics: {acc: 0.5}\n"
+    (repo.root / "jobs").mkdir()
+    with open(bytes(repo.root) + b"/" + name, "w") as handle:
+        handle.write(done)
+    repo.commit("a job whose file name is not UTF-8")
+    for argv in (
+        ["experience", "recommend"],
+        ["experience", "recommend", "--format", "json"],
+        ["experience", "best", "--recipe", "grpo_basic", "--metric", "acc"],
+        ["job", "list"],
+    ):
+        for _ in range(2):  # cold, then from the history cache
+            result = cli(*argv, cwd=repo.root)
+            assert result.code == 0, (argv, result)

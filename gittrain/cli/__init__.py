@@ -60,6 +60,12 @@ class RootGroup(LazyGroup):
     """Maps every failure to gittrain's exit-code contract."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # A file name git gives us that is not UTF-8 holds surrogates; print its bytes
+        # as they are rather than fail on them.
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="surrogateescape")
         try:
             return super().invoke(ctx)
         except GittrainError as exc:

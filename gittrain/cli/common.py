@@ -39,6 +39,8 @@ def repo_root() -> tuple[Path, str]:
     if root is None:
         raise usage_error(f"not inside a git work tree: {cwd}")
     root = root.resolve()
+    if cwd != root and root not in cwd.parents:  # GIT_DIR and GIT_WORK_TREE point elsewhere
+        raise usage_error(f"the current directory {cwd} is outside the work tree {root}")
     prefix = cwd.relative_to(root).as_posix() if cwd != root else ""
     return root, "" if prefix == "." else prefix
 

@@ -10,7 +10,7 @@ import click
 
 from gittrain.cli import data_render as render
 from gittrain.cli.common import repo_root
-from gittrain.cli.options import CONTEXT, emit_json, format_option
+from gittrain.cli.options import CONTEXT, TEXT, emit_json, format_option
 from gittrain.cli.progress import ByteProgress
 
 if TYPE_CHECKING:
@@ -37,9 +37,13 @@ def data() -> None:
 
 @data.command(context_settings=CONTEXT)
 @click.argument("path")
-@click.option("--name", help="Dataset name (default: the file or directory name, no suffix).")
-@click.option("--description", help="Free text stored with the dataset.")
-@click.option("--tag", "tags", multiple=True, help="A tag (repeatable); replaces existing tags.")
+@click.option(
+    "--name", type=TEXT, help="Dataset name (default: the file or directory name, no suffix)."
+)
+@click.option("--description", type=TEXT, help="Free text stored with the dataset.")
+@click.option(
+    "--tag", "tags", multiple=True, type=TEXT, help="A tag (repeatable); replaces existing tags."
+)
 @format_option()
 def add(
     path: str, name: str | None, description: str | None, tags: tuple[str, ...], fmt: str

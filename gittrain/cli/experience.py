@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gittrain.cli.common import emit_json, workspace
-from gittrain.cli.options import CONTEXT, format_option
+from gittrain.cli.options import CONTEXT, TEXT, format_option
 
 if TYPE_CHECKING:
     from gittrain.commands.experience import Mined
@@ -88,7 +88,7 @@ def recommend(
 @experience.command(context_settings=CONTEXT)
 @click.option("--recipe", help="Runs of this recipe.")
 @click.option("--algorithm", help="Runs of this algorithm.")
-@click.option("--metric", help="The metric to rank by (default: the most recorded one).")
+@click.option("--metric", type=TEXT, help="The metric to rank by (default: the most recorded one).")
 @click.option(
     "--minimize",
     is_flag=True,

@@ -138,10 +138,11 @@ def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
 @click.option("--staged", is_flag=True, help="Check the staged jobs against the staged lockfile.")
 @format_option()
 def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
-    """Every dataset the job FILES use is in the lockfile and unchanged on disk.
+    """Every dataset the jobs use is in the lockfile and unchanged on disk.
 
-    Other files are ignored.  Unchanged datasets are verified from the stat
-    cache without reading them.  Exits 1 naming the job and the dataset.
+    FILES are job files or job names; none means every job.  Other files are
+    ignored, a missing one is an error.  Unchanged datasets are verified from
+    the stat cache without reading them.  Exits 1 naming the job and the dataset.
     """
     import posixpath
 
@@ -150,13 +151,20 @@ def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
     # Not open_workspace(): it loads the recipe registry (and jsonschema), which
     # this hook does not need and which would double its start-up time.
     root, prefix = repo_root()
-    rels = [posixpath.normpath(posixpath.join(prefix, f)) for f in files]
+    rels = [f if _bare(f) else posixpath.normpath(posixpath.join(prefix, f)) for f in files]
     result = run(root, rels, staged=staged)
     if fmt == "json":
         emit_json({"jobs": result.jobs, "problems": problems_json(result.problems)})
     else:
         print_problems(result.problems)
     raise SystemExit(1 if result.problems else 0)
+
+
+def _bare(word: str) -> bool:
+    """A job name (``a``), not a path: it is not relative to the current directory."""
+    from pathlib import Path
+
+    return "/" not in word and not word.endswith((".yaml", ".yml")) and not Path(word).exists()
 
 
 @click.group(context_settings=CONTEXT)
@@ -196,15 +204,23 @@ def hook_prepare_commit_msg(message_file: str, source: str, sha: str) -> None:
 
     from gittrain.adapters import gitrepo
     from gittrain.commands import hooks
+    from gittrain.errors import GittrainError
 
     if source in hooks.SKIPPED_SOURCES:
         return
-    root, _prefix = repo_root()
-    summary = summary_lines(hooks.staged_diff(root))
-    comment = gitrepo.get_config(root, "core.commentChar") or "#"
-    text = hooks.with_summary(hooks.read_message(Path(message_file)), summary, comment[:1])
+    path = Path(message_file)
+    original = hooks.read_message(path)
+    try:
+        root, _prefix = repo_root()
+        summary = summary_lines(hooks.staged_diff(root))
+        comment = gitrepo.get_config(root, "core.commentChar") or "#"
+        text = hooks.with_summary(original, summary, comment[:1])
+    except Exception as exc:  # the summary is a courtesy: never block a commit over it
+        shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
+        click.echo(f"gittrain: no Config-Changes summary added; {shown}", err=True)
+        return
     if text is not None:
-        hooks.write_message(Path(message_file), text)
+        hooks.write_message(path, text)
 
 
 def summary_lines(report: DiffReport) -> list[str]:
@@ -232,10 +248,18 @@ def summary_lines(report: DiffReport) -> list[str]:
     return lines
 
 
-def _warn_drift(root: Path) -> None:
+def _warn_drift() -> None:
+    """The post-merge and post-checkout warning; these hooks never fail, whatever happens."""
     from gittrain.commands.hooks import dataset_drift
+    from gittrain.errors import GittrainError
 
-    warnings = dataset_drift(root)
+    try:
+        root, _prefix = repo_root()
+        warnings = dataset_drift(root)
+    except Exception as exc:  # a warning hook must not turn a merge or checkout into an error
+        shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
+        click.echo(f"gittrain: warning: datasets not checked; {shown}", err=True)
+        return
     for warning in warnings:
         click.echo(f"gittrain: warning: {warning.text}", err=True)
     if warnings:
@@ -246,8 +270,7 @@ def _warn_drift(root: Path) -> None:
 @click.argument("squash", required=False, default="0")
 def hook_post_merge(squash: str) -> None:
     """Warn when datasets on disk no longer match the lockfile (never fails)."""
-    root, _prefix = repo_root()
-    _warn_drift(root)
+    _warn_drift()
 
 
 @hook.command("post-checkout", context_settings=CONTEXT)
@@ -258,5 +281,4 @@ def hook_post_checkout(previous: str, new: str, branch_flag: str) -> None:
     """After a branch checkout, warn when datasets no longer match the lockfile."""
     if branch_flag != "1" or (previous and previous == new):
         return  # a file checkout, or the same commit: the lockfile did not move
-    root, _prefix = repo_root()
-    _warn_drift(root)
+    _warn_drift()

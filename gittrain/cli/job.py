@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from gittrain.cli.common import counted, emit_json, print_problems, print_table, workspace
-from gittrain.cli.options import CONTEXT, apply_options, edit_options, format_option
+from gittrain.cli.options import CONTEXT, TEXT, apply_options, edit_options, format_option
 
 
 @click.group(context_settings=CONTEXT)
@@ -37,7 +37,7 @@ def new(name: str, recipe_id: str, **options: Any) -> None:
 
 @job.command(context_settings=CONTEXT)
 @click.argument("source", metavar="SRC[@REV]")
-@click.option("--name", "new_name", required=True, help="The new job's name.")
+@click.option("--name", "new_name", required=True, type=TEXT, help="The new job's name.")
 @edit_options
 @click.option("--force", is_flag=True, help="Replace an existing job file.")
 def clone(
@@ -67,9 +67,14 @@ def clone(
     help="How the run ended.",
 )
 @click.option(
-    "--metric", "metrics", multiple=True, metavar="NAME=NUMBER", help="A metric (repeatable)."
+    "--metric",
+    "metrics",
+    multiple=True,
+    type=TEXT,
+    metavar="NAME=NUMBER",
+    help="A metric (repeatable).",
 )
-@click.option("--note", help="A note about the run.")
+@click.option("--note", type=TEXT, help="A note about the run.")
 def finish(name: str, status: str, metrics: tuple[str, ...], note: str | None) -> None:
     """Record a run's result in jobs/NAME.yaml, editing it in place (comments survive)."""
     from gittrain.commands.job_finish import finish as run

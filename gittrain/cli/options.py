@@ -13,6 +13,27 @@ FORMATS = ("text", "json")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class _Text(click.ParamType):  # type: ignore[type-arg]
+    """A string option value that must be valid UTF-8 (it ends up in files gittrain writes)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from gittrain.errors import usage_error
+
+        text = str(click.STRING.convert(value, param, ctx))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = param.opts[0] if param is not None and param.opts else "value"
+            raw = text.encode("utf-8", "surrogateescape")
+            raise usage_error(f"{shown} {raw!r}: not valid UTF-8") from None
+        return text
+
+
+TEXT = _Text()
+
+
 def format_option(*choices: str) -> Callable[[F], F]:
     """`--format text|json[|markdown]`, text by default."""
     names = choices or FORMATS
@@ -32,6 +53,7 @@ def edit_options(f: F) -> F:
         "--unset",
         "unsets",
         multiple=True,
+        type=TEXT,
         metavar="KEY.PATH",
         help="Remove a config value (repeatable).",
     )(f)
@@ -39,6 +61,7 @@ def edit_options(f: F) -> F:
         "--set",
         "sets",
         multiple=True,
+        type=TEXT,
         metavar="KEY.PATH=VALUE",
         help="Set a config value (repeatable); VALUE is YAML (2e-5 is a number).",
     )(f)
@@ -46,11 +69,12 @@ def edit_options(f: F) -> F:
 
 def apply_options(f: F) -> F:
     """What applying a recipe needs: size, GPUs, edits, datasets, model (recipe apply, job new)."""
-    f = click.option("--model", help="Base model, e.g. Qwen/Qwen2.5-7B-Instruct.")(f)
+    f = click.option("--model", type=TEXT, help="Base model, e.g. Qwen/Qwen2.5-7B-Instruct.")(f)
     f = click.option(
         "--dataset",
         "datasets",
         multiple=True,
+        type=TEXT,
         metavar="ROLE=NAME",
         help="A dataset by lockfile name or path, e.g. train=gsm8k (repeatable).",
     )(f)

@@ -14,7 +14,7 @@ from gittrain.cli.common import (
     problems_json,
     workspace,
 )
-from gittrain.cli.options import CONTEXT, apply_options, format_option
+from gittrain.cli.options import CONTEXT, TEXT, apply_options, format_option
 
 if TYPE_CHECKING:
     from gittrain.core.apply import Change
@@ -30,7 +30,7 @@ def recipe() -> None:
 @click.option(
     "--task-type", help="Only recipes of this task type (sft, rlhf, dpo, grpo, pretrain)."
 )
-@click.option("--tag", help="Only recipes with this tag.")
+@click.option("--tag", type=TEXT, help="Only recipes with this tag.")
 @format_option()
 def list_(task_type: str | None, tag: str | None, fmt: str) -> None:
     """List the built-in recipes and the repository's own (recipes/)."""
@@ -104,7 +104,7 @@ def tags(fmt: str) -> None:
 @recipe.command(context_settings=CONTEXT)
 @click.argument("recipe_id", metavar="ID")
 @apply_options
-@click.option("--name", help="Job name (default: from -o, else recipe-size-gpus).")
+@click.option("--name", type=TEXT, help="Job name (default: from -o, else recipe-size-gpus).")
 @click.option("-o", "--output", metavar="FILE", help="Write the job here (e.g. jobs/NAME.yaml).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @format_option()

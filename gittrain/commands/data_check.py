@@ -27,20 +27,59 @@ class DataCheckResult:
 
 
 def check_data(root: Path, files: Sequence[str] = (), *, staged: bool = False) -> DataCheckResult:
-    """Check the jobs among ``files`` (work tree), or with ``staged`` the staged jobs.
+    """Check the jobs among ``files`` (work tree), every job when none is named, or with
+    ``staged`` the staged jobs.
 
-    With ``staged`` both the jobs and the lockfile are read from the index: the
-    commit is what is checked.  Files that are not jobs are ignored; a job that
-    does not parse is left to `git train validate`.
+    A file is a repository-relative path or a job's bare name (``a`` for
+    ``jobs/a.yaml``).  With ``staged`` both the jobs and the lockfile are read from the
+    index: the commit is what is checked.  Files that are not jobs are ignored, a named
+    file that does not exist is a problem, and a job that does not parse is left to
+    `git train validate`.
     """
     conf = settings.load(root)
     if staged:
         return check_staged(root, conf, gitrepo.staged_paths(root))
-    wanted = [p for p in files if jobrefs.is_job_path(p, conf.jobs_dir)]
+    missing: list[Problem] = []
+    if files:
+        wanted = []
+        for rel in files:
+            found = _job_path(root, conf.jobs_dir, rel)
+            if found is None:
+                missing.append(_missing(rel, conf.jobs_dir))
+            elif jobrefs.is_job_path(found, conf.jobs_dir):
+                wanted.append(found)
+    else:  # nothing named: every job, as `git train data status` checks every dataset
+        wanted = _all_jobs(root, conf.jobs_dir)
     if not wanted:
-        return DataCheckResult(0, ())
+        return DataCheckResult(0, tuple(missing))
     blobs = {p: _read(root / p) for p in wanted}
-    return check_jobs(root, conf, blobs, lockstore.read(root, conf.lockfile))
+    result = check_jobs(root, conf, blobs, lockstore.read(root, conf.lockfile))
+    return DataCheckResult(result.jobs, (*missing, *result.problems))
+
+
+def _job_path(root: Path, jobs_dir: str, rel: str) -> str | None:
+    """``rel`` if that file exists, else the job file a bare name means; None when neither."""
+    if (root / rel).is_file():
+        return rel
+    if "/" not in rel and not rel.endswith(jobrefs.JOB_SUFFIXES):
+        for suffix in jobrefs.JOB_SUFFIXES:
+            candidate = f"{jobs_dir}/{rel}{suffix}"
+            if (root / candidate).is_file():
+                return candidate
+    return None
+
+
+def _missing(rel: str, jobs_dir: str) -> Problem:
+    hint = "" if "/" in rel or "." in rel else f" (nor is there a job {jobs_dir}/{rel}.yaml)"
+    return Problem(rel, None, (), Severity.ERROR, f"no such file{hint}", "io")
+
+
+def _all_jobs(root: Path, jobs_dir: str) -> list[str]:
+    directory = root / jobs_dir
+    if not directory.is_dir():
+        return []
+    names = (p.name for p in directory.iterdir() if p.is_file())
+    return sorted(f"{jobs_dir}/{n}" for n in names if n.endswith(jobrefs.JOB_SUFFIXES))
 
 
 def check_staged(
@@ -118,6 +157,9 @@ def _drift(status: DatasetStatus) -> str | None:
         return None
     if status.state is State.MISSING:
         return f"is missing on disk; restore it or `git train data remove {status.name}`"
+    failed = [d for d in status.differences if d.field == "error"]
+    if failed:
+        return f"cannot be checked: {failed[0].current}"
     fields = ", ".join(d.field for d in status.differences)
     return (
         f"changed since it was locked ({fields}); "

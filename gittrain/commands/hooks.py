@@ -78,15 +78,21 @@ def with_summary(message: str, summary: list[str], comment_char: str = "#") -> s
 
 
 def write_message(path: Path, text: str) -> None:
+    """Replace the message file atomically: a failed write leaves the old message whole.
+
+    Bytes that are not UTF-8 were read as surrogates and go back out unchanged.
+    """
+    from gittrain.core.atomic import atomic_write
+
     try:
-        path.write_text(text, encoding="utf-8")
+        atomic_write(path, text.encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise usage_error(f"{path}: cannot write the commit message: {exc.strerror}") from None
 
 
 def read_message(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="surrogateescape")
+        return path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise usage_error(f"{path}: cannot read the commit message: {exc.strerror}") from None
 
@@ -112,7 +118,10 @@ def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
     for row in result.datasets:
         if row.state in (State.MODIFIED, State.MISSING):
             text = f"dataset {row.name} ({row.path}) is {row.state.value}"
-            if row.differences:
+            failed = [d for d in row.differences if d.field == "error"]
+            if failed:
+                text = f"dataset {row.name} ({row.path}) cannot be checked: {failed[0].current}"
+            elif row.differences:
                 text += f" ({', '.join(d.field for d in row.differences)})"
             out.append(DriftWarning(text))
     return tuple(out)

@@ -76,7 +76,7 @@ def clone(
     result = Cloned(source.name, commit, rel, text, report.problems, written=False)
     if result.errors:
         return result
-    atomic_write(root / rel, text.encode("utf-8"), shown=rel, overwrite=force)
+    atomic_write(root / rel, text.encode("utf-8"), shown=rel, root=root, overwrite=force)
     return Cloned(source.name, commit, rel, text, report.problems, written=True)
 
 

@@ -8,10 +8,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gittrain.adapters import gitrepo
 from gittrain.adapters.scalars import resolve_plain
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import yamledit
+from gittrain.core.atomic import command_lock
 from gittrain.core.edits import Assignment
 from gittrain.core.jobs import TERMINAL
 from gittrain.errors import GittrainError, usage_error
@@ -69,18 +71,22 @@ def finish(
     checked = {k: _number(k, v, f"metric {k!r}") for k, v in (metrics or {}).items()}
     if name.endswith((".yaml", ".yml")):
         name = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    source = read_job(ws, name)
-    try:
-        text = source.raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise GittrainError(f"{source.rel}: not valid UTF-8") from None
+    root = ws.require_root()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     edits = [Assignment(("result", "status"), status)]
     edits += [Assignment(("result", "metrics", k), v) for k, v in checked.items()]
     edits.append(Assignment(("result", "finished_at"), stamp))
     if notes is not None:
         edits.append(Assignment(("result", "notes"), notes))
-    new_text = yamledit.edit(text, source.rel, edits)
-    root = ws.require_root()
-    atomic_write(root / source.rel, new_text.encode("utf-8"), shown=source.rel, overwrite=True)
+    # Concurrent finishes of one job (parallel evals) each add their metrics: the
+    # read-modify-write happens under one exclusive lock, as the lockfile's does.
+    with command_lock(gitrepo.git_dir(root) / "gittrain" / "jobs.lock"):
+        source = read_job(ws, name)
+        try:
+            text = source.raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise GittrainError(f"{source.rel}: not valid UTF-8") from None
+        new_text = yamledit.edit(text, source.rel, edits)
+        data = new_text.encode("utf-8")
+        atomic_write(root / source.rel, data, shown=source.rel, root=root, overwrite=True)
     return Finished(source.rel, status, checked, stamp, new_text)

@@ -10,6 +10,7 @@ from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.jobrefs import JOB_SUFFIXES
 from gittrain.errors import GittrainError, usage_error
+from gittrain.fileio import confine
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 
@@ -53,7 +54,7 @@ def read_job(ws: Workspace, spec: str) -> JobSource:
         rel = f"{jobs_dir}/{name}{suffix}"
         path = root / rel
         if path.is_file():
-            return JobSource(name, rel, _read(path, rel), None)
+            return JobSource(name, rel, _read(confine(root, path, rel), rel), None)
     raise GittrainError(f"no job {name!r} ({jobs_dir}/{name}.yaml does not exist)")
 
 

@@ -74,7 +74,8 @@ def apply(ws: Workspace, recipe_id: str, options: ApplyOptions, *, command: str)
     report = checker(ws).check(shown, text.encode("utf-8"))
     result = ApplyResult(recipe, applied, text, rel, report.problems)
     if rel is not None and result.errors == 0:
-        atomic_write(ws.base / rel, text.encode("utf-8"), shown=rel, overwrite=options.force)
+        data = text.encode("utf-8")
+        atomic_write(ws.base / rel, data, shown=rel, root=ws.base, overwrite=options.force)
     return result
 
 

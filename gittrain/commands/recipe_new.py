@@ -46,7 +46,7 @@ def new_recipe(
         else:
             source_path = root / parent.source
         text = _NAME_LINE.sub(f"name: {recipe_id}", _read(source_path), count=1)
-    atomic_write(root / rel, text.encode("utf-8"), shown=rel, overwrite=force)
+    atomic_write(root / rel, text.encode("utf-8"), shown=rel, root=root, overwrite=force)
     return NewRecipe(recipe_id, parent.source, rel, extends)
 
 

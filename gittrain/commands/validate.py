@@ -11,6 +11,7 @@ from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import builtin_files, repo_files
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
+from gittrain.fileio import confine
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,8 @@ def validate(ws: Workspace, files: Sequence[str] = (), *, strict: bool = False) 
     check = checker(ws, strict=strict)
     reports = []
     for rel in targets:
+        # A committed symlink must not make validate read (and echo) a file elsewhere.
+        confine(ws.base, ws.base / rel, rel)
         raw = read_or_problem(ws.base / rel, rel)
         if isinstance(raw, Problem):
             reports.append(FileReport(rel, None, (raw,)))

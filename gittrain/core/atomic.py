@@ -5,13 +5,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from gittrain.errors import usage_error
+
 # Test-only: seconds to sleep after the temp file is durable and before the
 # rename, so a test can kill -9 the writer at the worst moment.
 _DELAY_ENV = "GITTRAIN_TEST_WRITE_DELAY"
+# The random part tempfile.mkstemp puts between our prefix and suffix.
+_MKSTEMP_PART = re.compile(r"[a-z0-9_]{8}")
 
 
 @contextlib.contextmanager
@@ -21,13 +26,39 @@ def exclusive_lock(lock_path: Path) -> Iterator[None]:
     The kernel drops the lock when the process dies, so a killed writer never
     leaves a stale lock behind.
     """
+    fd = _acquire(lock_path)
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def command_lock(lock_path: Path) -> Iterator[None]:
+    """:func:`exclusive_lock` for a command that must write: a lock that cannot be taken
+    (a read-only ``.git``) is a usage error naming the file, not a crash."""
+    try:
+        fd = _acquire(lock_path)
+    except OSError as exc:
+        raise usage_error(
+            f"{lock_path}: cannot take the lock: {exc.strerror} (is .git read-only?); "
+            "nothing was changed"
+        ) from None
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _acquire(lock_path: Path) -> int:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def temp_prefix(path: Path) -> str:
@@ -73,7 +104,21 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def remove_stale_temps(path: Path) -> None:
-    """Delete temp files a killed writer left next to ``path``; call only under the lock."""
-    for stale in path.parent.glob(f"{temp_prefix(path)}*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+    """Delete temp files a killed writer left next to ``path``; call only under the lock.
+
+    Only names :func:`atomic_write` makes (prefix, mkstemp's random part, ``.tmp``) are
+    touched, matched literally: ``path``'s name is never used as a glob pattern.
+    """
+    prefix = temp_prefix(path)
+    with contextlib.suppress(OSError):
+        for stale in path.parent.iterdir():
+            middle = stale.name[len(prefix) : -len(".tmp")]
+            if (
+                stale.name.startswith(prefix)
+                and stale.name.endswith(".tmp")
+                and _MKSTEMP_PART.fullmatch(middle)
+                and stale.is_file()
+                and not stale.is_symlink()
+            ):
+                with contextlib.suppress(OSError):
+                    stale.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from pathlib import Path
@@ -34,6 +35,11 @@ def check_relpath(path: str) -> str:
 def resolve_inside(root: Path, rel: str) -> Path:
     """The absolute path for ``rel``; refuses a symlink that leads outside ``root``."""
     path = root / rel
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise GittrainError(f"{rel}: {exc.strerror} (a symlink loop)") from None
     real = Path(os.path.realpath(path))
     if not real.is_relative_to(Path(os.path.realpath(root))):
         raise GittrainError(f"{rel}: is a symlink that resolves outside the repository ({real})")

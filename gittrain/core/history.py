@@ -211,7 +211,11 @@ ERROR_KEYS = frozenset({"k", "message"})
 
 
 def usable(entry: object, keys: frozenset[str]) -> bool:
-    """A cache entry of the expected shape (anything else is parsed again)."""
+    """A cache entry of the expected shape and types (anything else is parsed again).
+
+    The cache is a file anyone can edit, so every value the walk reads is checked
+    here: a wrong type means "parse the blob again", never a crash or a wrong answer.
+    """
     if type(entry) is not dict:
         return False
     if entry.get("k") == "error":
@@ -219,9 +223,22 @@ def usable(entry: object, keys: frozenset[str]) -> bool:
     if entry.keys() != keys:
         return False
     if keys is LOCK_KEYS:
-        return type(entry["names"]) is dict and type(entry["paths"]) is dict
+        return entry["k"] == LOCK and _str_map(entry["names"]) and _str_map(entry["paths"])
     return (
-        type(entry["config"]) is dict
+        entry["k"] == JOB
+        and all(_opt_str(entry[k]) for k in ("recipe", "rv", "model", "size", "fin"))
+        and (entry["status"] is None or entry["status"] in STATUSES)
+        and (entry["gpus"] is None or type(entry["gpus"]) is int)
+        and type(entry["config"]) is dict
         and type(entry["metrics"]) is dict
-        and type(entry["datasets"]) is dict
+        and all(type(v) in (int, float) for v in entry["metrics"].values())
+        and _str_map(entry["datasets"])
     )
+
+
+def _opt_str(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _str_map(value: object) -> bool:
+    return type(value) is dict and all(type(v) is str for v in value.values())

@@ -40,7 +40,7 @@ class BlobCache:
             return cache  # no cache yet
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
             data = None
         if (
             isinstance(data, dict)
@@ -72,7 +72,9 @@ class BlobCache:
             "checkpoint": self.checkpoint,
             "blobs": self.entries,
         }
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        # ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
+        # (and reads back) but UTF-8 cannot encode.
+        text = json.dumps(payload, separators=(",", ":"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, text.encode("utf-8"))

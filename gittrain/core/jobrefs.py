@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import yamlio
+from gittrain.core.confine import escape
 from gittrain.document import Document, format_path
 from gittrain.errors import GittrainError
 
@@ -83,6 +84,10 @@ def scan_worktree(root: Path, jobs_dir: str) -> tuple[list[JobRefs], list[str]]:
         if not file.name.endswith(JOB_SUFFIXES) or not file.is_file():
             continue
         rel = f"{jobs_dir}/{file.name}"
+        outside = escape(root, file)
+        if outside is not None:
+            problems.append(f"{rel}: {outside}")
+            continue
         try:
             job, issues = parse(file.read_bytes(), rel)
         except GittrainError as exc:

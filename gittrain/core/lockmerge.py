@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gittrain.core import lockfile
 from gittrain.core.lockfile import DatasetEntry, Lockfile
@@ -24,16 +24,20 @@ class Merged:
 
 
 def merge(base: Lockfile, ours: Lockfile, theirs: Lockfile) -> Merged:
-    """Union by name: a side's change wins over no change; equal changes agree."""
+    """Union by name: a side's change wins over no change; equal changes agree.
+
+    Equal means equal content: when each side locked the same bytes, the times they
+    did so differ, and timestamps are not content.
+    """
     result: dict[str, DatasetEntry] = {}
     conflicts: list[Conflict] = []
     for name in sorted({*base.datasets, *ours.datasets, *theirs.datasets}):
         b, o, t = base.get(name), ours.get(name), theirs.get(name)
-        if o == t:
-            pick = o
-        elif o == b:
+        if _same(o, t):
+            pick = _earliest(o, t)
+        elif _same(o, b):
             pick = t
-        elif t == b:
+        elif _same(t, b):
             pick = o
         else:
             conflicts.append(Conflict(name, o, t))
@@ -62,3 +66,20 @@ def render_with_conflicts(merged: Merged) -> str:
         parts.append(lockfile.render_entry(conflict.theirs) if conflict.theirs else "")
         parts.append(">>>>>>> theirs\n")
     return "".join(parts)
+
+
+def _content(entry: DatasetEntry) -> DatasetEntry:
+    return replace(entry, created_at="", modified_at="")
+
+
+def _same(a: DatasetEntry | None, b: DatasetEntry | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return _content(a) == _content(b)
+
+
+def _earliest(a: DatasetEntry | None, b: DatasetEntry | None) -> DatasetEntry | None:
+    """One of two same-content entries, the same whichever side is ours."""
+    if a is None or b is None:
+        return a
+    return min(a, b, key=lambda e: (e.created_at, e.modified_at))

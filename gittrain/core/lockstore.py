@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.core import lockfile
-from gittrain.core.atomic import atomic_write, exclusive_lock, remove_stale_temps
+from gittrain.core.atomic import atomic_write, command_lock, remove_stale_temps
 from gittrain.core.lockfile import Lockfile
 from gittrain.errors import GittrainError, usage_error
 
@@ -42,7 +42,7 @@ def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lock
     rewritten only when its text would differ.
     """
     path = root / rel
-    with exclusive_lock(lock_path(root)):
+    with command_lock(lock_path(root)):
         remove_stale_temps(path)
         try:
             old_text: str | None = path.read_bytes().decode("utf-8")
@@ -54,6 +54,7 @@ def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lock
         new = change(current)
         text = lockfile.render(new)
         if text != old_text:
+            _check_rendered(text, rel)
             try:
                 atomic_write(path, text.encode("utf-8"))
             except OSError as exc:
@@ -61,3 +62,26 @@ def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lock
                     f"{rel}: cannot write: {exc.strerror}; the old lockfile is unchanged"
                 ) from None
     return new
+
+
+def _check_rendered(text: str, rel: str) -> None:
+    """Refuse to write a lockfile that its schema, or gittrain itself, would not read back.
+
+    Whatever the new entry came from (a cache, an API caller), no command after this
+    one may find ``rel`` unreadable.
+    """
+    from gittrain.adapters import schemas, yamlio
+
+    try:
+        doc = yamlio.load_text(text, rel)
+        lockfile.from_doc(doc)
+    except GittrainError as exc:
+        problem = exc.detail
+    else:
+        errors = schemas.check("lockfile", doc.data)
+        if not errors:
+            return
+        problem = f"{'.'.join(map(str, errors[0].path))}: {errors[0].message}"
+    raise GittrainError(
+        f"{rel}: the new lockfile would be invalid ({problem}); nothing was written"
+    )

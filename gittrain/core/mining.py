@@ -209,9 +209,10 @@ class _Walker:
             walker = cls(entries, str(key["lockfile"]), str(key["jobs_dir"]), frozenset(shallow))
             walker.head = str(saved["head"])
             walker.state = {
-                str(p): (str(v[0]), v[1]) if v else None for p, v in saved["state"].items()
+                str(p): (str(v[0]), _opt_str(v[1])) if v else None
+                for p, v in saved["state"].items()
             }
-            walker.lock_blob = saved["lock"]
+            walker.lock_blob = _opt_str(saved["lock"])
             walker.versions = int(saved["versions"])
             walker.skipped = [Skipped(str(p), str(c), str(m)) for p, c, m in saved["skipped"]]
             lock_ok = entries.has(walker.lock_blob, LOCK_KEYS)
@@ -232,10 +233,19 @@ class _Walker:
             author=str(author),
             timestamp=int(stamp),
             version=version_from(self.entries.get(blob)),
-            datasets=tuple(DatasetVersion(str(r), str(f), n, h) for r, f, n, h in datasets),
+            datasets=tuple(
+                DatasetVersion(str(r), str(f), _opt_str(n), _opt_str(h)) for r, f, n, h in datasets
+            ),
             at_boundary=bool(boundary),
             blob=str(blob),
         )
+
+
+def _opt_str(value: object) -> str | None:
+    """A cached optional string; anything else makes the checkpoint unusable (rebuilt)."""
+    if value is not None and type(value) is not str:
+        raise TypeError(f"expected a string, not {type(value).__name__}")
+    return value
 
 
 def _resolve(datasets: Mapping[str, str], lock: Mapping[str, Any]) -> tuple[DatasetVersion, ...]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gittrain.adapters import schemas, yamlio
+from gittrain.core.confine import escape
 from gittrain.core.problems import Problem, Severity
 from gittrain.core.resources import data_dir
 from gittrain.core.settings import Settings
@@ -331,6 +332,10 @@ def repo_files(
                     "schema",
                 )
             )
+            continue
+        outside = escape(root, path)
+        if outside is not None:
+            problems.append(Problem(source, None, (), Severity.ERROR, outside, "io"))
             continue
         try:
             out.append(_read(path, Origin.REPO, source))

@@ -106,6 +106,12 @@ def _relative_dir(doc: Document, key: str, value: str) -> str:
         raise GittrainError(
             f"{doc.where((key,))}: {key}: {value!r} must be a relative path inside the repository"
         )
+    # Inside .git a write could plant a hook; a glob in a file name widens what gittrain
+    # matches and cleans up (only config_dirs are globs by design).
+    if any(p.lower() == ".git" for p in parts):
+        raise GittrainError(f"{doc.where((key,))}: {key}: {value!r} must not point inside .git")
+    if key != "config_dirs" and any(c in cleaned for c in "*?[]"):
+        raise GittrainError(f"{doc.where((key,))}: {key}: {value!r} must not hold glob characters")
     return cleaned
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ CACHE_VERSION = 1
 # rewritten later within the same timestamp tick and look unchanged (git's
 # "racy" entries).  2 s covers the coarsest common file systems (FAT).
 RACY_NS = 2_000_000_000
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(slots=True)
@@ -39,7 +41,8 @@ class StatCache:
         if entry is None or entry[:4] != [st.size, st.mtime_ns, st.inode, st.ctime_ns]:
             return None
         sha, hashed_at = entry[4], entry[5]
-        if not isinstance(sha, str) or not isinstance(hashed_at, int):
+        # The cache is untrusted: only a well-formed sha256 may reach the lockfile.
+        if not isinstance(sha, str) or not _SHA256.fullmatch(sha) or type(hashed_at) is not int:
             return None
         if st.mtime_ns >= hashed_at - RACY_NS:
             return None
@@ -71,11 +74,15 @@ def now_ns() -> int:
 def _read(file: Path) -> dict[str, list[object]]:
     try:
         data = json.loads(file.read_bytes())
-    except (OSError, ValueError):
-        return {}  # absent or damaged: start over, it is only a cache
+    except (OSError, ValueError, RecursionError):
+        return {}  # absent, damaged or absurdly nested: start over, it is only a cache
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return {}
     entries = data.get("entries")
     if not isinstance(entries, dict):
         return {}
-    return {k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 6}
+    return {
+        k: v
+        for k, v in entries.items()
+        if type(v) is list and len(v) == 6 and all(type(x) is int for x in v[:4])
+    }

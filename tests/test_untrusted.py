@@ -1,0 +1,168 @@
+"""Caches and API arguments are untrusted input: a damaged cache is rebuilt, never a crash and
+never a value copied into the lockfile; a bad API argument is a clear GittrainError (issue 11.5)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Cli, Repo
+from datahelp import age, write_jsonl
+
+import gittrain
+from gittrain.core import lockstore
+from gittrain.errors import GittrainError
+
+JOB = (
+    "name: {name}\nrecipe: grpo_basic\nmodel_size: 7B\nnum_gpus: 8\ndatasets:\n  train: a\n"
+    "config:\n  algorithm: grpo\n  learning_rate: 1.0e-6\n  rollout_n: 8\n"
+    "result:\n  status: completed\n  metrics:\n    acc: 0.5\n"
+)
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+
+@pytest.fixture
+def locked(repo: Repo, cli: Cli) -> Path:
+    """data/a.jsonl locked with a stat-cache entry that status would trust (not racy)."""
+    path = write_jsonl(repo.root / "data/a.jsonl", 5)
+    age(path)
+    assert cli("data", "add", "data/a.jsonl", cwd=repo.root).code == 0
+    return path
+
+
+def _stat_cache(repo: Repo) -> Path:
+    return repo.root / ".git/gittrain/statcache.json"
+
+
+@pytest.mark.parametrize("bad", ["Z" * 64, "../../etc/passwd", "", 5, None, ["x"]])
+def test_a_bad_sha_in_the_stat_cache_is_rehashed_not_locked(
+    repo: Repo, cli: Cli, locked: Path, bad: object
+) -> None:
+    real = hashlib.sha256(locked.read_bytes()).hexdigest()
+    cache = json.loads(_stat_cache(repo).read_text())
+    cache["entries"]["data/a.jsonl"][4] = bad
+    _stat_cache(repo).write_text(json.dumps(cache))
+    assert cli("data", "status", cwd=repo.root).code == 0
+    assert cli("data", "remove", "a", cwd=repo.root).code == 0
+    result = cli("data", "add", "data/a.jsonl", cwd=repo.root)
+    assert result.code == 0, result
+    assert f"sha256: {real}" in (repo.root / "gittrain.lock").read_text()
+    assert cli("data", "status", cwd=repo.root).code == 0
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        DEEP,
+        b'{"version": 1, "entries": {"data/a.jsonl": ["1", "2", "3", "4", "5", "6"]}}',
+        b'{"version": 1, "entries": {"data/a.jsonl": [true, 1, 1, 1, "ab", 1]}}',
+        b'{"version": 1, "entries": [1, 2]}',
+        b'{"version": 1, "entries": {"data/a.jsonl": {"deep": [[[[[]]]]]}}}',
+        b"\xff\xfe",
+    ],
+    ids=["deep", "strings", "bool", "list", "dict", "binary"],
+)
+def test_a_damaged_stat_cache_is_rebuilt(repo: Repo, cli: Cli, locked: Path, junk: bytes) -> None:
+    _stat_cache(repo).write_bytes(junk)
+    assert cli("data", "status", cwd=repo.root).code == 0
+    assert cli("data", "update", cwd=repo.root).code == 0
+    assert json.loads(_stat_cache(repo).read_text())["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["deep", "metric-string", "status-number", "datasets-list", "checkpoint-types", "lock-names"],
+)
+def test_a_damaged_history_cache_is_rebuilt(repo: Repo, cli: Cli, damage: str) -> None:
+    for name in ("j1", "j2"):
+        repo.write(f"jobs/{name}.yaml", JOB.format(name=name))
+        repo.commit(name)
+    expected = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", cwd=repo.root)
+    assert expected.code == 0, expected
+    path = repo.root / ".git/gittrain/history-cache.json"
+    data = json.loads(path.read_text())
+    for entry in data["blobs"].values():
+        if damage == "metric-string" and entry.get("k") == "job":
+            entry["metrics"] = {"acc": "0.99"}
+        elif damage == "status-number" and entry.get("k") == "job":
+            entry["status"] = 7
+        elif damage == "datasets-list" and entry.get("k") == "job":
+            entry["datasets"] = {"train": ["a"]}
+        elif damage == "lock-names" and entry.get("k") == "lock":
+            entry["names"] = {"a": 5}
+    if damage == "checkpoint-types":
+        for row in data["checkpoint"]["runs"]:
+            row[7] = [[1, 2, {"x": 1}, [3]]]
+        data["checkpoint"]["lock"] = {"not": "a blob"}
+    text = DEEP if damage == "deep" else json.dumps(data).encode()
+    path.write_bytes(text)
+    again = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", cwd=repo.root)
+    assert (again.code, again.out, again.err) == (expected.code, expected.out, expected.err)
+
+
+def test_the_writer_refuses_a_lockfile_it_could_not_read_back(repo: Repo, locked: Path) -> None:
+    before = (repo.root / "gittrain.lock").read_bytes()
+    entry = lockstore.read(repo.root, "gittrain.lock").datasets["a"]
+    bad_entries = [
+        dataclasses.replace(entry, name="b", sha256="not-a-sha"),
+        dataclasses.replace(entry, name="b", tags=(5,)),  # type: ignore[arg-type]
+        dataclasses.replace(entry, name="b", path="../outside.jsonl"),
+        dataclasses.replace(entry, name="b", size=-1),
+    ]
+    for bad in bad_entries:
+        with pytest.raises(
+            GittrainError, match=r"^gittrain.lock: the new lockfile would be invalid"
+        ):
+            lockstore.modify(repo.root, "gittrain.lock", lambda lock, e=bad: lock.with_entry(e))
+        assert (repo.root / "gittrain.lock").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda root: gittrain.snapshot_dataset("data/a.jsonl", root=root, tags=[5]), "tags"),
+        (lambda root: gittrain.snapshot_dataset("data/a.jsonl", root=root, tags="t"), "tags"),
+        (lambda root: gittrain.snapshot_dataset("data/a.jsonl", 5, root=root), "name"),
+        (lambda root: gittrain.snapshot_dataset("data/a.jsonl", root=root, description=1), "desc"),
+        (lambda root: gittrain.snapshot_dataset(5, root=root), "path"),
+        (lambda root: gittrain.snapshot_dataset("data/a.jsonl", root=5), "root"),
+        (lambda root: gittrain.verify_dataset(None, root=root), "name_or_path"),
+        (lambda root: gittrain.record_result(5, status="failed", root=root), "job"),
+        (lambda root: gittrain.record_result("j", status=1, root=root), "status"),
+        (lambda root: gittrain.record_result("j", status="failed", metrics=[1], root=root), "met"),
+        (
+            lambda root: gittrain.record_result("j", status="failed", metrics={1: 2}, root=root),
+            "met",
+        ),
+        (lambda root: gittrain.record_result("j", status="failed", notes=3, root=root), "notes"),
+    ],
+)
+def test_bad_api_arguments_are_clear_errors(
+    repo: Repo, locked: Path, call: object, needle: str
+) -> None:
+    repo.write("jobs/j.yaml", JOB.format(name="j"))
+    before = (repo.root / "gittrain.lock").read_bytes()
+    assert callable(call)
+    with pytest.raises(GittrainError, match=needle) as info:
+        call(repo.root)
+    assert info.value.code == 2
+    assert (repo.root / "gittrain.lock").read_bytes() == before
+    assert (repo.root / "jobs/j.yaml").read_text() == JOB.format(name="j")
+
+
+def test_stale_temp_cleanup_touches_only_gittrains_own_temp_names(tmp_path: Path) -> None:
+    from gittrain.core.atomic import atomic_write, remove_stale_temps
+
+    keep = [".bashrc.old.tmp", ".*.notes.tmp", ".x.lock.my-backup.tmp", ".x.lock.abcdefgh.txt"]
+    for name in keep:
+        (tmp_path / name).write_text("mine\n")
+    stale = tmp_path / ".x.lock.k3j_9q2z.tmp"  # what a writer killed mid-write leaves
+    stale.write_text("half\n")
+    for target in (tmp_path / "*", tmp_path / "x.lock", tmp_path / "[.]*"):
+        remove_stale_temps(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)
+    atomic_write(tmp_path / "x.lock", b"v\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "x.lock"])
