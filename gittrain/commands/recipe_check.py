@@ -11,6 +11,7 @@ from gittrain.core import jobs, rules
 from gittrain.core.dialects.config import read_native, read_own
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.view import Value, View
+from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Dialect
 from gittrain.core.problems import Problem, Severity, count, read_or_problem
 from gittrain.core.recipes import Recipe
 from gittrain.core.validation import Kind, classify
@@ -52,20 +53,15 @@ def check_against_recipe(
         "recipe",
     ).view
     algorithm = Value(recipe.recommended_algorithm, None)
-    if classify(rel, ws.settings) is Kind.JOB:
-        doc = yamlio.load_file(ws.base / rel, rel)
-        job = jobs.from_doc(doc)
-        read = read_own(doc, eff, job.config, ("config",), "job", outside={"algorithm": algorithm})
-    else:
-        read = read_native(raw, rel, eff)
-        if classify(rel, ws.settings, read.doc.data) is Kind.JOB:
-            doc = yamlio.load_file(ws.base / rel, rel)
-            job = jobs.from_doc(doc)
-            read = read_own(
-                doc, eff, job.config, ("config",), "job", outside={"algorithm": algorithm}
-            )
-        else:
-            read = read._replace(view=_with(read.view, "algorithm", algorithm))
+    read = None
+    if classify(rel, ws.settings) is not Kind.JOB:
+        native = read_native(raw, rel, eff)
+        if classify(rel, ws.settings, native.doc.data) is not Kind.JOB:
+            read = native._replace(view=_with(native.view, "algorithm", algorithm))
+    if read is None:  # a gittrain job: its config mapping, strictly read
+        doc = yamlio.load_bytes(raw, rel)
+        config = jobs.from_doc(doc).config
+        read = read_own(doc, eff, config, ("config",), "job", outside={"algorithm": algorithm})
     view = read.view
     if gpus is not None:
         view = view._replace(values={**view.values, "num_gpus": Value(gpus, None)})
@@ -82,6 +78,7 @@ def check_against_recipe(
         wanted=wanted,
         base=read.base,
         overrides=ws.settings.rules,
+        dialect=read.detection.dialect,
     )
     return RecipeCheck(recipe, rel, tuple(problems))
 
@@ -100,6 +97,7 @@ def _agreement(
     wanted: View,
     base: DocPath,
     overrides: Mapping[str, str],
+    dialect: Dialect,
 ) -> list[Problem]:
     out: list[Problem] = []
     for idea, rule_label in (("algorithm", "algorithm"), ("finetuning", "finetuning method")):
@@ -123,16 +121,27 @@ def _agreement(
                 )
             )
     # A recipe default is present when its idea is, under any spelling, or its key is.
-    held = {str(v.path[-1]) for idea, v in wanted.values.items() if v.path and idea in have.values}
+    # A framework config lacks only what its framework can say: TRL has no global batch
+    # key, and no framework spells gittrain's `gradient_checkpointing`.
+    native = dialect.name not in (GITTRAIN, GENERIC)
+    idea_of = {str(v.path[-1]): idea for idea, v in wanted.values.items() if v.path}
     config = _config_mapping(doc, base)
-    missing = [
-        f"{key}={_show(value)}"
-        for key, value in recipe.default_config.items()
-        if key not in held and key not in config and key not in _CONTEXT_KEYS
-    ]
+    missing = []
+    for key, value in recipe.default_config.items():
+        meant = idea_of.get(key)
+        if key in _CONTEXT_KEYS or (meant is not None and meant in have.values):
+            continue
+        if native and (meant is None or meant not in dialect.ideas):
+            continue
+        if not native and key in config:
+            continue
+        missing.append(f"{key}={_show(value)}")
     level = rules.severity("recipe-keys", Severity.WARNING, overrides)
     if missing and level is not None:
-        message = f"{len(missing)} keys recipe {recipe.id} sets are missing: " + ", ".join(missing)
+        keys = "key" if len(missing) == 1 else "keys"
+        message = f"{len(missing)} {keys} recipe {recipe.id} sets are missing: " + ", ".join(
+            missing
+        )
         out.append(Problem(doc.source, doc.mark_of(base), base, level, message, "recipe-keys"))
     return out
 
