@@ -36,8 +36,19 @@ def test_demo_runs_and_says_where_the_repository_is(tmp_path: Path) -> None:
     assert "commit blocked: 2 errors" in proc.stdout
     # Every capability was toured, and each section found what it shows.
     out = proc.stdout
-    for heading in ("Recipes and validation", "Hooks:", "Semantic diffs", "Datasets:", "Jobs and"):
+    for heading in (
+        "Recipes and validation",
+        "Hooks:",
+        "Semantic diffs",
+        "Datasets:",
+        "Jobs and",
+        "Framework configs",
+    ):
         assert f"== {heading}" in out, heading
+    # Framework configs are read in their dialects; findings point at the native keys.
+    assert "configs/axolotl/dpo.yaml:19:1: error: learning_rate: learning rate 3" in out
+    assert "configs/trl/grpo.yaml:7:1: error: num_generations: GRPO needs at least 2" in out
+    assert "responses per step (prompts x group size): 5120 → 8192" in out
     lock = (target / "gittrain.lock").read_text()
     for fmt in ("jsonl", "parquet", "csv", "json", "dir"):
         assert f"format: {fmt}\n" in lock, fmt

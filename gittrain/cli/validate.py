@@ -9,7 +9,7 @@ from gittrain.cli.options import CONTEXT, format_option
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Fail on warnings too; unknown keys are errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
 @click.option(
@@ -20,7 +20,8 @@ def validate(files: tuple[str, ...], strict: bool, quiet: bool, staged: bool, fm
     """Check recipes, jobs and configs: schema, then sanity rules.
 
     With no FILES, checks every YAML/JSON file in the configured directories
-    (recipes/, jobs/, configs/), the lockfile and .gittrain.yaml.  With
+    (recipes/, jobs/, configs/), the lockfile and .gittrain.yaml; a directory
+    named as FILES stands for the YAML/JSON files under it.  With
     --staged, checks what the next commit holds: the index's version of each
     staged config file.  Every file is checked and reported before the exit
     code is set: 1 on any error.

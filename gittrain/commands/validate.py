@@ -50,12 +50,30 @@ def default_files(ws: Workspace) -> list[str]:
     return sorted(found)
 
 
+def _expand(ws: Workspace, names: Sequence[str]) -> list[str]:
+    """Named files as they are; a named directory stands for its YAML and JSON files."""
+    out: list[str] = []
+    for rel in names:
+        top = ws.base / rel
+        if not top.is_dir():
+            out.append(rel)
+            continue
+        confine(ws.base, top, rel)
+        found = sorted(
+            p.relative_to(ws.base).as_posix()
+            for p in top.rglob("*")
+            if p.suffix in (".yaml", ".yml", ".json") and p.is_file() and ".git" not in p.parts
+        )
+        out.extend(found)
+    return list(dict.fromkeys(out))
+
+
 def validate(ws: Workspace, files: Sequence[str] = (), *, strict: bool = False) -> ValidationResult:
     """Check ``files`` (repository-relative) or, when empty, everything configured.
 
     ``strict`` makes unknown keys errors.
     """
-    targets = list(files) or default_files(ws)
+    targets = _expand(ws, files) if files else default_files(ws)
     check = checker(ws, strict=strict)
     reports = []
     for rel in targets:

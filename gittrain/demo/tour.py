@@ -213,6 +213,12 @@ def hooks() -> list[Step]:
     ]
 
 
+def frameworks() -> list[Step]:
+    from gittrain.demo import frameworks as framework_configs
+
+    return framework_configs.steps()
+
+
 def experience() -> list[Step]:
     from gittrain.demo import jobhistory
 
@@ -237,6 +243,7 @@ SECTIONS: list[tuple[str, Callable[[], list[Step]]]] = [
     ("Semantic diffs and pull-request review", diffs),
     ("Datasets: gittrain.lock, its history and lineage", datasets),
     ("Jobs and experience mined from git history", experience),
+    ("Framework configs: verl, TRL and axolotl as they are", frameworks),
 ]
 
 

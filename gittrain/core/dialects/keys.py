@@ -21,7 +21,7 @@ class Unknown(NamedTuple):
 
     def message(self, dialect: Dialect) -> str:
         where = f"{dialect.title} {dialect.version}".strip()
-        text = f"{'.'.join(keys_of(self.path))}: not a key {where} knows"
+        text = f"not a key {where} knows"
         if self.suggestion:
             text += f"; did you mean {self.suggestion}?"
         return text
