@@ -161,8 +161,9 @@ def test_missing_gittrain_prints_how_to_install_and_does_not_block(repo: Repo) -
     proc = git_commit(repo.root, "-q", "-m", "x", env=env_with_path(gittrain=False))
     assert proc.returncode == 0
     assert proc.stderr.splitlines()[0] == (
-        "gittrain: git-train is not on PATH, so the pre-commit hook did nothing; install it "
-        "with 'pip install gittrain' or remove the hooks with 'git train uninstall'"
+        "gittrain: git-train is not on PATH, so the pre-commit hook did nothing; install "
+        "gittrain in this environment (see its README) or remove the hooks with "
+        "'git train uninstall'"
     )
 
 

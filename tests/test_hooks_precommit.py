@@ -149,3 +149,29 @@ def test_a_real_commit_is_blocked_then_passes_once_fixed(
     assert "gittrain validate" in proc.stderr and "Passed" in proc.stderr
     assert "rollout_n: 8" in repo.git("show", "HEAD:jobs/a.yaml")
     assert (repo.root / "jobs/a.yaml").read_text() == unstaged
+
+
+@pytest.mark.parametrize("order", ["init-then-pre-commit", "pre-commit-then-install"])
+def test_gittrain_and_pre_commit_together_check_once(
+    repo: Repo, pre_commit_home: Path, order: str
+) -> None:
+    """`git train init` writes a pre-commit config and installs the native hooks; with the
+    pre-commit framework installed too (either order), each check runs once, not twice."""
+    env = env_with_path(
+        extra={"PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    )
+    git_train = str(Path(sys.executable).parent / "git-train")
+    if order == "init-then-pre-commit":
+        steps = [[git_train, "init"], [PRE_COMMIT, "install"]]
+    else:
+        steps = [[git_train, "init"], [PRE_COMMIT, "install"], [git_train, "install"]]
+    for argv in steps:
+        proc = run(argv, repo.root, env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    repo.write("jobs/a.yaml", BAD_JOB.format(name="a", dataset="x"))
+    repo.git("add", "jobs/a.yaml")
+    proc = git_commit(repo.root, "-m", "bad", env=env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert out.count(BAD_MESSAGE.format(name="a")) == 1, out
+    assert "gittrain validate" in out  # the framework's hook is the one that ran
