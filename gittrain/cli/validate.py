@@ -62,11 +62,22 @@ def validate(files: tuple[str, ...], strict: bool, quiet: bool, staged: bool, fm
         for report in result.reports:
             print_problems(report.problems)
         if not quiet:
+            loud = bool(result.errors or result.warnings)
             click.echo(
                 f"{counted(len(result.reports), 'file')} checked: "
                 f"{counted(result.errors, 'error')}, {counted(result.warnings, 'warning')}",
-                err=bool(result.errors or result.warnings),
+                err=loud,
             )
+            # "0 errors" on a config gittrain did not understand must not read as a pass.
+            generic = [r.path for r in result.reports if r.dialect == "generic"]
+            if generic:
+                shown = ", ".join(generic[:3]) + (", ..." if len(generic) > 3 else "")
+                click.echo(
+                    f"note: {counted(len(generic), 'config')} in no known framework dialect, "
+                    f"checked with the generic rules only: {shown} (name the dialect in "
+                    ".gittrain.yaml `dialects:`)",
+                    err=loud,
+                )
     failed = result.errors or (strict and result.warnings)
     raise SystemExit(1 if failed else 0)
 
