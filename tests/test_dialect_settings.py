@@ -77,3 +77,52 @@ def test_text_output_says_when_a_config_was_not_understood(repo: Repo, cli: Cli)
         "note: 1 config in no known framework dialect, checked with the generic rules only: "
         "configs/mystery.yaml (name the dialect in .gittrain.yaml `dialects:`)",
     ]
+
+
+ZERO_JOB = """\
+name: a
+recipe: grpo_basic
+num_gpus: 0
+config:
+  algorithm: grpo
+  global_batch_size: 1024
+  per_device_batch_size: 0
+  gradient_accumulation_steps: 32
+  rollout_n: 8
+"""
+
+
+def test_zero_counts_are_clean_errors_in_validate_and_the_hook(repo: Repo, cli: Cli) -> None:
+    repo.write("jobs/a.yaml", ZERO_JOB)
+    repo.write(
+        "jobs/b.yaml",
+        ZERO_JOB.replace("name: a", "name: b")
+        .replace("num_gpus: 0", "num_gpus: -2")
+        .replace("per_device_batch_size: 0", "per_device_batch_size: 4"),
+    )
+    result = cli("validate", "jobs/a.yaml", "jobs/b.yaml", cwd=repo.root)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "jobs/a.yaml:3:1: error: num_gpus: 0 is less than the minimum of 1 [schema]",
+        "jobs/a.yaml:7:3: error: config.per_device_batch_size: 0 is less than the minimum of 1 [schema]",
+        # The schema rejected -2: no rule judges it again (no "use -128").
+        "jobs/b.yaml:3:1: error: num_gpus: -2 is less than the minimum of 1 [schema]",
+    ]
+    repo.git("add", "jobs")
+    hook = cli("hook", "pre-commit", cwd=repo.root)
+    assert hook.code == 1 and "Traceback" not in hook.out + hook.err
+    assert "jobs/a.yaml:7:3: error: config.per_device_batch_size: 0 is less" in hook.out + hook.err
+    # A framework config has no schema: its zero counts are the rules' clean errors.
+    repo.write(
+        "configs/lf.yaml",
+        "stage: sft\nfinetuning_type: lora\nper_device_train_batch_size: 0\n"
+        "gradient_accumulation_steps: 0\nlearning_rate: 1.0e-4\n",
+    )
+    native = cli("validate", "configs/lf.yaml", cwd=repo.root)
+    assert native.code == 1
+    assert native.out.splitlines()[:2] == [
+        "configs/lf.yaml:3:1: error: per_device_train_batch_size: must be a positive whole "
+        "number, not 0 [positive-count]",
+        "configs/lf.yaml:4:1: error: gradient_accumulation_steps: must be a positive whole "
+        "number, not 0 [positive-count]",
+    ]

@@ -139,7 +139,7 @@ def positive_count(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 found.path,
                 Severity.ERROR,
-                f"{_key(found.path, idea)} is {_g(number[1])}; it must be a positive whole number",
+                f"must be a positive whole number, not {_g(number[1])}",
                 "positive-count",
             )
 
