@@ -160,3 +160,36 @@ def show(spec: str, fmt: str) -> None:
 
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+@job.command("export", context_settings=CONTEXT)
+@click.argument("spec", metavar="NAME[@REV]")
+@click.option(
+    "--to",
+    "framework",
+    required=True,
+    metavar="FRAMEWORK",
+    help="verl, trl, llamafactory, axolotl or torchtune.",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write the config to FILE.")
+@click.option("--force", is_flag=True, help="Replace an existing FILE.")
+def export(spec: str, framework: str, output: str | None, force: bool) -> None:
+    """Write a job as a config its trainer loads, with the command that runs it.
+
+    Values the framework cannot express are listed, never dropped silently; an
+    algorithm the framework does not run is refused (exit 1).  For verl the
+    Hydra overrides for `python3 -m verl.trainer.main_ppo` are printed.
+    """
+    from gittrain.commands.job_export import export_job
+
+    result = export_job(workspace(), spec, framework, output=output, force=force)
+    for idea, value in result.exported.unexpressed:
+        click.echo(
+            f"note: {result.dialect.title} has no key for {idea} ({value!r}); not exported",
+            err=True,
+        )
+    if result.written is None:
+        click.echo(result.text, nl=False)
+    else:
+        click.echo(f"wrote {result.written} ({result.dialect.title})")
+        click.echo(f"run: {result.command}")

@@ -64,17 +64,22 @@ def read(
     base: DocPath = (),
     root: object = None,
     outside: Mapping[str, Value] | None = None,
+    given: Mapping[str, Value] | None = None,
 ) -> View:
     """Read every idea ``dialect`` maps from ``data`` (the config mapping at ``base``).
 
     ``root`` is the whole document, for the dialect's ``outer`` ideas (a job's
     ``num_gpus`` beside its ``config``); ``outside`` supplies ideas known from
-    elsewhere (a recipe's algorithm) when the config does not state them.
+    elsewhere (a recipe's algorithm) when the config does not state them;
+    ``given`` ideas are settled before the file is read (the algorithm a run
+    command names: `trl rloo --config FILE`) and the file does not override them.
     """
     reader = _Reader(dialect, data if isinstance(data, dict) else {}, base)
-    values: dict[str, Value] = {}
+    values: dict[str, Value] = dict(given or {})
     known = ChainMap(values, dict(outside or {}))  # a `when` also sees ideas from outside
     for idea, sources in dialect.ideas.items():
+        if idea in values:
+            continue
         found = _first(reader, sources, known, vocabulary.ideas[idea].type)
         if found is not None and not (found.path is None and outside and idea in outside):
             values[idea] = found  # a stated value; a dialect default yields to outside

@@ -51,6 +51,7 @@ _DIALECT_KEYS = frozenset(
         "closed",
         "mounts",
         "outer",
+        "run",
     }
 )
 
@@ -73,6 +74,9 @@ class Cond(NamedTuple):
 class Case(NamedTuple):
     conds: tuple[Cond, ...]
     value: object
+    # What export writes for this case when its conditions cannot be made up
+    # (torchtune's loss component names): native path -> value.
+    emit: tuple[tuple[tuple[str, ...], object], ...] = ()
 
 
 class Source(NamedTuple):
@@ -189,6 +193,8 @@ class Dialect(NamedTuple):
     outer: Mapping[str, tuple[Source, ...]]
     sources: tuple[str, ...] = ()
     tiers: tuple[tuple[str, str], ...] = ()  # as written, without mounts (for the generic table)
+    # How to run an exported config: a command template, and named recipes (torchtune).
+    run: Mapping[str, object] = {}
     # Generic only: literal spellings matched at the end of a path, by their last key.
     suffixes: Mapping[str, tuple[tuple[tuple[str, ...], int, str, str], ...]] = {}
 
@@ -376,7 +382,11 @@ class _Reader:
                 self.cond(_split(p), c, (*here, "if", p))
                 for p, c in self.mapping(item.get("if", {}), (*here, "if")).items()
             )
-            cases.append(Case(conds, item["value"]))
+            emit = tuple(
+                (_split(p), v)
+                for p, v in self.mapping(item.get("emit", {}), (*here, "emit")).items()
+            )
+            cases.append(Case(conds, item["value"], emit))
         infer = tuple(
             (value, self.paths(paths, (*path, "infer", str(value))))
             for value, paths in self.mapping(data.get("infer", {}), (*path, "infer")).items()
@@ -498,6 +508,7 @@ def read_dialect(doc: Document, ideas: Mapping[str, Idea], keys: KeySet) -> Dial
         outer=outer,
         sources=reader.strings(data.get("sources"), ("sources",)),
         tiers=tuple((str(k), str(v)) for k, v in tiers.items()),
+        run=reader.mapping(data.get("run", {}), ("run",)),
     )
 
 
