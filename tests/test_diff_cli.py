@@ -35,7 +35,7 @@ def edited(repo: Repo) -> Repo:
 
 TEXT = """\
 git train diff: index → working tree
-1 file: 2 modified, 2 added, 0 removed
+4 changes in 1 file: 2 modified, 2 added
 WARNING: 2 critical changes
 (1 noise change hidden; --all shows them)
 
@@ -95,7 +95,7 @@ def test_markdown_report(edited: Repo) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "### gittrain diff: `index` → `working tree`"
-    assert "**2 modified, 2 added, 0 removed** in 1 file" in lines
+    assert "**4 changes in 1 file: 2 modified, 2 added**" in lines
     assert "> **Warning:** 2 critical changes" in lines
     assert "| [~] | `jobs/a.yaml` | `config.learning_rate` | 1e-06 → 5e-07 (×0.5, -50%) |" in lines
     assert lines.index("#### Critical") < lines.index("#### Important") < lines.index("#### Normal")
@@ -103,8 +103,22 @@ def test_markdown_report(edited: Repo) -> None:
 
 def test_json_shape(edited: Repo) -> None:
     data = json.loads(invoke(edited, "diff", "--format", "json").stdout)
-    assert set(data) == {"version", "old", "new", "files"}
+    assert set(data) == {"version", "old", "new", "summary", "files", "skipped"}
     assert data["version"] == 1
+    assert data["summary"] == {
+        "changes": 4,
+        "files": 1,
+        "modified": 2,
+        "added": 2,
+        "removed": 0,
+        "files_added": 0,
+        "files_deleted": 0,
+        "renamed": 0,
+        "datasets": 0,
+        "unreadable": 0,
+        "critical": 2,
+    }
+    assert data["skipped"] == []
     (file,) = data["files"]
     assert set(file) == {
         "status",
@@ -112,10 +126,13 @@ def test_json_shape(edited: Repo) -> None:
         "old_path",
         "new_path",
         "error",
+        "dialect",
+        "contents",
         "changes",
         "derived",
         "datasets",
     }
+    assert (file["dialect"], file["contents"]) == ("gittrain", None)
     lr = file["changes"][0]
     assert lr == {
         "kind": "modified",

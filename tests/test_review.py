@@ -60,7 +60,7 @@ def test_markdown_review(pr: Repo) -> None:
     text = result.stdout
     assert text.startswith("## gittrain review: merge-base of main and topic (")
     # kl_coef, seed, and two's learning rate; noise (sft's output_dir) is not counted.
-    assert "**3 modified, 0 added, 0 removed**" in text
+    assert "**3 changes in 2 files: 3 modified**" in text
     assert "> **Warning:** 1 critical change" in text
     assert "- **`recipes/grpo_basic.yaml`** (recipe)\n" in text
     assert "  - [~] `default_config.kl_coef` 0.001 → 0.01 (×10, +900%) — _important_\n" in text

@@ -37,6 +37,7 @@ def use_colour() -> bool:
 @click.option("--cached", "--staged", "cached", is_flag=True, help="Compare the index with HEAD.")
 @click.option("--jobs", "jobs", is_flag=True, help="Compare two jobs: NAME[@REV] NAME[@REV].")
 @click.option("--recipes", "recipes", is_flag=True, help="Compare two recipes: ID[@REV] ID[@REV].")
+@click.option("--no-index", "no_index", is_flag=True, help="Compare two files outside git: A B.")
 @format_option("text", "markdown", "json")
 @click.option("--all", "show_all", is_flag=True, help="Also show noise (output_dir, wandb_*, ...).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
@@ -49,6 +50,7 @@ def diff(
     cached: bool,
     jobs: bool,
     recipes: bool,
+    no_index: bool,
     fmt: str,
     show_all: bool,
     exit_code: bool,
@@ -64,11 +66,23 @@ def diff(
       git train diff A...B           merge base of A and B vs B
       git train diff ... -- PATHS    only these paths (any YAML/JSON file)
       git train diff --jobs A B      two jobs, each NAME or NAME@REV
+      git train diff --no-index A B  two files, in or outside a repository
     """
     from gittrain.errors import usage_error
 
-    root, prefix = repo_root()
     pathspecs: tuple[str, ...] | None = ctx.meta.get("gittrain.pathspecs")
+    if no_index:
+        files = (*revisions, *(pathspecs or ()))
+        if jobs or recipes or cached or len(files) != 2:
+            raise usage_error("--no-index takes exactly two files: A B")
+        from pathlib import Path
+
+        from gittrain.commands.compare import compare_files
+
+        report = compare_files(Path.cwd(), files[0], files[1])
+        show(report, fmt=fmt, show_all=show_all, more=_more("diff", "--no-index", *files))
+        ctx.exit(exit_status(report.files, show_all=show_all, exit_code=exit_code, fail_on=fail_on))
+    root, prefix = repo_root()
     if jobs or recipes:
         if jobs and recipes:
             raise usage_error("--jobs and --recipes cannot be combined")
@@ -84,17 +98,29 @@ def diff(
 
         request = DiffRequest(revisions, pathspecs, cached=cached, prefix=prefix)
         report = run_diff(root, request)
-    show(report, fmt=fmt, show_all=show_all)
+    flags = [f for f, on in (("--jobs", jobs), ("--recipes", recipes), ("--cached", cached)) if on]
+    paths = ["--", *pathspecs] if pathspecs else []
+    show(report, fmt=fmt, show_all=show_all, more=_more("diff", *flags, *revisions, *paths))
     ctx.exit(exit_status(report.files, show_all=show_all, exit_code=exit_code, fail_on=fail_on))
 
 
-def show(report: Any, *, fmt: str, show_all: bool) -> None:
+def _more(*words: str) -> str:
+    """The command that shows all a cut markdown output left out: the same, as text."""
+    import shlex
+
+    return shlex.join(["git", "train", *words, "--format", "text"])
+
+
+def show(report: Any, *, fmt: str, show_all: bool, more: str = "") -> None:
     from gittrain.cli import diffformat
 
     if fmt == "json":
-        emit_json(diffformat.json_report(report))
+        emit_json(diffformat.json_report(report, show_all=show_all))
     elif fmt == "markdown":
-        click.echo(diffformat.markdown_report(report, show_all=show_all), nl=False)
+        from gittrain.cli.diffmarkdown import markdown_report
+
+        command = more or "git train diff --format text"
+        click.echo(markdown_report(report, show_all=show_all, command=command), nl=False)
     else:
         colour = use_colour()
         click.echo(
@@ -105,6 +131,7 @@ def show(report: Any, *, fmt: str, show_all: bool) -> None:
 def exit_status(files: Any, *, show_all: bool, exit_code: bool, fail_on: str | None) -> int:
     """1 for unreadable files, a gate that tripped, or (with --exit-code) any difference."""
     from gittrain.cli import diffformat
+    from gittrain.core.filediff import FILE_TIER
     from gittrain.core.importance import Tier
 
     if any(f.error for f in files):
@@ -113,6 +140,8 @@ def exit_status(files: Any, *, show_all: bool, exit_code: bool, fail_on: str | N
     if fail_on is not None and (
         any(f.datasets for f in files)  # a lockfile dataset changed: critical
         or any(r.tier.at_least(Tier(fail_on)) for r in visible)
+        # an added or deleted file is one change at FILE_TIER, never one per key
+        or (FILE_TIER.at_least(Tier(fail_on)) and any(f.contents for f in files))
     ):
         return 1
     if exit_code and any(
@@ -165,5 +194,6 @@ def review(ctx: click.Context, revisions: tuple[str, ...], fmt: str, fail_on: st
         colour = use_colour()
         click.echo(reviewformat.text_review(report, colour=colour), nl=False, color=colour)
     else:
-        click.echo(reviewformat.markdown_review(report), nl=False)
+        more = _more("review", *revisions)
+        click.echo(reviewformat.markdown_review(report, command=more), nl=False)
     ctx.exit(exit_status(report.all_files, show_all=False, exit_code=False, fail_on=fail_on))

@@ -1,4 +1,4 @@
-"""Rendering semantic diffs as text, markdown and JSON (the shapes are documented in README)."""
+"""Rendering semantic diffs as text and JSON (markdown: ``diffmarkdown``); shapes in README."""
 
 from __future__ import annotations
 
@@ -38,18 +38,20 @@ def rows(report_files: Sequence[FileDiff], show_all: bool) -> list[Row]:
 
     out: list[Row] = []
     for file in report_files:
+        if file.contents is not None:
+            continue  # an added or deleted file is summarised, not listed key by key
         for rated in file.changes:
             if rated.tier is Tier.NOISE and not show_all:
                 continue
             out.append(_change_row(file, rated))
-        out.extend(_derived_row(file, d) for d in file.derived)
+        out.extend(_derived_row(file, d) for d in file.derived if d.old != d.new)
     return out
 
 
 def hidden_noise(files: Sequence[FileDiff]) -> int:
     from gittrain.core.importance import Tier
 
-    return sum(1 for f in files for r in f.changes if r.tier is Tier.NOISE)
+    return sum(1 for f in files if f.contents is None for r in f.changes if r.tier is Tier.NOISE)
 
 
 def _change_row(file: FileDiff, rated: RatedChange) -> Row:
@@ -83,12 +85,10 @@ def _ratio(ratio: float, percent: float | None) -> str:
 def _derived_row(file: FileDiff, derived: DerivedChange) -> Row:
     from gittrain.core.filediff import format_number
 
+    # Only a changed value is ever a row (``rows`` drops the rest), so no "(unchanged)".
     text = f"{format_number(derived.old)} → {format_number(derived.new)}"
-    if derived.ratio is not None and derived.old is not None and derived.new is not None:
-        if derived.ratio == 1:
-            text += " (unchanged)"
-        else:
-            text += f" ({_ratio(derived.ratio, (derived.ratio - 1) * 100)})"
+    if derived.ratio is not None:
+        text += f" ({_ratio(derived.ratio, (derived.ratio - 1) * 100)})"
     return Row(file, derived.tier, "modified", derived.name, text, derived=True)
 
 
@@ -98,18 +98,139 @@ def critical_count(files: Sequence[FileDiff], all_rows: Iterable[Row]) -> int:
     return datasets + sum(1 for r in all_rows if r.tier.value == "critical")
 
 
-def counts(all_rows: Iterable[Row]) -> dict[str, int]:
-    tally = {"modified": 0, "added": 0, "removed": 0}
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """The headline counts: changes (keys, whole files, datasets) and the files they are in."""
+
+    files: int
+    modified: int = 0  # keys
+    added: int = 0
+    removed: int = 0
+    files_added: int = 0  # each one change, summarised
+    files_deleted: int = 0
+    renamed: int = 0
+    datasets: int = 0  # lockfile datasets added, removed or changed
+    unreadable: int = 0  # files that could not be parsed: no change counted
+
+    @property
+    def changes(self) -> int:
+        return (
+            self.modified
+            + self.added
+            + self.removed
+            + self.files_added
+            + self.files_deleted
+            + self.renamed
+            + self.datasets
+        )
+
+    def headline(self) -> str:
+        """``3 changes in 1 file: 2 modified, 1 added``; zero counts are left out."""
+        parts = [
+            f"{n} {what}"
+            for n, what in (
+                (self.modified, "modified"),
+                (self.added, "added"),
+                (self.removed, "removed"),
+                (self.files_added, _plural(self.files_added, "file") + " added"),
+                (self.files_deleted, _plural(self.files_deleted, "file") + " deleted"),
+                (self.renamed, "renamed"),
+                (self.datasets, _plural(self.datasets, "dataset") + " changed"),
+                (self.unreadable, "unreadable"),
+            )
+            if n
+        ]
+        text = f"{self.changes} {_plural(self.changes, 'change')} in {self.files} "
+        text += _plural(self.files, "file")
+        return text + (f": {', '.join(parts)}" if parts else "")
+
+    def json(self) -> dict[str, int]:
+        return {
+            "changes": self.changes,
+            "files": self.files,
+            "modified": self.modified,
+            "added": self.added,
+            "removed": self.removed,
+            "files_added": self.files_added,
+            "files_deleted": self.files_deleted,
+            "renamed": self.renamed,
+            "datasets": self.datasets,
+            "unreadable": self.unreadable,
+        }
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+def tally(files: Sequence[FileDiff], all_rows: Iterable[Row]) -> Tally:
+    """Count changes, not files: each key, each added or deleted file, each dataset."""
+    keys = {"modified": 0, "added": 0, "removed": 0}
+    by_file: dict[int, int] = {}
     for row in all_rows:
+        by_file[id(row.file)] = by_file.get(id(row.file), 0) + 1
         if not row.derived:
-            key = "modified" if row.kind == "reordered" else row.kind
-            tally[key] += 1
-    return tally
+            keys["modified" if row.kind == "reordered" else row.kind] += 1
+    shown = [f for f in files if f.error or by_file.get(id(f)) or _shown_anyway(f)]
+    status = [f.status.value for f in shown if not f.error]
+    whole = [f.status.value for f in shown if f.contents is not None]
+    return Tally(
+        files=len(shown),
+        **keys,
+        files_added=whole.count("added"),
+        files_deleted=whole.count("deleted"),
+        renamed=status.count("renamed"),
+        datasets=sum(len(f.datasets) for f in shown),
+        unreadable=sum(1 for f in shown if f.error),
+    )
 
 
 def is_shown(file: FileDiff, file_rows: Sequence[Row]) -> bool:
     """Skip files whose edits were comments or formatting only."""
-    return bool(file_rows or file.datasets or file.error or file.status.value != "modified")
+    return bool(file_rows or file.error or _shown_anyway(file))
+
+
+def _shown_anyway(file: FileDiff) -> bool:
+    return bool(file.datasets or file.status.value != "modified" or file.old_path != file.new_path)
+
+
+def contents_head(file: FileDiff) -> str:
+    """``verl, 212 keys`` for an added or deleted file."""
+    if file.contents is None:
+        return ""
+    keys = f"{file.contents.keys} {_plural(file.contents.keys, 'key')}"
+    return f"{file.dialect}, {keys}" if file.dialect else keys
+
+
+def contents_values(file: FileDiff) -> str:
+    """``algorithm grpo, learning rate 1e-06, model Qwen/Qwen2-7B``: its critical values."""
+    from gittrain.core.diff import render
+
+    if file.contents is None:
+        return ""
+    return ", ".join(
+        f"{idea.replace('_', ' ')} "
+        + (_short(value) if isinstance(value, str) else render(value, limit=60))
+        for idea, value in file.contents.critical
+    )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def skipped_note(skipped: Sequence[str], *, code: bool = False) -> str:
+    """What the configured paths left out, and how to include it; "" when nothing was."""
+    if not skipped:
+        return ""
+    quote = (lambda p: f"`{p}`") if code else (lambda p: p)
+    names = ", ".join(quote(p) for p in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
+    n = len(skipped)
+    return (
+        f"{n} YAML {_plural(n, 'file')} changed outside the configured paths ({names}); "
+        f"add {'it' if n == 1 else 'them'} with `diff: paths:` in .gittrain.yaml "
+        f"or name {'it' if n == 1 else 'them'} after --"
+    )
 
 
 def critical_warning(
@@ -140,6 +261,8 @@ def text_report(report: DiffReport, *, show_all: bool, colour: bool, title: str 
         )
     ]
     lines += text_body(report.files, all_rows, show_all=show_all, style=style)
+    if report.skipped:
+        lines += ["", skipped_note(report.skipped)]
     return "\n".join(lines) + "\n"
 
 
@@ -148,12 +271,8 @@ def text_body(
 ) -> list[str]:
     from gittrain.core.importance import SHOWN_TIERS
 
-    tally = counts(all_rows)
     shown_files = [f for f in files if is_shown(f, [r for r in all_rows if r.file is f])]
-    lines = [
-        f"{len(shown_files)} file{'s' if len(shown_files) != 1 else ''}: "
-        f"{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed"
-    ]
+    lines = [tally(files, all_rows).headline()]
     lines += critical_warning(files, all_rows, style)
     noise = hidden_noise(files)
     if noise and not show_all:
@@ -187,15 +306,34 @@ def text_body(
 
 
 def file_line(file: FileDiff) -> str:
+    """``[+] configs/grpo.yaml (config, added; verl, 212 keys: algorithm grpo, ...)``."""
     mark = STATUS_MARK[file.status.value]
-    name = file.path
-    if file.status.value == "renamed":
-        name = f"{file.old_path} → {file.new_path}"
-    status = "" if file.status.value == "modified" else f", {file.status.value}"
-    line = f"{mark} {name} ({file.kind.value}{status})"
+    what = file_what(file)
+    if file.contents is not None:
+        what += f"; {contents_head(file)}"
+    line = f"{mark} {file_name(file)} ({what})"
+    values = contents_values(file)
+    if values:
+        line += f": {values}"
     if file.error:
         line += f"\n      error: {file.error}"
     return line
+
+
+def file_name(file: FileDiff) -> str:
+    if file.old_path and file.new_path and file.old_path != file.new_path:
+        return f"{file.old_path} → {file.new_path}"
+    return file.path
+
+
+def file_what(file: FileDiff) -> str:
+    """``config, verl`` or ``job, added``: the kind, a framework config's dialect, the status."""
+    parts = [file.kind.value]
+    if file.kind.value == "config" and file.dialect and file.contents is None:
+        parts.append(file.dialect)  # an added file names it with its key count
+    if file.status.value != "modified":
+        parts.append(file.status.value)
+    return ", ".join(parts)
 
 
 # What identifies a dataset version that appeared or vanished; the rest is in the JSON.
@@ -229,56 +367,6 @@ def styler(colour: bool) -> Styler:
     return style
 
 
-# ------------------------------------------------------------------------- markdown
-
-
-def markdown_report(report: DiffReport, *, show_all: bool, title: str = "") -> str:
-    heading = title or (f"gittrain diff: `{side_label(report.old)}` → `{side_label(report.new)}`")
-    lines = [f"### {heading}", ""]
-    lines += markdown_body(report.files, rows(report.files, show_all), show_all=show_all)
-    return "\n".join(lines) + "\n"
-
-
-def markdown_body(files: Sequence[FileDiff], all_rows: list[Row], *, show_all: bool) -> list[str]:
-    from gittrain.core.importance import SHOWN_TIERS
-
-    tally = counts(all_rows)
-    shown_files = [f for f in files if is_shown(f, [r for r in all_rows if r.file is f])]
-    lines = [
-        f"**{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed** "
-        f"in {len(shown_files)} file{'s' if len(shown_files) != 1 else ''}"
-    ]
-    critical = critical_count(files, all_rows)
-    if critical:
-        lines += ["", f"> **Warning:** {critical} critical change{'s' if critical != 1 else ''}"]
-    noise = hidden_noise(files)
-    if noise and not show_all:
-        lines += ["", f"_{noise} noise change{'s' if noise != 1 else ''} hidden._"]
-    errors = [f for f in files if f.error]
-    for file in errors:
-        lines += ["", f"- :x: `{file.path}`: {cell(file.error or '')}"]
-    for tier in SHOWN_TIERS:
-        tier_rows = [r for r in all_rows if r.tier is tier]
-        if not tier_rows:
-            continue
-        lines += [
-            "",
-            f"#### {tier.value.capitalize()}",
-            "",
-            "| | file | key | change |",
-            "|---|---|---|---|",
-        ]
-        lines += [
-            f"| {MARK[r.kind]} | `{r.file.path}` | `{cell(r.label)}` | {cell(r.text)} |"
-            for r in tier_rows
-        ]
-    for file in files:
-        if file.datasets:
-            lines += ["", f"#### Datasets (`{file.path}`)", ""]
-            lines += [f"- {MARK[d.kind.value]} {cell(dataset_line(d))}" for d in file.datasets]
-    return lines
-
-
 def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -286,13 +374,21 @@ def cell(text: str) -> str:
 # ----------------------------------------------------------------------------- json
 
 
-def json_report(report: DiffReport) -> dict[str, object]:
+def json_report(report: DiffReport, *, show_all: bool = False) -> dict[str, object]:
     return {
         "version": JSON_VERSION,
         "old": json_side(report.old),
         "new": json_side(report.new),
+        "summary": json_summary(report.files, show_all=show_all),
         "files": [json_file(f) for f in report.files],
+        "skipped": list(report.skipped),
     }
+
+
+def json_summary(files: Sequence[FileDiff], *, show_all: bool) -> dict[str, int]:
+    """The headline's counts, and the critical count of the warning line."""
+    all_rows = rows(files, show_all)
+    return dict(tally(files, all_rows).json(), critical=critical_count(files, all_rows))
 
 
 def json_side(side: SideInfo) -> dict[str, object]:
@@ -306,6 +402,10 @@ def json_file(file: FileDiff) -> dict[str, object]:
         "old_path": file.old_path,
         "new_path": file.new_path,
         "error": file.error,
+        "dialect": file.dialect,
+        "contents": None
+        if file.contents is None
+        else {"keys": file.contents.keys, "critical": dict(file.contents.critical)},
         "changes": [
             dict(json_change(r.change), tier=r.tier.value, idea=r.idea) for r in file.changes
         ],

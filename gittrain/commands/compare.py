@@ -1,4 +1,7 @@
-"""`git train diff --jobs A B` and `--recipes A B`: two named configs, each at any revision."""
+"""`git train diff --jobs A B`, `--recipes A B` and `--no-index A B`: two configs compared.
+
+Named jobs and recipes may be at any revision; `--no-index` files need no repository.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 from gittrain.adapters import gitrepo
 from gittrain.commands.diff import DiffReport, SideInfo, SideKind
 from gittrain.core import importance, settings
-from gittrain.core.filediff import FileKind, FileStatus, Side, compare
+from gittrain.core.filediff import FileKind, FileStatus, Side, compare, kind_of
 from gittrain.errors import GittrainError, usage_error
 
 
@@ -52,3 +55,74 @@ def _load(root: Path, folder: str, word: str, fallback: Path | None) -> tuple[Si
     if not path.is_file():
         raise GittrainError(f"{word}: there is no {folder}/{name}.yaml")
     return SideInfo(SideKind.WORKTREE, word), Side(rel, path.read_bytes(), rel)
+
+
+NULL_DEVICE = "/dev/null"  # as with `git diff --no-index`: the file is added or deleted
+
+
+def compare_files(cwd: Path, old: str, new: str) -> DiffReport:
+    """Two files outside git, each read in its dialect (``/dev/null`` for an absent side).
+
+    Inside a work tree the repository's settings apply; elsewhere the defaults.
+    A missing file or a directory is a usage error (exit 2); an unparsable
+    file is an error naming its line (exit 1).
+    """
+    if old == new == NULL_DEVICE:
+        raise usage_error(f"--no-index: both sides are {NULL_DEVICE}")
+    root = gitrepo.toplevel(cwd)
+    conf = settings.load(root)
+    policy = importance.load(conf.document)
+    sides = [_file_side(cwd, root, word) for word in (old, new)]
+    present = next(s for s in reversed(sides) if s.raw is not None)
+    status = (
+        FileStatus.ADDED
+        if sides[0].raw is None
+        else FileStatus.DELETED
+        if sides[1].raw is None
+        else FileStatus.MODIFIED
+    )
+    kind = _kind(present, conf)
+    file = compare(sides[0], sides[1], status=status, kind=kind, policy=policy)
+    if file.error:
+        raise GittrainError(file.error)
+    infos = (SideInfo(SideKind.FILE, word) for word in (old, new))
+    return DiffReport(next(infos), next(infos), (file,))
+
+
+def _file_side(cwd: Path, root: Path | None, word: str) -> Side:
+    if word == NULL_DEVICE:
+        return Side(None, None, word)
+    path = cwd / word
+    if path.is_dir():
+        raise usage_error(f"{word}: is a directory (--no-index compares two files)")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise usage_error(f"{word}: no such file") from None
+    except OSError as exc:
+        raise usage_error(f"{word}: cannot read: {exc.strerror}") from None
+    rel = word
+    resolved = path.resolve()
+    if root is not None and resolved.is_relative_to(root.resolve()):
+        # Inside the work tree: `.gittrain.yaml`'s path globs apply.
+        rel = resolved.relative_to(root.resolve()).as_posix()
+    return Side(rel, raw, word)
+
+
+def _kind(side: Side, conf: settings.Settings) -> FileKind:
+    """Where the file lives decides, else what it holds (as `validate` decides)."""
+    assert side.path is not None and side.raw is not None
+    kind = kind_of(
+        side.path, recipes_dir=conf.recipes_dir, jobs_dir=conf.jobs_dir, lockfile=conf.lockfile
+    )
+    if kind is not FileKind.CONFIG:
+        return kind
+    from gittrain.adapters import yamlio
+    from gittrain.core.validation import Kind, classify
+
+    try:
+        data = yamlio.load_bytes(side.raw, side.source, expect_mapping=False).data
+    except GittrainError:
+        return kind  # the comparison reports it
+    found = classify(side.path, conf, data)
+    return {Kind.RECIPE: FileKind.RECIPE, Kind.JOB: FileKind.JOB}.get(found, FileKind.CONFIG)

@@ -26,6 +26,7 @@ class SideKind(enum.Enum):
     INDEX = "index"
     WORKTREE = "worktree"
     EMPTY = "empty"  # before the first commit
+    FILE = "file"  # `--no-index`: a file outside git
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class DiffReport:
     old: SideInfo
     new: SideInfo
     files: tuple[FileDiff, ...]
+    skipped: tuple[str, ...] = ()  # YAML files that changed outside the configured paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class DiffRequest:
     pathspecs: tuple[str, ...] | None = None
     cached: bool = False
     prefix: str = ""
+    report_skipped: bool = True  # look for YAML changed outside `diff.paths` (one more git call)
 
 
 def run_diff(root: Path, request: DiffRequest) -> DiffReport:
@@ -71,14 +74,34 @@ def run_diff(root: Path, request: DiffRequest) -> DiffReport:
         if explicit
         else [*(f":(glob){p}" for p in policy.paths), f":(literal){conf.lockfile}"]
     )
-    if old.kind is SideKind.EMPTY:
-        entries = _added_in_index(root, specs)
-    else:
-        entries = gitrepo.diff_raw(root, git_revisions, specs, cached=request.cached)
+
+    def changed(specs: Sequence[str]) -> list[gitrepo.RawEntry]:
+        if old.kind is SideKind.EMPTY:
+            return _added_in_index(root, specs)
+        return gitrepo.diff_raw(root, git_revisions, specs, cached=request.cached)
+
+    entries = changed(specs)
     wanted = [e for e in entries if e.status in _STATUS and _wanted(e, conf.lockfile)]
-    return DiffReport(
-        old, new, tuple(file_diffs(root, wanted, old=old, new=new, conf=conf, policy=policy))
-    )
+    skipped: tuple[str, ...] = ()
+    if not explicit and request.report_skipped:
+        seen = {p for e in wanted for p in (e.old_path, e.new_path) if p}
+        skipped = tuple(
+            path
+            for e in changed(_ALL_YAML)
+            if (path := e.new_path or e.old_path) and path not in seen and not _hidden(path)
+        )
+    files = file_diffs(root, wanted, old=old, new=new, conf=conf, policy=policy)
+    return DiffReport(old, new, tuple(files), skipped)
+
+
+# Every YAML file, to say which changed ones the configured paths left out.
+_ALL_YAML = (":(glob)**/*.yaml", ":(glob)**/*.yml")
+
+
+def _hidden(path: str) -> bool:
+    # Dotfiles and dot-directories (.gittrain.yaml, .github/workflows/) configure
+    # tools, not training runs: not worth a "skipped" note.
+    return any(part.startswith(".") for part in path.split("/"))
 
 
 def _wanted(entry: gitrepo.RawEntry, lockfile: str) -> bool:

@@ -58,7 +58,7 @@ def staged_diff(root: Path) -> DiffReport:
     """The semantic diff of the index against HEAD (`git train diff --cached`)."""
     from gittrain.commands.diff import DiffRequest, run_diff
 
-    return run_diff(root, DiffRequest(cached=True))
+    return run_diff(root, DiffRequest(cached=True, report_skipped=False))
 
 
 def with_summary(message: str, summary: list[str], comment_char: str = "#") -> str | None:

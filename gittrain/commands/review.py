@@ -54,11 +54,12 @@ class RecipeUse:
 class ReviewReport:
     base: SideInfo
     head: SideInfo
-    files: tuple[FileDiff, ...]  # changed recipes and jobs, critical and important rows only
+    files: tuple[FileDiff, ...]  # changed configs, critical and important rows only
     all_files: tuple[FileDiff, ...]  # every changed config, for counts and errors
     recipe_uses: tuple[RecipeUse, ...]
     validation: tuple[str, ...]  # problems in the changed files at HEAD, rendered
     datasets: tuple[DatasetChange, ...]  # lockfile datasets added, removed or changed
+    skipped: tuple[str, ...] = ()  # YAML changed outside the configured diff paths
 
 
 def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
@@ -69,10 +70,12 @@ def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
     if report.new.commit is None or report.old.commit is None:
         raise usage_error("review compares two commits, e.g. origin/main...HEAD")
     conf = settings.load(root)
+    # Every config file: recipes, jobs and the trainers' own configs (not the lockfile,
+    # whose datasets have their own section).
     reviewed = tuple(
         _important_only(f)
         for f in report.files
-        if f.kind in (FileKind.RECIPE, FileKind.JOB) and (f.error or _important(f))
+        if f.kind is not FileKind.LOCKFILE and (f.error or _important(f))
     )
     changed_recipes = [f for f in report.files if f.kind is FileKind.RECIPE]
     paths = tuple(f.new_path for f in report.files if f.new_path)
@@ -85,10 +88,12 @@ def run_review(root: Path, revisions: Sequence[str]) -> ReviewReport:
         recipe_uses=_with_outcomes(root, report.new.commit, conf, uses),
         validation=validation_problems(root, report.new.commit, paths),
         datasets=tuple(d for f in report.files if f.kind is FileKind.LOCKFILE for d in f.datasets),
+        skipped=report.skipped,
     )
 
 
 def _important(file: FileDiff) -> bool:
+    """Added, deleted or renamed, or a critical or important change (derived ones included)."""
     return bool(file.derived or any(r.tier in REVIEW_TIERS for r in file.changes)) or (
         file.status.value != "modified"
     )
@@ -96,9 +101,7 @@ def _important(file: FileDiff) -> bool:
 
 def _important_only(file: FileDiff) -> FileDiff:
     kept: tuple[RatedChange, ...] = tuple(r for r in file.changes if r.tier in REVIEW_TIERS)
-    return FileDiff(
-        file.status, file.old_path, file.new_path, file.kind, kept, file.derived, (), file.error
-    )
+    return replace(file, changes=kept, datasets=())
 
 
 def _with_outcomes(

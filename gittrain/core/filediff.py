@@ -66,6 +66,23 @@ class DatasetChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Contents:
+    """What an added or deleted file holds, in brief: its size and its critical values.
+
+    A new config is one change, not one critical change per key, so the
+    output summarises it with this instead of listing its keys.
+    """
+
+    keys: int
+    critical: tuple[tuple[str, object], ...]  # (idea, value) in the vocabulary's order
+
+
+# An added or deleted file is one change at this tier: worth a reviewer's look,
+# but it alters no existing run, so `--fail-on critical` does not trip on it.
+FILE_TIER = Tier.IMPORTANT
+
+
+@dataclass(frozen=True, slots=True)
 class Side:
     """One side of a file: its path (None when absent) and raw bytes, or None when absent."""
 
@@ -86,6 +103,7 @@ class FileDiff:
     datasets: tuple[DatasetChange, ...] = ()
     error: str | None = None
     dialect: str | None = None  # the dialect the file was read in (None for the lockfile)
+    contents: Contents | None = None  # for an added or deleted file (not the lockfile)
 
     @property
     def path(self) -> str:
@@ -177,7 +195,33 @@ def compare(
     rated = tuple(rate(changes, policy, dialect))
     derived = derived_changes(reads[0].view, reads[1].view)
     name = dialect.name if dialect is not None else None
-    return FileDiff(status, old.path, new.path, kind, rated, derived, datasets, dialect=name)
+    contents = None
+    if kind is not FileKind.LOCKFILE and status in (FileStatus.ADDED, FileStatus.DELETED):
+        contents = summarise(reads[1] if status is FileStatus.ADDED else reads[0], policy)
+    return FileDiff(
+        status, old.path, new.path, kind, rated, derived, datasets, dialect=name, contents=contents
+    )
+
+
+def summarise(read: Read, policy: Policy) -> Contents:
+    """A file's key count and the values of its critical ideas, as its dialect reads them."""
+    values = read.view.values if read.view is not None else {}
+    critical = tuple(
+        (idea.name, values[idea.name].value)
+        for idea in policy.vocabulary.ideas.values()
+        if idea.tier == Tier.CRITICAL.value and idea.name in values
+    )
+    return Contents(key_count(read.data), critical)
+
+
+def key_count(data: object) -> int:
+    """Leaf keys: a list of plain values is one key, a list of mappings counts their keys."""
+    if isinstance(data, dict):
+        return sum(key_count(v) if isinstance(v, (dict, list)) and v else 1 for v in data.values())
+    if isinstance(data, list):
+        nested = [v for v in data if isinstance(v, (dict, list))]
+        return sum(key_count(v) for v in nested) + (1 if len(nested) < len(data) else 0)
+    return 0 if data is None or data is MISSING else 1
 
 
 def rate(
