@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gittrain.document import Mark, locate
+from gittrain.document import DocPath, Document, Mark, locate
 
 # Exit codes, the contract every command keeps.
 EXIT_OK = 0
@@ -45,3 +45,8 @@ def usage_error(message: str) -> GittrainError:
 def file_error(source: str, message: str, mark: Mark | None = None) -> GittrainError:
     """Bad content in ``source`` (at ``mark`` when known)."""
     return GittrainError(message, source=source, mark=mark)
+
+
+def at(doc: Document, path: DocPath, message: str, code: int = EXIT_CONTENT) -> GittrainError:
+    """Bad content at ``path`` in ``doc``: located, so a validator can report it as data."""
+    return GittrainError(message, code, source=doc.source, mark=doc.mark_of(path))

@@ -62,6 +62,8 @@ def symlink_loop(rel: str) -> Setup:
     return setup
 
 
+UNKNOWN_FRAMEWORK = 'version: 1\ndialects:\n  "configs/*.yaml": verll\n'
+
 CONFLICTED_LOCK = "# generated\nversion: 1\ndatasets:\n<<<<<<< HEAD\n  train: {}\n=======\n  train: {}\n>>>>>>> b\n"
 
 # (id, setup, argv, exit code, needles that must be in the one error line)
@@ -444,6 +446,54 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         2,
         ["recipes/mine.yaml", "outside the repository"],
     ),
+    *[
+        (
+            f"settings-unknown-framework-{name}",
+            write(".gittrain.yaml", UNKNOWN_FRAMEWORK),
+            argv,
+            2,
+            [".gittrain.yaml:3:3: dialects: unknown framework 'verll'; did you mean 'verl'?"],
+        )
+        for name, argv in (
+            ("validate", ["validate"]),
+            ("validate-itself", ["validate", ".gittrain.yaml"]),
+            ("diff", ["diff"]),
+            ("lint-yaml", ["lint-yaml", "jobs/a.yaml"]),
+        )
+    ],
+    (
+        "settings-spellings-unknown-framework",
+        write(".gittrain.yaml", "version: 1\nspellings:\n  trll: {my_lr: learning_rate}\n"),
+        ["validate"],
+        2,
+        [".gittrain.yaml:3:3: spellings: unknown framework 'trll'; did you mean 'trl'?"],
+    ),
+    (
+        "settings-spelling-clashes",
+        write(".gittrain.yaml", "version: 1\nspellings:\n  trl:\n    learning_rate: kl_coef\n"),
+        ["diff"],
+        1,
+        [
+            ".gittrain.yaml:4:5: spellings.trl.learning_rate: TRL already reads "
+            "learning_rate as 'learning_rate', not 'kl_coef'"
+        ],
+    ),
+    (
+        "settings-spelling-unknown-idea",
+        write(".gittrain.yaml", "version: 1\nspellings:\n  trl:\n    my_lr: learnig_rate\n"),
+        ["lint-yaml", "jobs/a.yaml"],
+        1,
+        [".gittrain.yaml:4:5: spellings.trl.my_lr: unknown idea 'learnig_rate'; did you mean"],
+    ),
+    (
+        "settings-rule-id-typo",
+        write(".gittrain.yaml", "version: 1\nrules:\n  lr-rnage: off\n"),
+        ["validate"],
+        1,
+        [
+            ".gittrain.yaml:3:3: rules.lr-rnage: unknown rule id 'lr-rnage'; did you mean 'lr-range'?"
+        ],
+    ),
 ]
 
 
@@ -517,3 +567,45 @@ def test_huge_file_is_rejected_without_reading_it(project: Repo, cli: Cli, tmp_p
     assert "jobs/huge.yaml: error: file is 2147483648 bytes; the limit is" in result.out
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 200 * 1024
+
+
+def test_conflicting_markers_are_one_note_and_generic_rules_still_run(
+    project: Repo, cli: Cli
+) -> None:
+    project.write(
+        "configs/mixed.yaml",
+        "stage: sft\nlearning_rate: 1.0e-5\nrl: dpo\nper_device_train_batch_size: 0\n",
+    )
+    before = snapshot(project.root)
+    result = cli("validate", "configs/mixed.yaml", cwd=project.root)
+    assert result.code == 1, result
+    assert result.out.splitlines()[:2] == [
+        "configs/mixed.yaml:3:1: warning: rl: markers of two frameworks: stage (LLaMA-Factory, "
+        "line 1) and rl (axolotl, line 3); checked with the generic rules (name the dialect "
+        "in .gittrain.yaml `dialects:`) [dialect]",
+        "configs/mixed.yaml:4:1: error: per_device_train_batch_size: per_device_train_batch_size "
+        "is 0; it must be a positive whole number [positive-count]",
+    ]
+    assert "Traceback" not in result.out + result.err
+    assert snapshot(project.root) == before
+
+
+def test_a_staged_settings_file_is_checked_as_staged(project: Repo, cli: Cli) -> None:
+    """The hook checks the .gittrain.yaml the commit holds, not the one gittrain loaded."""
+    project.write(".gittrain.yaml", UNKNOWN_FRAMEWORK)
+    project.git("add", ".gittrain.yaml")
+    project.write(".gittrain.yaml", "version: 1\n")
+    result = cli("validate", "--staged", cwd=project.root)
+    assert result.code == 1, result
+    assert result.out.splitlines()[0] == (
+        ".gittrain.yaml:3:3: error: dialects: unknown framework 'verll'; did you mean 'verl'? "
+        "[settings]"
+    )
+    project.write(".gittrain.yaml", "version: 1\nrules:\n  lr-rnage: off\n")
+    project.git("add", ".gittrain.yaml")
+    project.write(".gittrain.yaml", "version: 1\n")
+    result = cli("validate", "--staged", cwd=project.root)
+    assert result.out.splitlines()[0] == (
+        ".gittrain.yaml:3:3: error: rules.lr-rnage: unknown rule id 'lr-rnage'; "
+        "did you mean 'lr-range'? [settings]"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -108,3 +109,151 @@ def test_broken_and_missing_files_are_reported_not_raised(cli: Cli, tmp_path) ->
     assert lines[0].startswith("bad.yaml:2:1: error: ") and lines[0].endswith("[yaml]")
     assert lines[1] == "gone.yaml: error: no such file [io]"
     assert "Traceback" not in result.out + result.err
+
+
+# Per framework: a config in its own shape whose 2e-5 (line 2) and 500_000 (line 3) the
+# framework reads as numbers, then a boolean (line 4), an octal (line 5) and base 60 (line 6).
+FRAMEWORK_CONFIGS = {
+    "verl": (
+        "OmegaConf (verl)",
+        "actor_rollout_ref:\n"
+        "  actor: {optim: {lr: 2e-5}}\n"
+        "  rollout: {n: 8, max_num_batched_tokens: 500_000}\n"
+        "  hybrid_engine: yes\n"
+        "trainer: {n_gpus_per_node: 8, default_local_dir: 0755,\n"
+        "  experiment_name: 1:30}\n",
+    ),
+    "llamafactory": (
+        "OmegaConf (LLaMA-Factory)",
+        "stage: sft\n"
+        "learning_rate: 2e-5\n"
+        "max_samples: 500_000\n"
+        "bf16: yes\n"
+        "output_dir: 0755\n"
+        "run_name: 1:30\n",
+    ),
+    "torchtune": (
+        "OmegaConf (torchtune)",
+        "model: {_component_: torchtune.models.llama3_2.lora_llama3_2_1b}\n"
+        "optimizer: {_component_: torch.optim.AdamW, lr: 2e-5}\n"
+        "max_steps_per_epoch: 500_000\n"
+        "compile: yes\n"
+        "output_dir: 0755\n"
+        "job_name: 1:30\n",
+    ),
+    "trl": (
+        "PyYAML (TRL)",
+        "num_generations: 8\n"
+        "learning_rate: 2e-5\n"
+        "max_steps: 500_000\n"
+        "bf16: yes\n"
+        "output_dir: 0755\n"
+        "run_name: 1:30\n",
+    ),
+    "axolotl": (
+        "PyYAML (axolotl)",
+        "base_model: Qwen/Qwen2.5-0.5B\n"
+        "learning_rate: 2e-5\n"
+        "max_steps: 500_000\n"
+        "bf16: yes\n"
+        "output_dir: 0755\n"
+        "hub_model_id: 1:30\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRAMEWORK_CONFIGS))
+def test_each_framework_is_told_only_what_it_misreads(cli: Cli, tmp_path, name: str) -> None:
+    readers, text = FRAMEWORK_CONFIGS[name]
+    (tmp_path / "c.yaml").write_text(text)
+    result = cli("lint-yaml", "--format", "json", "c.yaml", cwd=tmp_path)
+    assert result.code == 1, result
+    found = [(p["line"], p["rule"]) for p in json.loads(result.out)["problems"]]
+    assert found == [(4, "yaml11-boolean"), (5, "yaml11-octal"), (6, "yaml11-sexagesimal")]
+    shown = cli("lint-yaml", "c.yaml", cwd=tmp_path).out.splitlines()
+    assert shown[0].startswith("c.yaml:4:"), shown
+    assert f"yes is read as the boolean true by {readers}; write true" in shown[0]
+    assert f"is read as the octal number 493 by {readers}" in shown[1]
+    assert f"1:30 is read as the base-60 number 90 by {readers}" in shown[2]
+
+
+def test_a_file_in_no_dialect_keeps_every_yaml11_trap(cli: Cli, tmp_path) -> None:
+    (tmp_path / "c.yaml").write_text("lr: 2e-5\nsteps: 500_000\n")
+    result = cli("lint-yaml", "--format", "json", "c.yaml", cwd=tmp_path)
+    rules = [(p["line"], p["rule"]) for p in json.loads(result.out)["problems"]]
+    assert rules == [(1, "yaml11-float"), (2, "yaml11-number")]
+
+
+def test_argparse_converts_only_top_level_known_keys(cli: Cli, tmp_path) -> None:
+    """TRL hands nested mappings (scheduler kwargs) over as PyYAML read them: strings."""
+    (tmp_path / "grpo.yaml").write_text(
+        "num_generations: 8\n"
+        "learning_rate: 2e-5\n"
+        "lr_scheduler_kwargs:\n"
+        "  min_lr: 1e-6\n"
+        "learnign_rate: 3e-5\n"
+    )
+    result = cli("lint-yaml", "grpo.yaml", cwd=tmp_path)
+    assert result.out.splitlines() == [
+        "grpo.yaml:4:11: error: 1e-6 is read as the string '1e-6' by PyYAML (TRL); "
+        "write 1.0e-6 [yaml11-float]",
+        "grpo.yaml:5:16: error: 3e-5 is read as the string '3e-5' by PyYAML (TRL); "
+        "write 3.0e-5 [yaml11-float]",
+    ]
+
+
+def test_pydantic_converts_declared_fields_but_not_free_form_ones(cli: Cli, tmp_path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "base_model: Qwen/Qwen2.5-0.5B\n"
+        "learning_rate: 2e-5\n"
+        "datasets:\n"
+        "  - path: a.jsonl\n"
+        "    type: alpaca\n"
+        "lr_scheduler_kwargs: {min_lr: 1e-6}\n"
+    )
+    result = cli("lint-yaml", "--format", "json", "a.yaml", cwd=tmp_path)
+    assert [(p["line"], p["rule"]) for p in json.loads(result.out)["problems"]] == [
+        (6, "yaml11-float")
+    ]
+
+
+def test_dialect_named_in_settings_decides_the_reading(repo, cli: Cli) -> None:
+    repo.write(".gittrain.yaml", "dialects:\n  'sweeps/*.yaml': verl\n")
+    repo.write("sweeps/a.yaml", "lr: 2e-5\non: yes\n")
+    repo.write("other/a.yaml", "lr: 2e-5\n")
+    result = cli("lint-yaml", "sweeps/a.yaml", "other/a.yaml", cwd=repo.root)
+    assert result.out.splitlines() == [
+        "sweeps/a.yaml:2:5: error: yes is read as the boolean true by OmegaConf (verl); "
+        'write true (a boolean) or "yes" (a word) [yaml11-boolean]',
+        "other/a.yaml:1:5: error: 2e-5 is read as the string '2e-5' by YAML 1.1 tools (PyYAML); "
+        "write 2.0e-5 [yaml11-float]",
+    ]
+    # From a subdirectory the glob still matches the repository path.
+    inner = cli("lint-yaml", "a.yaml", cwd=repo.root / "sweeps")
+    assert inner.out.startswith("a.yaml:2:5: error: yes is read as the boolean true by OmegaConf")
+
+
+def test_a_named_framework_config_its_framework_cannot_read_is_one_error(repo, cli: Cli) -> None:
+    repo.write(".gittrain.yaml", "dialects:\n  'sweeps/*.yaml': verl\n")
+    repo.write("sweeps/bomb.yaml", BOMB)
+    result = cli("lint-yaml", "sweeps/bomb.yaml", cwd=repo.root)
+    assert result.code == 1
+    assert len(result.out.splitlines()) == 1
+    assert result.out.startswith("sweeps/bomb.yaml:")
+    assert "aliases expand to more than" in result.out and "[yaml]" in result.out
+    assert "Traceback" not in result.out + result.err
+
+
+def test_every_valid_framework_fixture_lints_clean(cli: Cli) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "dialects"
+    files = sorted(str(p.relative_to(fixtures)) for p in fixtures.glob("*/valid/*.yaml"))
+    result = cli("lint-yaml", *files, cwd=fixtures)
+    assert (result.code, result.out) == (0, ""), result
+
+
+BOMB = "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n"
+    if i
+    else "l0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+    for i in range(9)
+)

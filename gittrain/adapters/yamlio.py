@@ -490,7 +490,13 @@ def _emit(data: object, *, flow: bool, width: int) -> str:
     return text
 
 
-def plain_scalars(raw: bytes, source: str) -> list[tuple[str, Mark]]:
+class PlainScalar(NamedTuple):
+    text: str
+    mark: Mark
+    path: DocPath  # keys and list indices from the document's root
+
+
+def plain_scalars(raw: bytes, source: str) -> list[PlainScalar]:
     """Every untagged plain scalar used as a value, in every document, with its position.
 
     For linting YAML that other tools read (`git train lint-yaml`): anchors,
@@ -500,9 +506,10 @@ def plain_scalars(raw: bytes, source: str) -> list[tuple[str, Mark]]:
     """
     text = decode(raw, source)
     parser = _CParser(text)
-    found: list[tuple[str, Mark]] = []
-    # One entry per open collection: None for a sequence, else "the next node is a key".
-    key_next: list[bool | None] = []
+    found: list[PlainScalar] = []
+    # One entry per open collection: its path, then for a mapping whether the next node
+    # is a key (and the key last read), for a sequence the next index.
+    stack: list[_LintFrame] = []
     node_kinds = (
         yaml.ScalarEvent,
         yaml.AliasEvent,
@@ -512,17 +519,17 @@ def plain_scalars(raw: bytes, source: str) -> list[tuple[str, Mark]]:
     try:
         while not isinstance(event := parser.get_event(), yaml.StreamEndEvent):
             if isinstance(event, node_kinds):
-                is_key = bool(key_next and key_next[-1])
-                if key_next and key_next[-1] is not None:
-                    key_next[-1] = not key_next[-1]
+                path, is_key = _lint_step(stack, event)
                 if isinstance(event, yaml.ScalarEvent):
                     if not is_key and event.tag is None and not event.style and event.value:
                         start: Any = event.start_mark
-                        found.append((event.value, Mark(start.line + 1, start.column + 1)))
+                        at = Mark(start.line + 1, start.column + 1)
+                        found.append(PlainScalar(event.value, at, path))
                 elif not isinstance(event, yaml.AliasEvent):
-                    key_next.append(True if isinstance(event, yaml.MappingStartEvent) else None)
+                    mapping = isinstance(event, yaml.MappingStartEvent)
+                    stack.append(_LintFrame(path, mapping))
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                key_next.pop()
+                stack.pop()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else None
@@ -532,3 +539,31 @@ def plain_scalars(raw: bytes, source: str) -> list[tuple[str, Mark]]:
     finally:
         parser.dispose()
     return found
+
+
+class _LintFrame:
+    __slots__ = ("index", "key", "key_next", "mapping", "path")
+
+    def __init__(self, path: DocPath, mapping: bool) -> None:
+        self.path = path
+        self.mapping = mapping
+        self.key_next = True
+        self.key = ""
+        self.index = 0
+
+
+def _lint_step(stack: list[_LintFrame], event: Any) -> tuple[DocPath, bool]:
+    """The path of the node ``event`` starts, and whether it is a mapping key."""
+    if not stack:
+        return (), False
+    frame = stack[-1]
+    if not frame.mapping:
+        frame.index += 1
+        return (*frame.path, frame.index - 1), False
+    if frame.key_next:
+        frame.key_next = False
+        # A key that is not a plain string (an alias, a collection) names no path.
+        frame.key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+        return (*frame.path, frame.key), True
+    frame.key_next = True
+    return (*frame.path, frame.key), False

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gittrain.cli.common import counted, emit_json, print_problems, problems_json, repo_root
+from gittrain.cli.common import (
+    counted,
+    emit_json,
+    print_problems,
+    problems_json,
+    repo_root,
+    workspace,
+)
 from gittrain.cli.options import CONTEXT, format_option
 
 if TYPE_CHECKING:
@@ -116,16 +123,23 @@ def init() -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @format_option()
 def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
-    """Flag plain values YAML 1.1 tools (PyYAML) misread, each with its fix.
+    """Flag plain values a file's framework will misread, each with its fix.
 
-    `2e-5` (a string to PyYAML: write 2.0e-5), yes/no/on/off (booleans),
-    0755 (octal), 1:30 (base 60), 1_000.  Works on any YAML; exits 1 on a finding.
+    Each file is read as its framework reads it (named in .gittrain.yaml
+    `dialects:` or detected, as validate does): OmegaConf (verl, LLaMA-Factory,
+    torchtune) reads 2e-5 as a number, TRL and axolotl convert it for a numeric
+    field, and all of them read 500_000 as 500000; yes/no/on/off (booleans),
+    0755 (octal) and 1:30 (base 60) are flagged for every framework.  A file in
+    no known dialect gets every YAML 1.1 trap, 2e-5 (a string to PyYAML) included.
+    Works on any YAML; exits 1 on a finding.
     """
     from pathlib import Path  # not at the top: `git train -h` imports this module
 
     from gittrain.commands.lint_yaml import lint_yaml as run
+    from gittrain.core.dialects.effective import effective
 
-    result = run(Path.cwd(), files)
+    ws = workspace()
+    result = run(Path.cwd(), files, effective(ws.settings), ws.root)
     if fmt == "json":
         emit_json({"files": result.files, "problems": problems_json(result.problems)})
     else:

@@ -39,7 +39,7 @@ repos:
         files: {jobs}
         require_serial: true
       - id: gittrain-yaml-numbers
-        name: gittrain YAML values that YAML 1.1 tools misread
+        name: gittrain YAML values the framework misreads
         entry: git-train lint-yaml
         language: system
         types: [yaml]

@@ -57,4 +57,10 @@ def open_workspace(cwd: Path) -> Workspace:
         settings = settings_mod.load(root)
     except GittrainError as exc:
         raise GittrainError(exc.message, code=1) from None
+    if settings.dialects or settings.spellings:
+        from gittrain.core.dialects.effective import effective
+
+        # An unknown framework or a clashing spelling stops every command here, naming its
+        # line, rather than surfacing later as an error on each config file.
+        effective(settings)
     return Workspace(root, cwd, settings)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gittrain.adapters import yamlio
 from gittrain.document import Document, format_path
-from gittrain.errors import GittrainError
+from gittrain.errors import at
 
 SETTINGS_FILE = ".gittrain.yaml"
 SEVERITIES = ("off", "warning", "error")
@@ -53,40 +53,35 @@ def from_doc(doc: Document) -> Settings:
     def text(key: str, default: str) -> str:
         value = data.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            raise GittrainError(f"{doc.where((key,))}: {key}: expected a non-empty string")
+            raise at(doc, (key,), f"{key}: expected a non-empty string")
         return _relative_dir(doc, key, value)
 
     config_dirs = data.get("config_dirs", ["configs"])
     if not isinstance(config_dirs, list) or not all(isinstance(d, str) for d in config_dirs):
-        raise GittrainError(f"{doc.where(('config_dirs',))}: config_dirs: expected a list of paths")
+        raise at(doc, ("config_dirs",), "config_dirs: expected a list of paths")
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
-        raise GittrainError(
-            f"{doc.where(('rules',))}: rules: expected a mapping of rule id to "
-            f"{'|'.join(SEVERITIES)}"
-        )
+        raise at(doc, ("rules",), f"rules: expected a mapping of rule id to {'|'.join(SEVERITIES)}")
     for rule_id, severity in rules.items():
+        _known_rule(doc, rule_id)
         if severity not in SEVERITIES:
-            raise GittrainError(
-                f"{doc.where(('rules', rule_id))}: {format_path(('rules', rule_id))}: "
-                f"expected one of {', '.join(SEVERITIES)}, not {severity!r}"
+            raise at(
+                doc,
+                ("rules", rule_id),
+                f"{format_path(('rules', rule_id))}: "
+                f"expected one of {', '.join(SEVERITIES)}, not {severity!r}",
             )
     dialects = data.get("dialects", {})
     if not isinstance(dialects, dict) or not all(
         isinstance(v, str) and v for v in dialects.values()
     ):
-        raise GittrainError(
-            f"{doc.where(('dialects',))}: dialects: expected a mapping of path glob to dialect name"
-        )
+        raise at(doc, ("dialects",), "dialects: expected a mapping of path glob to dialect name")
     spellings = data.get("spellings", {})
     if not isinstance(spellings, dict) or not all(
         isinstance(m, dict) and all(isinstance(i, str) and i for i in m.values())
         for m in spellings.values()
     ):
-        raise GittrainError(
-            f"{doc.where(('spellings',))}: spellings: expected dialect -> "
-            "{native path: idea} mappings"
-        )
+        raise at(doc, ("spellings",), "spellings: expected dialect -> {native path: idea} mappings")
     return Settings(
         recipes_dir=text("recipes_dir", "recipes"),
         jobs_dir=text("jobs_dir", "jobs"),
@@ -99,19 +94,31 @@ def from_doc(doc: Document) -> Settings:
     )
 
 
+def _known_rule(doc: Document, rule_id: str) -> None:
+    """A setting for a rule that does not exist would be accepted and do nothing: refuse it."""
+    from gittrain.core.rules import ALL_IDS  # only when a repository sets rules
+
+    if rule_id in ALL_IDS:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(rule_id, ALL_IDS, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(ALL_IDS)}"
+    path = ("rules", rule_id)
+    raise at(doc, path, f"{format_path(path)}: unknown rule id {rule_id!r}; {hint}")
+
+
 def _relative_dir(doc: Document, key: str, value: str) -> str:
     cleaned = value.strip().strip("/")
     parts = cleaned.split("/")
     if value.startswith("/") or "\\" in value or any(p in ("", "..") for p in parts):
-        raise GittrainError(
-            f"{doc.where((key,))}: {key}: {value!r} must be a relative path inside the repository"
-        )
+        raise at(doc, (key,), f"{key}: {value!r} must be a relative path inside the repository")
     # Inside .git a write could plant a hook; a glob in a file name widens what gittrain
     # matches and cleans up (only config_dirs are globs by design).
     if any(p.lower() == ".git" for p in parts):
-        raise GittrainError(f"{doc.where((key,))}: {key}: {value!r} must not point inside .git")
+        raise at(doc, (key,), f"{key}: {value!r} must not point inside .git")
     if key != "config_dirs" and any(c in cleaned for c in "*?[]"):
-        raise GittrainError(f"{doc.where((key,))}: {key}: {value!r} must not hold glob characters")
+        raise at(doc, (key,), f"{key}: {value!r} must not hold glob characters")
     return cleaned
 
 

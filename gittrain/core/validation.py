@@ -196,7 +196,8 @@ class Checker:
         problems = _schema_problems(doc, "settings")
         if not problems:
             try:
-                settings_mod.from_doc(doc)
+                # Frameworks and spellings too: a staged .gittrain.yaml is not the one loaded.
+                effective(settings_mod.from_doc(doc))
             except GittrainError as exc:
                 problems.append(Problem(rel, exc.mark, (), Severity.ERROR, exc.detail, "settings"))
         return problems

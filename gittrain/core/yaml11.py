@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from gittrain.adapters.scalars import resolve_plain
@@ -97,13 +98,16 @@ def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def check(text: str) -> Misread | None:
-    """The misreading of a plain scalar ``text``, or None when both readings agree."""
+def check(text: str, read: Callable[[str], object] = read_yaml11) -> Misread | None:
+    """The misreading of a plain scalar ``text``, or None when both readings agree.
+
+    ``read`` is the other reader (PyYAML's YAML 1.1 rules unless a framework's are given).
+    """
     try:
         ours = resolve_plain(text)
+        theirs = read(text)
     except ValueError:
         return None  # .nan and friends: the strict loader reports those itself
-    theirs = read_yaml11(text)
     if _same(ours, theirs):
         return None
     if isinstance(theirs, bool):
@@ -159,9 +163,8 @@ def _respell(text: str) -> str:
     return out
 
 
-def describe(found: Misread) -> str:
+def describe(found: Misread, readers: str = "YAML 1.1 tools (PyYAML)") -> str:
     """One line saying who misreads the value, as what, and what to write instead."""
-    readers = "YAML 1.1 tools (PyYAML)"
     if found.trap is Trap.BOOLEAN:
         what = f"the boolean {str(found.yaml11).lower()}"
     elif found.trap is Trap.OCTAL:

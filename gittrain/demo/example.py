@@ -96,7 +96,7 @@ def build(root: Path) -> None:
 
 LLAMAFACTORY_SFT = """\
 # A LLaMA-Factory config copied from a blog post.  LLaMA-Factory reads YAML with
-# PyYAML (YAML 1.1): see what `git train lint-yaml` says about it.
+# OmegaConf (YAML 1.1 rules): see what `git train lint-yaml` says about it.
 model_name_or_path: Qwen/Qwen2.5-7B-Instruct
 stage: sft
 finetuning_type: lora

@@ -185,7 +185,7 @@ def hooks() -> list[Step]:
             ["git", "train", "install"],
         ),
         Step(
-            "Any YAML: values PyYAML (YAML 1.1) misreads, each with its fix",
+            "Any YAML: values its framework misreads (here OmegaConf), each with its fix",
             ["git", "train", "lint-yaml", "llamafactory/sft.yaml"],
             expect=1,
         ),

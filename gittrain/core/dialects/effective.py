@@ -14,7 +14,7 @@ from gittrain.core.dialects.vocabulary import (
 )
 from gittrain.core.settings import SETTINGS_FILE, Settings
 from gittrain.document import Document
-from gittrain.errors import EXIT_USAGE, GittrainError
+from gittrain.errors import EXIT_USAGE, at
 
 _LAST: list[tuple[Settings, Effective]] = []  # one repository per process in practice
 
@@ -34,9 +34,10 @@ def _build(settings: Settings) -> Effective:
     names = sorted(base.names)
     for glob, name in settings.dialects.items():
         if name not in base.names:
-            raise GittrainError(
-                f"{doc.where(('dialects', glob))}: dialects: unknown framework {name!r} "
-                f"(known: {', '.join(names)})",
+            raise at(
+                doc,
+                ("dialects", glob),
+                f"dialects: unknown framework {name!r}{_choices(name, names)}",
                 EXIT_USAGE,
             )
     if not settings.spellings:
@@ -44,9 +45,11 @@ def _build(settings: Settings) -> Effective:
     changed: dict[str, Dialect] = {}
     for name, extra in settings.spellings.items():
         if name not in base.names or name == GENERIC:
-            raise GittrainError(
-                f"{doc.where(('spellings', name))}: spellings: unknown framework {name!r} "
-                f"(known: {', '.join(n for n in names if n != GENERIC)})",
+            raise at(
+                doc,
+                ("spellings", name),
+                f"spellings: unknown framework {name!r}"
+                f"{_choices(name, [n for n in names if n != GENERIC])}",
                 EXIT_USAGE,
             )
         changed[name] = _extend(base.get(name), extra, base, doc, name)
@@ -60,18 +63,22 @@ def _extend(
     literal = dict(dialect.literal)
     added: list[str] = []
     for native, idea in extra.items():
-        where = doc.where(("spellings", name, native))
+        here = ("spellings", name, native)
         if idea not in base.ideas:
-            raise GittrainError(
-                f"{where}: spellings.{name}.{native}: unknown idea {idea!r} "
-                f"(ideas: {', '.join(base.ideas)})"
+            raise at(
+                doc,
+                here,
+                f"spellings.{name}.{native}: unknown idea {idea!r}"
+                f"{_choices(idea, list(base.ideas))}",
             )
         path = tuple(p for p in native.split(".") if p)
         for other, sources in dialect.ideas.items():
             if other != idea and any(path in s.paths for s in sources):
-                raise GittrainError(
-                    f"{where}: spellings.{name}.{native}: {dialect.title} already reads "
-                    f"{native} as {other!r}, not {idea!r}"
+                raise at(
+                    doc,
+                    here,
+                    f"spellings.{name}.{native}: {dialect.title} already reads "
+                    f"{native} as {other!r}, not {idea!r}",
                 )
         ideas.setdefault(idea, []).insert(0, Source(read=(path,)))
         info = base.ideas[idea]
@@ -80,3 +87,13 @@ def _extend(
         added.append(".".join(path))
     ordered = {i: tuple(ideas[i]) for i in base.ideas if i in ideas}
     return dialect._replace(ideas=ordered, literal=literal, keys=dialect.keys.plus(added))
+
+
+def _choices(word: str, known: list[str]) -> str:
+    """``; did you mean 'verl'?`` when one name is close, else the list of names."""
+    import difflib
+
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (known: {', '.join(known)})"

@@ -5,7 +5,7 @@ true, ``500_000`` is 500000); OmegaConf (verl, LLaMA-Factory, torchtune) uses
 the same rules with a float pattern that also takes ``1e-5``.  Anchors,
 aliases and ``<<`` merges are read, as those loaders read them, within bounds.
 Whether a string that looks like a number becomes one later (argparse,
-pydantic) is the view's business: see ``view._as_number``.
+pydantic) is the view's business: see ``view.as_number``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from functools import cache
 
 from gittrain.adapters import yamlio
 
-# OmegaConf's own float resolver (omegaconf/_utils.py, get_yaml_loader).
+# OmegaConf's own float resolver (omegaconf/_utils.py get_yaml_loader, 2.3.1 and 2.4:
+# digit separators only between digits).  OmegaConf tries PyYAML's resolvers first; where
+# both match they agree, so this adds only what YAML 1.1 leaves a string (``2e-5``).
 _OMEGACONF_FLOAT = (
-    r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?\Z"
-    r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)\Z"
-    r"|\.[0-9_]+(?:[eE][-+][0-9]+)?\Z"
+    r"[-+]?[0-9]+(?:_[0-9]+)*\.[0-9_]*(?:[eE][-+]?[0-9]+)?\Z"
+    r"|[-+]?[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+)\Z"
+    r"|\.[0-9]+(?:_[0-9]+)*(?:[eE][-+][0-9]+)?\Z"
 )
 
 

@@ -104,7 +104,7 @@ def _first(
         found = reader.source(source)
         if found is not None:
             if kind in _NUMERIC and reader.dialect.loader in _CONVERTING:
-                found = Value(_as_number(found.value), found.path)
+                found = Value(as_number(found.value), found.path)
             return found
     return None
 
@@ -116,7 +116,7 @@ def _holds(value: Value | None, options: frozenset[object]) -> bool:
     return (v.lower() if isinstance(v, str) else v) in options
 
 
-def _as_number(value: object) -> object:
+def as_number(value: object) -> object:
     """What argparse or pydantic make of a numeric string for a numeric field."""
     if isinstance(value, str):
         try:

@@ -521,6 +521,14 @@ def _table(
 ) -> list[tuple[str, str, str]]:
     """``(pattern, tier, label)`` in the order they are tried."""
     entries: list[tuple[str, str, str]] = []
+    # A tier stated for one key is the data's word on that key: it is tried before the
+    # tiers of the ideas the key feeds (axolotl's `rl` also names the preference loss, but
+    # it picks the algorithm; its `adapter` picks the finetuning method, an adapter change).
+    for key, level in tiers.items():
+        if "*" not in key and "?" not in key:
+            label = _stated_label(_split(key), str(level), parsed, ideas) or _label(key)
+            for mount in mounts:
+                entries.append((".".join((*mount, *_split(key))), str(level), label))
     # Paths that hold an idea's value come first: a key that is only a clue to the
     # algorithm (TRL's ``num_generations``) is labelled by what it holds.
     for which in ("direct", "clues"):
@@ -540,6 +548,18 @@ def _table(
         for mount in mounts:
             entries.append((".".join((*mount, *_split(key))), str(level), _label(key)))
     return entries
+
+
+def _stated_label(
+    path: tuple[str, ...],
+    level: str,
+    parsed: Mapping[str, tuple[Source, ...]],
+    ideas: Mapping[str, Idea],
+) -> str | None:
+    """The title of an idea ``path`` feeds, one of tier ``level`` first."""
+    feeding = [i for i, sources in parsed.items() if any(path in s.paths for s in sources)]
+    feeding.sort(key=lambda i: ideas[i].tier != level)  # stable: the vocabulary's order
+    return ideas[feeding[0]].title if feeding else None
 
 
 def _label(key: str) -> str:
