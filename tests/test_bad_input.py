@@ -583,8 +583,8 @@ def test_conflicting_markers_are_one_note_and_generic_rules_still_run(
         "configs/mixed.yaml:3:1: warning: rl: markers of two frameworks: stage (LLaMA-Factory, "
         "line 1) and rl (axolotl, line 3); checked with the generic rules (name the dialect "
         "in .gittrain.yaml `dialects:`) [dialect]",
-        "configs/mixed.yaml:4:1: error: per_device_train_batch_size: per_device_train_batch_size "
-        "is 0; it must be a positive whole number [positive-count]",
+        "configs/mixed.yaml:4:1: error: per_device_train_batch_size: must be a positive whole "
+        "number, not 0 [positive-count]",
     ]
     assert "Traceback" not in result.out + result.err
     assert snapshot(project.root) == before
