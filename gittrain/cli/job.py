@@ -193,3 +193,39 @@ def export(spec: str, framework: str, output: str | None, force: bool) -> None:
     else:
         click.echo(f"wrote {result.written} ({result.dialect.title})")
         click.echo(f"run: {result.command}")
+
+
+@job.command("import", context_settings=CONTEXT)
+@click.argument("file", type=click.Path())
+@click.option("--name", required=True, type=TEXT, help="The job's name (jobs/NAME.yaml).")
+@click.option(
+    "--framework", metavar="FRAMEWORK", help="The file's dialect, when detection cannot tell."
+)
+@click.option("--recipe", "recipe_id", metavar="ID", help="The recipe the job follows.")
+@click.option("--force", is_flag=True, help="Replace an existing job file.")
+def import_(
+    file: str, name: str, framework: str | None, recipe_id: str | None, force: bool
+) -> None:
+    """Make jobs/NAME.yaml from a config written for verl, TRL, LLaMA-Factory, axolotl or
+    torchtune: its dialect is detected and its ideas are written in gittrain's keys.
+
+    A recipe that runs the same algorithm is chosen (and the others named) unless --recipe
+    says which; what a job config has no key for is listed.  Nothing is written when the
+    job would not validate.
+    """
+    from gittrain.commands.job_import import import_job
+
+    result = import_job(
+        workspace(), file, name, framework=framework, recipe_id=recipe_id, force=force
+    )
+    print_problems(result.problems)
+    for idea, value in result.left_out:
+        click.echo(f"note: not carried over: {idea} = {value!r}", err=True)
+    if not result.written:
+        click.echo(f"not written: {counted(result.errors, 'error')}", err=True)
+        raise SystemExit(1)
+    others = f"; also: {', '.join(result.alternatives)}" if result.alternatives else ""
+    click.echo(
+        f"wrote {result.rel} from {result.source} ({result.framework}), "
+        f"recipe {result.recipe}{others}"
+    )

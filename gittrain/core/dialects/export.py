@@ -196,7 +196,7 @@ def _satisfy(cond: Cond, value: object) -> object:
             return folded  # the canonical word itself, when the framework takes it
         return sorted(cond.arg, key=str)[0] if cond.arg else _NO
     if cond.op == "present":
-        return True if cond.arg else _SKIP
+        return _NO if cond.arg else _SKIP  # a value cannot be made up; absence is free
     if cond.op == "gt" and is_number(cond.arg):
         return int(cond.arg) + 1  # type: ignore[call-overload]
     return _NO  # "contains": a component name cannot be made up
