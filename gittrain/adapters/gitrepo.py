@@ -466,3 +466,42 @@ def unset_config(root: Path, key: str) -> bool:
     """Remove ``key`` from the repository's own config; False when it was not set."""
     proc = run(root, ["config", "--local", "--unset-all", key], check=False, env=clean_env())
     return proc.returncode == 0
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD names, or None before the first commit."""
+    proc = run(
+        root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False, env=clean_env()
+    )
+    return proc.stdout.decode("ascii").strip() or None if proc.returncode == 0 else None
+
+
+def tracked_changes(root: Path) -> list[str]:
+    """Tracked paths whose work-tree or staged content differs from HEAD (untracked ignored)."""
+    args = ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no"]
+    out = run(root, args, env=clean_env()).stdout
+    paths: list[str] = []
+    fields = iter(out.split(b"\0"))
+    for entry in fields:
+        if len(entry) < 4:
+            continue
+        paths.append(_path(entry[3:]))
+        if entry[:1] in (b"R", b"C"):  # a rename or copy is followed by its source path
+            next(fields, None)
+    return paths
+
+
+def commit_only(root: Path, rel: str, message: str) -> str:
+    """Commit ``rel`` as it is in the work tree, and nothing else that is staged; its sha.
+
+    ``git commit -- PATH`` commits only PATH (``--only``, git's default with paths);
+    adding it first lets a file git does not track yet be committed the same way.
+    """
+    # After --end-of-options git takes `--` itself as a pathspec, so the path follows
+    # directly; --literal-pathspecs keeps a name such as ":(glob)*" a plain path.
+    literal = ["--literal-pathspecs"]
+    run(root, [*literal, "add", "--end-of-options", rel], env=clean_env())
+    run(root, [*literal, "commit", "-q", "-m", message, "--end-of-options", rel], env=clean_env())
+    sha = head_commit(root)
+    assert sha is not None
+    return sha
