@@ -228,3 +228,18 @@ def test_commit_message_prefers_results_over_bookkeeping() -> None:
     assert commit_message("a", "failed", {}) == "job a: failed"
     shown = commit_message("a", "completed", {"epoch": 1, "gsm8k_acc": 0.71})
     assert shown == "job a: completed (gsm8k_acc=0.71, +1 more)"
+
+
+def test_head_and_changes_reads_one_git_status(repo: Repo) -> None:
+    from gittrain.adapters import gitrepo
+
+    assert gitrepo.head_and_changes(repo.root) == (None, [])
+    repo.write("a b.txt", "1\n")
+    repo.write("c.txt", "1\n")
+    repo.write("d.txt", "1\n")
+    head = repo.commit("files")
+    repo.git("mv", "a b.txt", "moved to.txt")
+    repo.write("c.txt", "2\n")
+    repo.write("new.txt", "untracked\n")
+    repo.git("checkout", "-q", "--detach")
+    assert gitrepo.head_and_changes(repo.root) == (head, ["c.txt", "moved to.txt"])

@@ -476,19 +476,26 @@ def head_commit(root: Path) -> str | None:
     return proc.stdout.decode("ascii").strip() or None if proc.returncode == 0 else None
 
 
-def tracked_changes(root: Path) -> list[str]:
-    """Tracked paths whose work-tree or staged content differs from HEAD (untracked ignored)."""
-    args = ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no"]
-    out = run(root, args, env=clean_env()).stdout
+def head_and_changes(root: Path) -> tuple[str | None, list[str]]:
+    """HEAD's commit (None before the first) and the tracked paths whose work-tree or staged
+    content differs from it (untracked files are ignored); one `git status` for both."""
+    args = ["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z"]
+    out = run(root, [*args, "--untracked-files=no"], env=clean_env()).stdout
+    head: str | None = None
     paths: list[str] = []
     fields = iter(out.split(b"\0"))
     for entry in fields:
-        if len(entry) < 4:
-            continue
-        paths.append(_path(entry[3:]))
-        if entry[:1] in (b"R", b"C"):  # a rename or copy is followed by its source path
-            next(fields, None)
-    return paths
+        kind = entry[:2]
+        if entry.startswith(b"# branch.oid "):
+            oid = entry[len(b"# branch.oid ") :].decode("ascii")
+            head = None if oid == "(initial)" else oid
+        elif kind in (b"1 ", b"2 ", b"u "):
+            # 1: 8 fields before the path; 2 (rename/copy): 9, then the source path; u: 10.
+            skip = {b"1 ": 8, b"2 ": 9, b"u ": 10}[kind]
+            paths.append(_path(entry.split(b" ", skip)[skip]))
+            if kind == b"2 ":
+                next(fields, None)
+    return head, paths
 
 
 def commit_only(root: Path, rel: str, message: str) -> str:

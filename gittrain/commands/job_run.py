@@ -129,8 +129,8 @@ def prepare(ws: Workspace, name: str, command: Sequence[str], *, force: bool) ->
     _check_command(ws, command[0])
     job = read_job(ws, name)
     _refuse_running(job, force=force)  # before the config file of a running job is replaced
-    commit = gitrepo.head_commit(root)
-    dirty = any(path != job.rel for path in gitrepo.tracked_changes(root)) if commit else False
+    commit, changed = gitrepo.head_and_changes(root)
+    dirty = commit is not None and any(path != job.rel for path in changed)
     started_at = timestamp()
     config_path, _ = config_for_run(ws, job)
 
