@@ -494,6 +494,58 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
             ".gittrain.yaml:3:3: rules.lr-rnage: unknown rule id 'lr-rnage'; did you mean 'lr-range'?"
         ],
     ),
+    (
+        "job-finish-from-missing",
+        nothing,
+        ["job", "finish", "a", "--from", "out/x.json"],
+        1,
+        ["out/x.json: no such file or directory"],
+    ),
+    (
+        "job-finish-from-garbled",
+        write("out/trainer_state.json", '{"log_history": [\n  {"loss": 1.5,}\n'),
+        ["job", "finish", "a", "--from", "out"],
+        1,
+        ["out/trainer_state.json:2:16: not valid JSON"],
+    ),
+    (
+        "job-finish-from-nan",
+        write("out/all_results.json", '{"eval_loss": NaN, "epoch": 1.0}'),
+        ["job", "finish", "a", "--from", "out/all_results.json"],
+        1,
+        ["out/all_results.json: eval_loss is NaN"],
+    ),
+    (
+        "job-finish-from-jsonl-infinity",
+        write(
+            "logs/m.jsonl",
+            '{"step": 1, "data": {"loss": 1}}\n{"step": 2, "data": {"loss": Infinity}}\n',
+        ),
+        ["job", "finish", "a", "--from", "logs/m.jsonl"],
+        1,
+        ["logs/m.jsonl:2: loss is Infinity"],
+    ),
+    (
+        "job-finish-from-no-metric",
+        write("r.json", '{"model": "x", "done": true}'),
+        ["job", "finish", "a", "--from", "r.json"],
+        1,
+        ["r.json: no numeric metric"],
+    ),
+    (
+        "job-run-already-running",
+        write("jobs/a.yaml", GOOD_JOB + "result: {status: running}\n"),
+        ["job", "run", "a", "--", "true"],
+        1,
+        ["jobs/a.yaml:9:10", "already running", "--force"],
+    ),
+    (
+        "job-run-command-not-found",
+        nothing,
+        ["job", "run", "a", "--", "no-such-trainer-xyz"],
+        2,
+        ["no-such-trainer-xyz: command not found"],
+    ),
 ]
 
 

@@ -466,3 +466,49 @@ def unset_config(root: Path, key: str) -> bool:
     """Remove ``key`` from the repository's own config; False when it was not set."""
     proc = run(root, ["config", "--local", "--unset-all", key], check=False, env=clean_env())
     return proc.returncode == 0
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD names, or None before the first commit."""
+    proc = run(
+        root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False, env=clean_env()
+    )
+    return proc.stdout.decode("ascii").strip() or None if proc.returncode == 0 else None
+
+
+def head_and_changes(root: Path) -> tuple[str | None, list[str]]:
+    """HEAD's commit (None before the first) and the tracked paths whose work-tree or staged
+    content differs from it (untracked files are ignored); one `git status` for both."""
+    args = ["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z"]
+    out = run(root, [*args, "--untracked-files=no"], env=clean_env()).stdout
+    head: str | None = None
+    paths: list[str] = []
+    fields = iter(out.split(b"\0"))
+    for entry in fields:
+        kind = entry[:2]
+        if entry.startswith(b"# branch.oid "):
+            oid = entry[len(b"# branch.oid ") :].decode("ascii")
+            head = None if oid == "(initial)" else oid
+        elif kind in (b"1 ", b"2 ", b"u "):
+            # 1: 8 fields before the path; 2 (rename/copy): 9, then the source path; u: 10.
+            skip = {b"1 ": 8, b"2 ": 9, b"u ": 10}[kind]
+            paths.append(_path(entry.split(b" ", skip)[skip]))
+            if kind == b"2 ":
+                next(fields, None)
+    return head, paths
+
+
+def commit_only(root: Path, rel: str, message: str) -> str:
+    """Commit ``rel`` as it is in the work tree, and nothing else that is staged; its sha.
+
+    ``git commit -- PATH`` commits only PATH (``--only``, git's default with paths);
+    adding it first lets a file git does not track yet be committed the same way.
+    """
+    # After --end-of-options git takes `--` itself as a pathspec, so the path follows
+    # directly; --literal-pathspecs keeps a name such as ":(glob)*" a plain path.
+    literal = ["--literal-pathspecs"]
+    run(root, [*literal, "add", "--end-of-options", rel], env=clean_env())
+    run(root, [*literal, "commit", "-q", "-m", message, "--end-of-options", rel], env=clean_env())
+    sha = head_commit(root)
+    assert sha is not None
+    return sha

@@ -1,4 +1,4 @@
-"""`git train job ...`: new, clone, finish, list, show."""
+"""`git train job ...`: new, clone, finish, run, list, show."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ from typing import Any
 import click
 
 from gittrain.cli.common import counted, emit_json, print_problems, print_table, workspace
-from gittrain.cli.options import CONTEXT, TEXT, apply_options, edit_options, format_option
+from gittrain.cli.options import (
+    CONTEXT,
+    TEXT,
+    apply_options,
+    edit_options,
+    format_option,
+    metric_options,
+)
 
 
 @click.group(context_settings=CONTEXT)
 def job() -> None:
-    """Create, clone, finish and list job files (jobs/NAME.yaml)."""
+    """Create, clone, run, finish and list job files (jobs/NAME.yaml)."""
 
 
 @job.command(context_settings=CONTEXT)
@@ -62,9 +69,8 @@ def clone(
 @click.argument("name")
 @click.option(
     "--status",
-    required=True,
     type=click.Choice(["completed", "failed", "cancelled"]),
-    help="How the run ended.",
+    help="How the run ended (default with --from: completed).",
 )
 @click.option(
     "--metric",
@@ -72,18 +78,130 @@ def clone(
     multiple=True,
     type=TEXT,
     metavar="NAME=NUMBER",
-    help="A metric (repeatable).",
+    help="A metric (repeatable; wins over --from).",
 )
+@click.option(
+    "--from",
+    "from_path",
+    type=TEXT,
+    metavar="PATH",
+    help="Read the metrics a trainer wrote: trainer_state.json, all_results.json, "
+    "train_results.json, eval_results.json, an output directory holding them, "
+    "or any JSON or JSONL metrics file.",
+)
+@metric_options("--from")
 @click.option("--note", type=TEXT, help="A note about the run.")
-def finish(name: str, status: str, metrics: tuple[str, ...], note: str | None) -> None:
+def finish(
+    name: str,
+    *,
+    status: str | None,
+    metrics: tuple[str, ...],
+    from_path: str | None,
+    metric_prefix: str | None,
+    select: tuple[str, ...],
+    note: str | None,
+) -> None:
     """Record a run's result in jobs/NAME.yaml, editing it in place (comments survive)."""
     from gittrain.commands.job_finish import finish as run
-    from gittrain.commands.job_finish import parse_metrics
+    from gittrain.commands.job_finish import parse_metrics, read_results
+    from gittrain.core.metricfiles import Selection
+    from gittrain.errors import usage_error
 
-    done = run(workspace(), name, status=status, metrics=parse_metrics(metrics), notes=note)
+    if from_path is None and (metric_prefix is not None or select):
+        raise usage_error("--metric-prefix and --select need --from PATH")
+    if status is None and from_path is None:
+        raise usage_error("give --status completed|failed|cancelled, or --from PATH")
+    ws = workspace()
+    typed = parse_metrics(metrics)
+    recorded: dict[str, float] = {}
+    files: tuple[str, ...] = ()
+    if from_path is not None:
+        read = read_results(ws, from_path, Selection(metric_prefix, select))
+        recorded.update(read.values)
+        files = read.files
+        _warn_skipped(read.skipped, files)
+    recorded.update(typed)
+    done = run(ws, name, status=status or "completed", metrics=recorded, notes=note)
     shown = ", ".join(f"{k}={_num(v)}" for k, v in done.metrics.items())
     extra = f" ({shown})" if shown else ""
     click.echo(f"{done.rel}: {done.status} at {done.finished_at}{extra}")
+    if files:
+        click.echo(f"metrics from {', '.join(files)}")
+
+
+def _warn_skipped(skipped: tuple[str, ...], files: tuple[str, ...]) -> None:
+    if skipped:
+        names = ", ".join(repr(k) for k in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
+        click.echo(
+            f"warning: {', '.join(files)}: left out keys that are not metric names: {names}",
+            err=True,
+        )
+
+
+@job.command(context_settings=CONTEXT)
+@click.argument("name")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- CMD [ARGS]...")
+@click.option(
+    "--results",
+    type=TEXT,
+    metavar="PATH",
+    help="After the run, read its metrics from PATH (like `job finish --from`).",
+)
+@metric_options("--results")
+@click.option("--commit", "commit", is_flag=True, help="Commit the job file alone afterwards.")
+@click.option("--force", is_flag=True, help="Run even if the job is marked running.")
+def run(
+    name: str,
+    *,
+    command: tuple[str, ...],
+    results: str | None,
+    metric_prefix: str | None,
+    select: tuple[str, ...],
+    commit: bool,
+    force: bool,
+) -> None:
+    """Run a training command for jobs/NAME.yaml and record how it went.
+
+    The command gets GITTRAIN_JOB (the name) and GITTRAIN_CONFIG (a file holding
+    the job's config) in its environment; its output streams as usual.  The job
+    is marked running, then completed, failed (non-zero exit) or cancelled
+    (Ctrl-C), with the wall time, the commit it ran at, and the metrics from
+    --results.  Exits with the command's own exit code (130 after Ctrl-C).
+    """
+    from gittrain.commands import job_run
+    from gittrain.core.metricfiles import Selection
+    from gittrain.errors import usage_error
+
+    if results is None and (metric_prefix is not None or select):
+        raise usage_error("--metric-prefix and --select need --results PATH")
+    ws = workspace()
+    with job_run.interruptions() as stop:
+        prepared = job_run.prepare(ws, name, command, force=force)
+        dirty = " (uncommitted changes)" if prepared.dirty else ""
+        at = f" at {prepared.commit[:7]}{dirty}" if prepared.commit else " (no commit yet)"
+        click.echo(f"{prepared.rel}: running{at}; config in {prepared.config_path}", err=True)
+        launched = job_run.launch(ws, prepared, command, stop)
+        outcome = job_run.record(
+            ws,
+            prepared,
+            launched,
+            results=results,
+            selection=Selection(metric_prefix, select),
+            commit=commit,
+        )
+    shown = ", ".join(f"{k}={_num(v)}" for k, v in outcome.metrics.items())
+    took = f" in {launched.wall_time_s:.1f}s"
+    code = f", exit {launched.code}" if launched.code else ""
+    click.echo(f"{outcome.rel}: {outcome.status}{took}{code}" + (f" ({shown})" if shown else ""))
+    if outcome.files:
+        click.echo(f"metrics from {', '.join(outcome.files)}")
+    if outcome.committed:
+        click.echo(f"committed {outcome.committed[:7]}")
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in outcome.problems:
+        click.echo(f"error: {problem}", err=True)
+    raise SystemExit(outcome.exit_code)
 
 
 @job.command("list", context_settings=CONTEXT)

@@ -93,3 +93,25 @@ def emit_json(payload: object) -> None:
 
 def echo(text: str = "", *, err: bool = False) -> None:
     click.echo(text, err=err)
+
+
+def metric_options(results_option: str) -> Callable[[F], F]:
+    """`--metric-prefix P` and `--select KEY`: which keys of a results file are recorded."""
+
+    def decorate(f: F) -> F:
+        f = click.option(
+            "--select",
+            "select",
+            multiple=True,
+            type=TEXT,
+            metavar="KEY",
+            help=f"Record only this key of {results_option} (repeatable).",
+        )(f)
+        return click.option(
+            "--metric-prefix",
+            type=TEXT,
+            metavar="P",
+            help=f"Record only the keys of {results_option} that start with P (e.g. eval_).",
+        )(f)
+
+    return decorate

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gittrain.adapters import gitrepo
@@ -16,10 +15,9 @@ from gittrain.core import yamledit
 from gittrain.core.atomic import command_lock
 from gittrain.core.edits import Assignment
 from gittrain.core.jobs import TERMINAL
+from gittrain.core.metricfiles import METRIC_NAME, Metrics, Selection, read_metrics
 from gittrain.errors import GittrainError, usage_error
 from gittrain.fileio import atomic_write
-
-_METRIC = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,127}\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +45,8 @@ def parse_metrics(items: Sequence[str]) -> dict[str, float]:
 
 
 def _number(key: str, value: object, shown: str) -> float:
-    if not _METRIC.match(key):
-        raise usage_error(f"{shown}: metric names are letters, digits, '_', '.', '/' and '-'")
+    if not METRIC_NAME.match(key):
+        raise usage_error(f"{shown}: metric names are letters, digits, '_', '.', '/', '@' and '-'")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise usage_error(f"{shown}: the value must be a number, not {value!r}")
     if not math.isfinite(value):
@@ -63,21 +61,39 @@ def finish(
     status: str,
     metrics: Mapping[str, object] | None = None,
     notes: str | None = None,
+    fields: Mapping[str, object] | None = None,
     now: float | None = None,
 ) -> Finished:
-    """Set status, metrics, notes and ``finished_at``; comments and key order survive."""
+    """Set status, metrics, notes, other ``result`` fields and ``finished_at``.
+
+    Comments and key order survive.
+    """
     if status not in TERMINAL:
         raise usage_error(f"status {status!r}: expected one of {', '.join(sorted(TERMINAL))}")
     checked = {k: _number(k, v, f"metric {k!r}") for k, v in (metrics or {}).items()}
-    if name.endswith((".yaml", ".yml")):
-        name = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    root = ws.require_root()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    stamp = timestamp(now)
     edits = [Assignment(("result", "status"), status)]
     edits += [Assignment(("result", "metrics", k), v) for k, v in checked.items()]
+    edits += [Assignment(("result", k), v) for k, v in (fields or {}).items()]
     edits.append(Assignment(("result", "finished_at"), stamp))
     if notes is not None:
         edits.append(Assignment(("result", "notes"), notes))
+    rel, text = edit_job(ws, name, lambda text, rel: yamledit.edit(text, rel, edits))
+    return Finished(rel, status, checked, stamp, text)
+
+
+def timestamp(now: float | None = None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+
+
+def edit_job(ws: Workspace, name: str, change: Callable[[str, str], str]) -> tuple[str, str]:
+    """Rewrite jobs/NAME.yaml as ``change(text, rel)`` says; returns its path and new text.
+
+    ``change`` may raise to leave the file as it was.
+    """
+    if name.endswith((".yaml", ".yml")):
+        name = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    root = ws.require_root()
     # Concurrent finishes of one job (parallel evals) each add their metrics: the
     # read-modify-write happens under one exclusive lock, as the lockfile's does.
     with command_lock(gitrepo.git_dir(root) / "gittrain" / "jobs.lock"):
@@ -86,7 +102,15 @@ def finish(
             text = source.raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise GittrainError(f"{source.rel}: not valid UTF-8") from None
-        new_text = yamledit.edit(text, source.rel, edits)
+        new_text = change(text, source.rel)
         data = new_text.encode("utf-8")
         atomic_write(root / source.rel, data, shown=source.rel, root=root, overwrite=True)
-    return Finished(source.rel, status, checked, stamp, new_text)
+    return source.rel, new_text
+
+
+def read_results(ws: Workspace, path: str, selection: Selection) -> Metrics:
+    """The metrics in ``path`` (as typed, relative to where the user stands; may be outside
+    the repository: output directories often are)."""
+    if "\x00" in path:
+        raise usage_error(f"{path!r}: path contains a NUL byte")
+    return read_metrics(ws.cwd / path, path, selection)
