@@ -315,3 +315,20 @@ def test_mining_reads_other_spellings_through_the_canonical_view(cli: Cli, repo:
     repo.commit("settings gone")
     history = mine(repo.root, settings.load(repo.root))
     assert [r.version.number("learning_rate") for r in history.runs] == [5e-7, 5e-7, None]
+
+
+def test_a_cached_reading_of_the_wrong_shape_is_read_again(repo: Repo) -> None:
+    repo.write("jobs/a.yaml", job("a", "completed", lr=5e-7, metrics="acc: 0.8", lr_key="lr"))
+    repo.commit("a")
+    assert [
+        r.version.number("learning_rate") for r in mine(repo.root, settings.load(repo.root)).runs
+    ] == [5e-7]
+    cache = repo.root / ".git/gittrain/history-cache.json"
+    data = json.loads(cache.read_bytes())
+    for junk in ({"fp": "", "v": {"learning_rate": [1]}}, {"fp": 3, "v": {}}, [], "x"):
+        for entry in data["blobs"].values():
+            if entry.get("k") == "job":
+                entry["ideas"] = junk
+        cache.write_text(json.dumps(data))
+        runs = mine(repo.root, settings.load(repo.root)).runs
+        assert [r.version.number("learning_rate") for r in runs] == [5e-7], junk

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import experience, importance, jobs, peers
-from gittrain.core.dialects.config import read_own
-from gittrain.core.dialects.effective import effective
 from gittrain.core.experience import Bucket, RecipeStats, RecordView, Suggestions
-from gittrain.core.history import History, Ideas, RunRecord
+from gittrain.core.history import History, Ideas, RunRecord, canonical
 from gittrain.core.importance import Policy
 from gittrain.core.mining import mine
 from gittrain.core.peers import Failure, Scope
@@ -131,9 +130,9 @@ def best(
         of_size = f" of model size {sizes.text}" if sizes is not None else ""
         raise GittrainError(f"no finished runs of {what}{of_size} in the history of HEAD")
     ranked = experience.rank(runs, metric, minimize)
-    policy = _policy(ws)
+    policy, read = _policy(ws), _reader(ws)
     rows = tuple(
-        (run, experience.key_params(run.version.ideas, run.version.config, policy))
+        (run, experience.key_params(read(run), run.version.config, policy))
         for run in ranked.runs[:top]
     )
     return Best(mined, ranked, rows)
@@ -163,7 +162,9 @@ def suggest(ws: Workspace, spec: str, model_size: str | None = None) -> JobAdvic
     mine = experience.key_params(ideas, job.config, policy)
     spelled = {k: ".".join(str(p) for p in path) for k, (_, path) in ideas.items() if path}
     runs = [v.run for v in others if scope.holds(v)]
-    advice = experience.suggest(mine, recipe, runs, policy, spelled=spelled, scope=scope.text)
+    advice = experience.suggest(
+        mine, recipe, runs, policy, read=_reader(ws), spelled=spelled, scope=scope.text
+    )
     # Failures count only near the job's own size (never widened); its own failures count too.
     near = scope if sizes is not None else peers.near(size_of(job.model_size))
     failures = _failures(mined.views, ideas, recipe, near)
@@ -225,8 +226,19 @@ def find_similar(ws: Workspace, spec: str, top: int, model_size: str | None = No
     return Similar(mined, spec, similar(mine_features, candidates, _policy(ws), top), failures)
 
 
+def _reader(ws: Workspace) -> Callable[[RunRecord], Ideas]:
+    """A run's config through the canonical view, for the few runs an answer shows."""
+    from gittrain.core.dialects.effective import effective
+
+    eff = effective(ws.settings)
+    return lambda run: canonical(run.version, eff)
+
+
 def _job(ws: Workspace, spec: str) -> tuple[jobs.Job, Ideas]:
     """The job, and its config through the canonical view (as mining reads every run)."""
+    from gittrain.core.dialects.config import read_own
+    from gittrain.core.dialects.effective import effective
+
     source = read_job(ws, spec)
     doc = yamlio.load_bytes(source.raw, source.shown)
     job = jobs.from_doc(doc)

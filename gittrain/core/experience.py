@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gittrain.core.diff import is_number, leaves
@@ -215,13 +215,15 @@ def suggest(
     runs: Sequence[RunRecord],
     policy: Policy,
     *,
+    read: Callable[[RunRecord], Ideas],
     spelled: Mapping[str, str] | None = None,
     scope: str = "",
 ) -> Suggestions:
     """Compare a job's key parameters (``key_params``) with the best runs of the same recipe.
 
     ``runs`` are the runs in scope (a size window); ``scope`` says which, for the
-    notes; ``spelled`` is the job's own path of each idea, for the reasons.
+    notes; ``read`` gives a run's canonical view; ``spelled`` is the job's own path
+    of each idea, for the reasons.
     """
     same = [r for r in runs if recipe is not None and r.version.recipe == recipe]
     done = [r for r in same if r.version.status == "completed" and r.version.metrics]
@@ -237,7 +239,7 @@ def suggest(
         return Suggestions(recipe, None, (), (), note)
     ranked = rank(done, None, None)
     top = ranked.runs[:TOP_RUNS]
-    theirs = [key_params(r.version.ideas, r.version.config, policy) for r in top]
+    theirs = [key_params(read(r), r.version.config, policy) for r in top]
     out = []
     for key, value in mine.items():
         values = [p[key] for p in theirs if key in p]

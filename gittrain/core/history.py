@@ -25,6 +25,10 @@ JOB = "job"
 LOCK = "lock"
 # idea -> (value, the config path it was read from; None for a dialect default)
 Ideas = Mapping[str, tuple[object, DocPath | None]]
+# The ideas mining caches for every run (what recommend and the failure check read);
+# the rest of the view is read again for the few runs an answer shows.
+SUMMARY = ("algorithm", "learning_rate", "per_device_batch", "global_batch")
+_SCALARS = (str, int, float, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +45,16 @@ class Version:
     metrics: Mapping[str, float]
     config: Mapping[str, Any]
     datasets: Mapping[str, str]
-    # The config through the canonical view; read for finished versions only (runs).
-    ideas: Ideas = field(default_factory=dict)
+    # The SUMMARY ideas of the config's canonical view; read for finished versions (runs).
+    ideas: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def algorithm(self) -> str | None:
-        value = self.idea("algorithm")
+        value = self.ideas.get("algorithm")
         return value.lower() if isinstance(value, str) else None
 
-    def idea(self, name: str) -> object:
-        found = self.ideas.get(name)
-        return found[0] if found is not None else None
-
     def number(self, name: str) -> float | None:
-        value = self.idea(name)
+        value = self.ideas.get(name)
         return float(value) if _is_number(value) else None  # type: ignore[arg-type]
 
 
@@ -196,10 +196,17 @@ def version_from(entry: Mapping[str, Any]) -> Version:
     )
 
 
-def _ideas(saved: Mapping[str, Any] | None) -> Ideas:
-    if saved is None:
-        return {}
-    return {k: (v, tuple(p) if p is not None else None) for k, (v, p) in saved["v"].items()}
+def _ideas(saved: Mapping[str, Any] | None) -> Mapping[str, object]:
+    return {} if saved is None else saved["v"]
+
+
+def canonical(v: Version, eff: Effective) -> Ideas:
+    """A job version's config through the canonical view (``read_own``, as validate reads it)."""
+    from gittrain.core.dialects.config import read_own
+
+    root = {"config": dict(v.config), "num_gpus": v.num_gpus, "model": v.model}
+    view = read_own(Document("", root), eff, root["config"], ("config",), "run").view
+    return {idea: (value.value, value.path) for idea, value in view.values.items()}
 
 
 class IdeaReader:
@@ -229,16 +236,15 @@ class IdeaReader:
         """``entry`` with its ``ideas`` (only for finished versions: they make runs)."""
         if entry.get("k") != JOB or not self.wanted(entry):
             return entry
-        from gittrain.core.dialects.config import read_own
         from gittrain.core.dialects.effective import effective
 
         if self._eff is None:
             self._eff = effective(self.settings)
-        root = {"config": entry["config"], "num_gpus": entry["gpus"], "model": entry["model"]}
-        view = read_own(Document("", root), self._eff, entry["config"], ("config",), "run").view
+        ideas = canonical(version_from(entry), self._eff)
         values = {
-            idea: [v.value, list(v.path) if v.path is not None else None]
-            for idea, v in view.values.items()
+            idea: ideas[idea][0]
+            for idea in SUMMARY
+            if idea in ideas and isinstance(ideas[idea][0], _SCALARS)
         }
         return {**entry, "ideas": {"fp": self.key, "v": values}}
 
@@ -310,15 +316,7 @@ def _ideas_ok(value: object) -> bool:
     if type(value) is not dict or value.keys() != {"fp", "v"} or type(value["fp"]) is not str:
         return False
     values = value["v"]
-    return type(values) is dict and all(
-        type(pair) is list
-        and len(pair) == 2
-        and (
-            pair[1] is None
-            or (type(pair[1]) is list and all(type(p) in (str, int) for p in pair[1]))
-        )
-        for pair in values.values()
-    )
+    return type(values) is dict and all(type(v) in _SCALARS for v in values.values())
 
 
 def _opt_str(value: object) -> bool:
