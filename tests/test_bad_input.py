@@ -546,6 +546,34 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         2,
         ["no-such-trainer-xyz: command not found"],
     ),
+    (
+        "experience-recommend-model-size",
+        nothing,
+        ["experience", "recommend", "--model-size", "7X"],
+        2,
+        ["--model-size", "'7X'", "3B-14B"],
+    ),
+    (
+        "experience-best-model-size-backwards",
+        nothing,
+        ["experience", "best", "--recipe", "grpo_basic", "--model-size", "14B-3B"],
+        2,
+        ["--model-size", "'14B-3B'", "larger size to a smaller"],
+    ),
+    (
+        "experience-suggest-model-size",
+        nothing,
+        ["experience", "suggest", "a", "--model-size", ">=x"],
+        2,
+        ["--model-size", "'>=x'"],
+    ),
+    (
+        "experience-similar-model-size-empty",
+        nothing,
+        ["experience", "similar", "a", "--model-size", ""],
+        2,
+        ["--model-size", "''"],
+    ),
 ]
 
 

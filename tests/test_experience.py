@@ -244,7 +244,10 @@ def test_recommend_ranks_by_success_rate_then_count(cli: Cli, repo: Repo) -> Non
     )  # fmt: skip
     assert [r["recipe"] for r in limited["recipes"]] == ["grpo_basic"]
     text = cli("experience", "recommend", "--limit", "1", cwd=repo.root).out
-    assert text.startswith("sft_basic: 1 runs, 1 completed, 0 failed, 0 cancelled; success 100%\n")
+    assert text.startswith(
+        "model size 3B-14B (7 runs):\n"
+        "  sft_basic: 1 runs, 1 completed, 0 failed, 0 cancelled; success 100%\n"
+    )
     by_task = json.loads(
         cli("experience", "recommend", "--task-type", "dpo", "--format", "json", cwd=repo.root).out
     )
@@ -259,7 +262,8 @@ def test_best_cites_commits_and_key_parameters(cli: Cli, repo: Repo) -> None:
     lines = result.out.splitlines()
     assert lines[0] == "best runs by acc, highest first:"
     assert lines[1].startswith(f"1. acc=0.8  g1@{made['g1'][:7]}  ")
-    assert "learning_rate=5e-07" in lines[2] and "lr_scheduler=constant" in lines[2]
+    # Key parameters are ideas of the canonical view: global_batch_size reads as global_batch.
+    assert lines[2] == "   algorithm=grpo learning_rate=5e-07 global_batch=1024 scheduler=constant"
     assert lines[3].startswith(f"2. acc=0.7  g2@{made['g2'][:7]}")
     low = json.loads(
         cli("experience", "best", "--algorithm", "grpo", "--metric", "acc", "--minimize",

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
 
 from gittrain.cli.common import emit_json, workspace
-from gittrain.cli.options import CONTEXT, TEXT, format_option
+from gittrain.cli.options import CONTEXT, TEXT, F, format_option
 
 if TYPE_CHECKING:
     from gittrain.commands.experience import Mined
-    from gittrain.core.experience import Stat
+    from gittrain.core.experience import RecipeStats, Stat
     from gittrain.core.history import RunRecord
+    from gittrain.core.peers import Failure
+
+SIZES = "a size or range: 7B, 3B-14B, >=7B, <=3B"
+
+
+def _size_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--model-size", metavar="SIZE", type=TEXT, help=help_text)
 
 
 @click.group(context_settings=CONTEXT)
@@ -27,16 +35,18 @@ def experience() -> None:
 @click.option("--algorithm", help="Only runs of this algorithm (sft, dpo, grpo, ppo, ...).")
 @click.option("--task-type", help="Only recipes of this task type.")
 @click.option("--min-success-count", type=int, default=0, help="Only recipes with N completed.")
-@click.option("--limit", type=int, help="Show at most K recipes.")
+@click.option("--limit", type=int, help="Show at most K recipes (in each size bucket).")
+@_size_option(f"Only runs of this model size ({SIZES}).")
 @format_option()
-def recommend(
+def recommend(  # noqa: PLR0917 - one parameter per click option
     algorithm: str | None,
     task_type: str | None,
     min_success_count: int,
     limit: int | None,
+    model_size: str | None,
     fmt: str,
 ) -> None:
-    """Recipes ranked by success rate, then by number of runs."""
+    """Recipes ranked by success rate, then by number of runs, per model size bucket."""
     from gittrain.commands.experience import recommend as run
 
     result = run(
@@ -45,44 +55,72 @@ def recommend(
         task_type=task_type,
         min_success=min_success_count,
         limit=limit,
+        model_size=model_size,
     )
     if fmt == "json":
         emit_json(
             {
                 **_history_json(result.mined),
-                "recipes": [
+                "model_size": result.sizes.text if result.sizes else None,
+                "recipes": [_recipe_json(s) for s in result.recipes],
+                "by_size": [
                     {
-                        "recipe": s.recipe,
-                        "total": s.total,
-                        "completed": s.completed,
-                        "failed": s.failed,
-                        "cancelled": s.cancelled,
-                        "success_rate": round(s.success_rate, 4),
-                        "learning_rate": _stat_json(s.learning_rate),
-                        "global_batch_size": _stat_json(s.batch_size),
-                        "runs": list(s.runs),
+                        "bucket": b.label,
+                        "runs": b.runs,
+                        "recipes": [_recipe_json(s) for s in b.recipes],
                     }
-                    for s in result.recipes
+                    for b in result.buckets
                 ],
+                # The REST platform's recommendation fields, for tools written against it.
+                "recommendations": [_platform_json(s) for s in result.recipes],
             }
         )
         return
     _history_header(result.mined)
-    if not result.recipes:
+    if not result.buckets:
         click.echo("no recipe has finished runs matching these filters")
-    for s in result.recipes:
-        click.echo(
-            f"{s.recipe}: {s.total} runs, {s.completed} completed, {s.failed} failed, "
-            f"{s.cancelled} cancelled; success {s.success_rate:.0%}"
-        )
-        for label, stat in (("learning rate", s.learning_rate), ("batch", s.batch_size)):
-            if stat is not None:
-                _wrapped(
-                    f"{label} of successful runs: mean {stat.mean:.4g}, median "
-                    f"{stat.median:.4g} ({', '.join(stat.runs)})",
-                    "  ",
-                )
-        _wrapped(f"runs: {', '.join(s.runs)}", "  ")
+    for bucket in result.buckets:
+        click.echo(f"model size {bucket.label} ({bucket.runs} runs):")
+        for s in bucket.recipes:
+            click.echo(
+                f"  {s.recipe}: {s.total} runs, {s.completed} completed, {s.failed} failed, "
+                f"{s.cancelled} cancelled; success {s.success_rate:.0%}"
+            )
+            for label, stat in (("learning rate", s.learning_rate), ("batch", s.batch_size)):
+                if stat is not None:
+                    _wrapped(
+                        f"{label} of successful runs: mean {stat.mean:.4g}, median "
+                        f"{stat.median:.4g} ({', '.join(stat.runs)})",
+                        "    ",
+                    )
+            _wrapped(f"runs: {', '.join(s.runs)}", "    ")
+
+
+def _recipe_json(s: RecipeStats) -> dict[str, object]:
+    return {
+        "recipe": s.recipe,
+        "total": s.total,
+        "completed": s.completed,
+        "failed": s.failed,
+        "cancelled": s.cancelled,
+        "success_rate": round(s.success_rate, 4),
+        "learning_rate": _stat_json(s.learning_rate),
+        "global_batch_size": _stat_json(s.batch_size),
+        "runs": list(s.runs),
+    }
+
+
+def _platform_json(s: RecipeStats) -> dict[str, object]:
+    """One recipe under the REST platform's names: success in percent, means of completed runs."""
+    return {
+        "recipe_id": s.recipe,
+        "success_rate": round(100 * s.success_rate, 2),
+        "total_jobs": s.total,
+        "completed_jobs": s.completed,
+        "failed_jobs": s.failed,
+        "avg_learning_rate": s.learning_rate.mean if s.learning_rate else None,
+        "avg_batch_size": s.batch_size.mean if s.batch_size else None,
+    }
 
 
 @experience.command(context_settings=CONTEXT)
@@ -96,6 +134,7 @@ def recommend(
     help="Lower is better (default: only for loss, perplexity and error metrics).",
 )
 @click.option("--top", type=int, default=5, show_default=True, help="How many runs.")
+@_size_option(f"Only runs of this model size ({SIZES}).")
 @format_option()
 def best(  # noqa: PLR0917 - one parameter per click option
     recipe: str | None,
@@ -103,13 +142,20 @@ def best(  # noqa: PLR0917 - one parameter per click option
     metric: str | None,
     minimize: bool | None,
     top: int,
+    model_size: str | None,
     fmt: str,
 ) -> None:
     """The best completed runs by a metric, with their key parameters."""
     from gittrain.commands.experience import best as run
 
     result = run(
-        workspace(), recipe=recipe, algorithm=algorithm, metric=metric, minimize=minimize, top=top
+        workspace(),
+        recipe=recipe,
+        algorithm=algorithm,
+        metric=metric,
+        minimize=minimize,
+        top=top,
+        model_size=model_size,
     )
     ranked = result.ranked
     if fmt == "json":
@@ -131,18 +177,25 @@ def best(  # noqa: PLR0917 - one parameter per click option
     click.echo(f"best runs by {ranked.metric}{picked}, {how} first:")
     for i, (record, key) in enumerate(result.rows, 1):
         value = record.version.metrics[ranked.metric]
-        click.echo(f"{i}. {ranked.metric}={value:g}  {record.cite}  {record.date}  {record.author}")
+        size = record.version.model_size or "size unknown"
+        click.echo(
+            f"{i}. {ranked.metric}={value:g}  {record.cite}  {size}  {record.date}  {record.author}"
+        )
         _wrapped(" ".join(f"{k}={_value(v)}" for k, v in key.items()) or "-", "   ")
 
 
 @experience.command(context_settings=CONTEXT)
 @click.argument("job", metavar="JOB[@REV]")
+@_size_option(
+    f"Compare with runs of this model size ({SIZES}; default: within 2x of the job's own, "
+    "wider only when too few runs finished there, and said so)."
+)
 @format_option()
-def suggest(job: str, fmt: str) -> None:
+def suggest(job: str, model_size: str | None, fmt: str) -> None:
     """Adjustments to JOB from the best runs of its recipe, each with evidence."""
     from gittrain.commands.experience import suggest as run
 
-    result = run(workspace(), job)
+    result = run(workspace(), job, model_size)
     advice = result.advice
     if fmt == "json":
         emit_json(
@@ -150,6 +203,9 @@ def suggest(job: str, fmt: str) -> None:
                 **_history_json(result.mined),
                 "job": result.job,
                 "recipe": advice.recipe,
+                "model_size": result.model_size,
+                "compared_sizes": _scope_json(result.scope.sizes),
+                "widened": list(result.scope.notes),
                 "metric": advice.ranked.metric if advice.ranked else None,
                 "top_runs": [_run_json(r) for r in advice.top],
                 "suggestions": [
@@ -162,18 +218,26 @@ def suggest(job: str, fmt: str) -> None:
                     }
                     for s in advice.suggestions
                 ],
+                "failed_near": [_failure_json(f) for f in result.failures],
                 "note": advice.note or None,
             }
         )
         return
     _history_header(result.mined)
+    for note in result.scope.notes:
+        click.echo(note)
     if advice.ranked is not None:
+        cites = ", ".join(
+            f"{r.cite} ({r.version.model_size or 'size unknown'})" for r in advice.top
+        )
         click.echo(
             f"{result.job}: compared with the top {len(advice.top)} runs of {advice.recipe} "
-            f"by {advice.ranked.metric} ({', '.join(r.cite for r in advice.top)})"
+            f"{result.scope.text} by {advice.ranked.metric} ({cites})"
         )
     for s in advice.suggestions:
         click.echo(f"- {s.reason}")
+    for failure in result.failures:
+        click.echo(f"- {failure.reason}")
     if advice.note:
         click.echo(advice.note)
 
@@ -181,12 +245,13 @@ def suggest(job: str, fmt: str) -> None:
 @experience.command(context_settings=CONTEXT)
 @click.argument("job", metavar="JOB[@REV]")
 @click.option("--top", type=int, default=5, show_default=True, help="How many matches.")
+@_size_option(f"Only runs of this model size ({SIZES}).")
 @format_option()
-def similar(job: str, top: int, fmt: str) -> None:
+def similar(job: str, top: int, model_size: str | None, fmt: str) -> None:
     """Finished jobs most like JOB (importance-weighted, numbers on a log scale)."""
     from gittrain.commands.experience import find_similar
 
-    result = find_similar(workspace(), job, top)
+    result = find_similar(workspace(), job, top, model_size)
     if fmt == "json":
         emit_json(
             {
@@ -204,6 +269,7 @@ def similar(job: str, top: int, fmt: str) -> None:
                     }
                     for m in result.matches
                 ],
+                "failed_near": [_failure_json(f) for f in result.failures],
             }
         )
         return
@@ -219,6 +285,8 @@ def similar(job: str, top: int, fmt: str) -> None:
                 "   differs: "
                 + ", ".join(f"{t.key} {_value(t.mine)} vs {_value(t.theirs)}" for t in m.differ)
             )
+    for failure in result.failures:
+        click.echo(failure.reason)
 
 
 def _wrapped(text: str, indent: str) -> None:
@@ -275,12 +343,29 @@ def _run_json(run: RunRecord) -> dict[str, object]:
         "author": run.author,
         "status": run.version.status,
         "recipe": run.version.recipe,
+        "model_size": run.version.model_size,
         "metrics": dict(run.version.metrics),
         "datasets": [
             {"role": d.role, "ref": d.ref, "name": d.name, "sha256": d.sha256} for d in run.datasets
         ],
         "at_shallow_boundary": run.at_boundary,
     }
+
+
+def _failure_json(failure: Failure) -> dict[str, object]:
+    return {
+        **_run_json(failure.run),
+        "learning_rate": failure.learning_rate,
+        "reason": failure.reason,
+    }
+
+
+def _scope_json(sizes: object) -> dict[str, object] | None:
+    from gittrain.core.sizes import SizeRange
+
+    if not isinstance(sizes, SizeRange):
+        return None  # every size
+    return {"text": sizes.text, "low": sizes.low, "high": sizes.high}
 
 
 def _stat_json(stat: Stat | None) -> dict[str, object] | None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
-from gittrain.core import experience, importance, jobs
-from gittrain.core.experience import RecipeStats, RecordView, Suggestions
-from gittrain.core.history import History, RunRecord
+from gittrain.core import experience, importance, jobs, peers
+from gittrain.core.experience import Bucket, RecipeStats, RecordView, Suggestions
+from gittrain.core.history import History, Ideas, RunRecord, canonical
 from gittrain.core.importance import Policy
 from gittrain.core.mining import mine
+from gittrain.core.peers import Failure, Scope
 from gittrain.core.similarity import Match, features, similar
+from gittrain.core.sizes import SizeRange, parse_range_arg, size_of
 from gittrain.errors import GittrainError, usage_error
 
 
@@ -37,9 +40,21 @@ def load(ws: Workspace, *, registry_needed: bool = False) -> Mined:
                 run,
                 recipe.task_type if recipe else None,
                 run.version.algorithm or (recipe.recommended_algorithm if recipe else None),
+                size_of(run.version.model_size),
             )
         )
     return Mined(history, tuple(views))
+
+
+def _sized(views: tuple[RecordView, ...], sizes: SizeRange | None) -> list[RecordView]:
+    """The runs of a size in ``sizes`` (all runs when None; a run without a size is in no range)."""
+    if sizes is None:
+        return list(views)
+    return [v for v in views if v.size is not None and v.size in sizes]
+
+
+def _range(model_size: str | None) -> SizeRange | None:
+    return parse_range_arg(model_size) if model_size is not None else None
 
 
 def _policy(ws: Workspace) -> Policy:
@@ -49,7 +64,9 @@ def _policy(ws: Workspace) -> Policy:
 @dataclass(frozen=True, slots=True)
 class Recommendation:
     mined: Mined
-    recipes: tuple[RecipeStats, ...]
+    recipes: tuple[RecipeStats, ...]  # every size in scope together
+    buckets: tuple[Bucket, ...]  # the same, per size bucket
+    sizes: SizeRange | None
 
 
 def recommend(
@@ -59,17 +76,24 @@ def recommend(
     task_type: str | None = None,
     min_success: int = 0,
     limit: int | None = None,
+    model_size: str | None = None,
 ) -> Recommendation:
     if min_success < 0 or (limit is not None and limit < 1):
         raise usage_error("--min-success-count must be >= 0 and --limit >= 1")
+    sizes = _range(model_size)
     mined = load(ws, registry_needed=algorithm is not None or task_type is not None)
     views = [
         v
-        for v in mined.views
+        for v in _sized(mined.views, sizes)
         if (algorithm is None or v.algorithm == algorithm)
         and (task_type is None or v.task_type == task_type)
     ]
-    return Recommendation(mined, experience.recommend(views, min_success=min_success, limit=limit))
+    return Recommendation(
+        mined,
+        experience.recommend(views, min_success=min_success, limit=limit),
+        experience.by_size(views, min_success=min_success, limit=limit),
+        sizes,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,25 +111,29 @@ def best(
     metric: str | None,
     minimize: bool | None,
     top: int,
+    model_size: str | None = None,
 ) -> Best:
     if recipe is None and algorithm is None:
         raise usage_error("name --recipe R or --algorithm A")
     if top < 1:
         raise usage_error("--top must be at least 1")
+    sizes = _range(model_size)
     mined = load(ws, registry_needed=algorithm is not None)
     runs = [
         v.run
-        for v in mined.views
+        for v in _sized(mined.views, sizes)
         if (recipe is None or v.run.version.recipe == recipe)
         and (algorithm is None or v.algorithm == algorithm)
     ]
     if not runs:
         what = f"recipe {recipe!r}" if recipe else f"algorithm {algorithm!r}"
-        raise GittrainError(f"no finished runs of {what} in the history of HEAD")
+        of_size = f" of model size {sizes.text}" if sizes is not None else ""
+        raise GittrainError(f"no finished runs of {what}{of_size} in the history of HEAD")
     ranked = experience.rank(runs, metric, minimize)
-    policy = _policy(ws)
+    policy, read = _policy(ws), _reader(ws)
     rows = tuple(
-        (run, experience.key_params(run.version.config, policy)) for run in ranked.runs[:top]
+        (run, experience.key_params(read(run), run.version.config, policy))
+        for run in ranked.runs[:top]
     )
     return Best(mined, ranked, rows)
 
@@ -114,16 +142,52 @@ def best(
 class JobAdvice:
     mined: Mined
     job: str
+    model_size: str | None  # the job's own
+    scope: Scope
     advice: Suggestions
+    failures: tuple[Failure, ...]
 
 
-def suggest(ws: Workspace, spec: str) -> JobAdvice:
-    job = _job(ws, spec)
+def suggest(ws: Workspace, spec: str, model_size: str | None = None) -> JobAdvice:
+    sizes = _range(model_size)
+    job, ideas = _job(ws, spec)
     mined = load(ws)
     recipe = job.recipe.id if job.recipe else None
-    runs = [v.run for v in mined.views if v.run.job != job.name]  # not its own past runs
-    advice = experience.suggest(job.config, recipe, runs, _policy(ws))
-    return JobAdvice(mined, spec, advice)
+    others = [v for v in mined.views if v.run.job != job.name]  # not its own past runs
+    if sizes is not None:
+        scope = peers.explicit(sizes)
+    else:
+        scope = peers.window(others, recipe, size_of(job.model_size), job.model_size)
+    policy = _policy(ws)
+    mine = experience.key_params(ideas, job.config, policy)
+    spelled = {k: ".".join(str(p) for p in path) for k, (_, path) in ideas.items() if path}
+    runs = [v.run for v in others if scope.holds(v)]
+    advice = experience.suggest(
+        mine, recipe, runs, policy, read=_reader(ws), spelled=spelled, scope=scope.text
+    )
+    # Failures count only near the job's own size (never widened); its own failures count too.
+    near = scope if sizes is not None else peers.near(size_of(job.model_size))
+    failures = _failures(mined.views, ideas, recipe, near)
+    return JobAdvice(mined, spec, job.model_size, scope, advice, failures)
+
+
+def _failures(
+    views: tuple[RecordView, ...] | list[RecordView], ideas: Ideas, recipe: str | None, scope: Scope
+) -> tuple[Failure, ...]:
+    def number(idea: str) -> float | None:
+        value = ideas.get(idea, (None, None))[0]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok else None  # type: ignore[arg-type]
+
+    algorithm = ideas.get("algorithm", (None, None))[0]
+    return peers.failed_near(
+        views,
+        recipe=recipe,
+        algorithm=algorithm.lower() if isinstance(algorithm, str) else None,
+        learning_rate=number("learning_rate"),
+        per_device_batch=number("per_device_batch"),
+        scope=scope,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +195,23 @@ class Similar:
     mined: Mined
     job: str
     matches: tuple[Match, ...]
+    failures: tuple[Failure, ...]
 
 
-def find_similar(ws: Workspace, spec: str, top: int) -> Similar:
+def find_similar(ws: Workspace, spec: str, top: int, model_size: str | None = None) -> Similar:
     if top < 1:
         raise usage_error("--top must be at least 1")
-    job = _job(ws, spec)
+    sizes = _range(model_size)
+    job, ideas = _job(ws, spec)
     mined = load(ws)
     mine_features = features(
         job.config, job.recipe.id if job.recipe else None, job.model_size, job.num_gpus
     )
+    views = [v for v in _sized(mined.views, sizes) if v.run.job != job.name]
     latest: dict[str, RunRecord] = {}
-    for run in mined.history.runs:  # oldest first: the last run of each job wins
-        if run.job != job.name:
-            latest.pop(run.job, None)  # re-inserted, so the dict stays in history order
-            latest[run.job] = run
+    for view in views:  # oldest first: the last run of each job wins
+        latest.pop(view.run.job, None)  # re-inserted, so the dict stays in history order
+        latest[view.run.job] = view.run
     candidates = [
         (
             run,
@@ -155,9 +221,26 @@ def find_similar(ws: Workspace, spec: str, top: int) -> Similar:
         )
         for run in latest.values()
     ]
-    return Similar(mined, spec, similar(mine_features, candidates, _policy(ws), top))
+    scope = peers.explicit(sizes) if sizes is not None else peers.near(size_of(job.model_size))
+    failures = _failures(views, ideas, job.recipe.id if job.recipe else None, scope)
+    return Similar(mined, spec, similar(mine_features, candidates, _policy(ws), top), failures)
 
 
-def _job(ws: Workspace, spec: str) -> jobs.Job:
+def _reader(ws: Workspace) -> Callable[[RunRecord], Ideas]:
+    """A run's config through the canonical view, for the few runs an answer shows."""
+    from gittrain.core.dialects.effective import effective
+
+    eff = effective(ws.settings)
+    return lambda run: canonical(run.version, eff)
+
+
+def _job(ws: Workspace, spec: str) -> tuple[jobs.Job, Ideas]:
+    """The job, and its config through the canonical view (as mining reads every run)."""
+    from gittrain.core.dialects.config import read_own
+    from gittrain.core.dialects.effective import effective
+
     source = read_job(ws, spec)
-    return jobs.from_doc(yamlio.load_bytes(source.raw, source.shown))
+    doc = yamlio.load_bytes(source.raw, source.shown)
+    job = jobs.from_doc(doc)
+    view = read_own(doc, effective(ws.settings), job.config, ("config",), "job").view
+    return job, {idea: (v.value, v.path) for idea, v in view.values.items()}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gittrain.core.diff import is_number, leaves
-from gittrain.core.history import RunRecord
+from gittrain.core.history import Ideas, RunRecord
 from gittrain.core.importance import Policy, Tier
+from gittrain.core.sizes import ModelSize
 from gittrain.errors import GittrainError
 
 KEY_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
@@ -19,6 +20,9 @@ MIN_RUNS_TO_SUGGEST = 2
 # A job value this many times off the top runs' median (either way) is worth a suggestion.
 SUGGEST_FACTOR = 1.5
 _LOWER_IS_BETTER = ("loss", "perplexity", "ppl", "error", "wer", "cer")
+# recommend's size buckets: (upper bound in parameters, inclusive; label), smallest first.
+BUCKETS: tuple[tuple[float | None, str], ...] = ((3e9, "<=3B"), (14e9, "3B-14B"), (None, ">14B"))
+UNKNOWN_SIZE = "size unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,7 @@ def recommend(
                 failed=status["failed"],
                 cancelled=status["cancelled"],
                 learning_rate=_stat(done, "learning_rate"),
-                batch_size=_stat(done, "global_batch_size"),
+                batch_size=_stat(done, "global_batch"),
                 runs=tuple(v.run.cite for v in group),
             )
         )
@@ -80,29 +84,77 @@ def recommend(
 
 @dataclass(frozen=True, slots=True)
 class RecordView:
-    """A run with what the registry knows about its recipe (for filtering)."""
+    """A run with what the registry knows about its recipe (for filtering), and its size."""
 
     run: RunRecord
     task_type: str | None
     algorithm: str | None
+    size: ModelSize | None = None
 
 
-def _stat(runs: Sequence[RunRecord], key: str) -> Stat | None:
-    pairs = [(r.version.config.get(key), r.cite) for r in runs]
-    numbers = [(float(v), cite) for v, cite in pairs if is_number(v)]  # type: ignore[arg-type]
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    label: str  # one of BUCKETS' labels, or UNKNOWN_SIZE
+    runs: int  # every run in the bucket (``limit`` may show fewer recipes)
+    recipes: tuple[RecipeStats, ...]
+
+
+def bucket_of(size: ModelSize | None) -> str:
+    if size is None:
+        return UNKNOWN_SIZE
+    for high, label in BUCKETS:
+        if high is None or size.params <= high * (1 + 1e-9):
+            return label
+    raise AssertionError("the last bucket is unbounded")
+
+
+def by_size(
+    runs: Sequence[RecordView], *, min_success: int = 0, limit: int | None = None
+) -> tuple[Bucket, ...]:
+    """``recommend`` within each size bucket that has runs, smallest first."""
+    order = [label for _, label in BUCKETS] + [UNKNOWN_SIZE]
+    groups: dict[str, list[RecordView]] = {label: [] for label in order}
+    for view in runs:
+        groups[bucket_of(view.size)].append(view)
+    out = []
+    for label, group in groups.items():
+        stats = recommend(group, min_success=min_success, limit=limit)
+        if stats:
+            out.append(Bucket(label, len(group), stats))
+    return tuple(out)
+
+
+def _stat(runs: Sequence[RunRecord], idea: str) -> Stat | None:
+    pairs = [(r.version.number(idea), r.cite) for r in runs]
+    numbers = [(v, cite) for v, cite in pairs if v is not None]
     if not numbers:
         return None
     values = [v for v, _ in numbers]
     return Stat(statistics.fmean(values), statistics.median(values), tuple(c for _, c in numbers))
 
 
-def key_params(config: Mapping[str, object], policy: Policy) -> dict[str, object]:
-    """The config's critical and important leaves, by dotted path."""
+def key_params(ideas: Ideas, config: Mapping[str, object], policy: Policy) -> dict[str, object]:
+    """The critical and important values: ideas by name, other config leaves by dotted path.
+
+    Ideas come from the canonical view, so ``lr`` and ``learning_rate`` (or a
+    repository's own spelling) are one parameter; a dialect default is no value.
+    """
     out: dict[str, object] = {}
-    for path, value in leaves(dict(config)):
-        tier, _ = policy.classify(("config", *path))
+    used: set[tuple[object, ...]] = set()
+    for idea, (value, path) in ideas.items():
+        if path is None or not path or path[0] != "config":
+            continue
+        used.add(tuple(path))
+        tier, _ = policy.classify(path)
         if tier in KEY_TIERS:
-            out[".".join(str(p) for p in path)] = value
+            out[idea] = value
+    for rel, value in leaves(dict(config)):
+        full = ("config", *rel)
+        if any(full[:i] in used for i in range(2, len(full) + 1)):
+            continue
+        tier, _ = policy.classify(full)
+        if tier in KEY_TIERS:
+            out[".".join(str(p) for p in rel)] = value
     return out
 
 
@@ -141,7 +193,7 @@ def rank(runs: Sequence[RunRecord], metric: str | None, minimize: bool | None) -
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    key: str
+    key: str  # an idea, or a config path that is no idea
     current: object
     proposed: object
     reason: str
@@ -158,30 +210,47 @@ class Suggestions:
 
 
 def suggest(
-    config: Mapping[str, object], recipe: str | None, runs: Sequence[RunRecord], policy: Policy
+    mine: Mapping[str, object],
+    recipe: str | None,
+    runs: Sequence[RunRecord],
+    policy: Policy,
+    *,
+    read: Callable[[RunRecord], Ideas],
+    spelled: Mapping[str, str] | None = None,
+    scope: str = "",
 ) -> Suggestions:
-    """Compare a job's key parameters with the best runs of the same recipe."""
+    """Compare a job's key parameters (``key_params``) with the best runs of the same recipe.
+
+    ``runs`` are the runs in scope (a size window); ``scope`` says which, for the
+    notes; ``read`` gives a run's canonical view; ``spelled`` is the job's own path
+    of each idea, for the reasons.
+    """
     same = [r for r in runs if recipe is not None and r.version.recipe == recipe]
     done = [r for r in same if r.version.status == "completed" and r.version.metrics]
     if recipe is None:
         note = "the job names no recipe, so there are no runs of the same recipe to compare with"
         return Suggestions(recipe, None, (), (), note)
     if len(done) < MIN_RUNS_TO_SUGGEST:
+        where = f" {scope}" if scope else ""
         note = (
             f"too little history to suggest anything: {len(done)} completed run(s) of recipe "
-            f"{recipe} with metrics (at least {MIN_RUNS_TO_SUGGEST} are needed)"
+            f"{recipe}{where} with metrics (at least {MIN_RUNS_TO_SUGGEST} are needed)"
         )
         return Suggestions(recipe, None, (), (), note)
     ranked = rank(done, None, None)
     top = ranked.runs[:TOP_RUNS]
-    mine = key_params(config, policy)
-    theirs = [key_params(r.version.config, policy) for r in top]
+    theirs = [key_params(read(r), r.version.config, policy) for r in top]
     out = []
     for key, value in mine.items():
         values = [p[key] for p in theirs if key in p]
         if len(values) < len(top):
             continue
-        found = _numeric(key, value, values, top) or _categorical(key, value, values, top)
+        shown = key
+        if spelled and key in spelled and spelled[key] not in (key, f"config.{key}"):
+            shown = f"{key} ({spelled[key]})"
+        found = _numeric(shown, key, value, values, top) or _categorical(
+            shown, key, value, values, top
+        )
         if found is not None:
             out.append(found)
     note = "" if out else f"the job agrees with the top {len(top)} runs on every key parameter"
@@ -189,7 +258,7 @@ def suggest(
 
 
 def _numeric(
-    key: str, value: object, values: list[object], top: Sequence[RunRecord]
+    shown: str, key: str, value: object, values: list[object], top: Sequence[RunRecord]
 ) -> Suggestion | None:
     if not is_number(value) or not all(is_number(v) for v in values):
         return None
@@ -204,20 +273,20 @@ def _numeric(
     how = f"{_g(ratio)}x" if ratio > 1 else f"1/{_g(1 / ratio)}"
     cites = ", ".join(r.cite for r in top)
     reason = (
-        f"{key} {_g(mine)} is {how} the median of the top {len(top)} runs "
+        f"{shown} {_g(mine)} is {how} the median of the top {len(top)} runs "
         f"({_g(median)}: jobs {cites}); consider {_g(median)}"
     )
     return Suggestion(key, value, proposed, reason, tuple(r.cite for r in top))
 
 
 def _categorical(
-    key: str, value: object, values: list[object], top: Sequence[RunRecord]
+    shown: str, key: str, value: object, values: list[object], top: Sequence[RunRecord]
 ) -> Suggestion | None:
     if is_number(value) or any(v != values[0] for v in values) or values[0] == value:
         return None
     cites = ", ".join(r.cite for r in top)
     reason = (
-        f"{key} is {value!r} but all top {len(top)} runs use {values[0]!r} "
+        f"{shown} is {value!r} but all top {len(top)} runs use {values[0]!r} "
         f"(jobs {cites}); consider {values[0]!r}"
     )
     return Suggestion(key, value, values[0], reason, tuple(r.cite for r in top))

@@ -7,17 +7,28 @@ again with a new ``finished_at``.  ``gittrain.core.mining`` finds them.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from gittrain.core.jobs import STATUSES, RecipeRef
-from gittrain.document import Document, format_path
+from gittrain.core.jobs import STATUSES, TERMINAL, RecipeRef
+from gittrain.document import DocPath, Document, format_path
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.dialects.vocabulary import Effective
+    from gittrain.core.settings import Settings
 
 JOB = "job"
 LOCK = "lock"
+# idea -> (value, the config path it was read from; None for a dialect default)
+Ideas = Mapping[str, tuple[object, DocPath | None]]
+# The ideas mining caches for every run (what recommend and the failure check read);
+# the rest of the view is read again for the few runs an answer shows.
+SUMMARY = ("algorithm", "learning_rate", "per_device_batch", "global_batch")
+_SCALARS = (str, int, float, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +45,17 @@ class Version:
     metrics: Mapping[str, float]
     config: Mapping[str, Any]
     datasets: Mapping[str, str]
+    # The SUMMARY ideas of the config's canonical view; read for finished versions (runs).
+    ideas: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def algorithm(self) -> str | None:
-        value = self.config.get("algorithm")
-        return value if isinstance(value, str) else None
+        value = self.ideas.get("algorithm")
+        return value.lower() if isinstance(value, str) else None
+
+    def number(self, name: str) -> float | None:
+        value = self.ideas.get(name)
+        return float(value) if _is_number(value) else None  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +176,7 @@ def version_entry(v: Version) -> dict[str, Any]:
         "metrics": dict(v.metrics),
         "config": dict(v.config),
         "datasets": dict(v.datasets),
+        "ideas": None,
     }
 
 
@@ -174,20 +192,75 @@ def version_from(entry: Mapping[str, Any]) -> Version:
         entry["metrics"],
         entry["config"],
         entry["datasets"],
+        _ideas(entry["ideas"]),
     )
 
 
-def parse_job(raw: bytes | None) -> dict[str, Any]:
+def _ideas(saved: Mapping[str, Any] | None) -> Mapping[str, object]:
+    return {} if saved is None else saved["v"]
+
+
+def canonical(v: Version, eff: Effective) -> Ideas:
+    """A job version's config through the canonical view (``read_own``, as validate reads it)."""
+    from gittrain.core.dialects.config import read_own
+
+    root = {"config": dict(v.config), "num_gpus": v.num_gpus, "model": v.model}
+    view = read_own(Document("", root), eff, root["config"], ("config",), "run").view
+    return {idea: (value.value, value.path) for idea, value in view.values.items()}
+
+
+class IdeaReader:
+    """Reads a finished job version's config the way validate and diff do (``read_own``).
+
+    ``key`` names the repository's spellings for gittrain's own files, so cached
+    readings made under other spellings are read again.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        own = settings.spellings.get("gittrain")
+        self.key = json.dumps(own, sort_keys=True) if own else ""
+        self._eff: Effective | None = None
+
+    def wanted(self, entry: Mapping[str, Any]) -> bool:
+        return entry["status"] in TERMINAL
+
+    def fresh(self, entry: Mapping[str, Any]) -> bool:
+        """The entry's reading (if it needs one) was made with these spellings."""
+        if entry.get("k") != JOB or not self.wanted(entry):
+            return True
+        ideas = entry["ideas"]
+        return ideas is not None and ideas["fp"] == self.key
+
+    def read(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """``entry`` with its ``ideas`` (only for finished versions: they make runs)."""
+        if entry.get("k") != JOB or not self.wanted(entry):
+            return entry
+        from gittrain.core.dialects.effective import effective
+
+        if self._eff is None:
+            self._eff = effective(self.settings)
+        ideas = canonical(version_from(entry), self._eff)
+        values = {
+            idea: ideas[idea][0]
+            for idea in SUMMARY
+            if idea in ideas and isinstance(ideas[idea][0], _SCALARS)
+        }
+        return {**entry, "ideas": {"fp": self.key, "v": values}}
+
+
+def parse_job(raw: bytes | None, reader: IdeaReader | None = None) -> dict[str, Any]:
     """A job blob as a cache entry: its :class:`Version`, or why it cannot be used."""
     from gittrain.adapters import yamlio  # only new blobs are parsed; warm runs skip it
 
     if raw is None:
         return {"k": "error", "message": "the blob is missing from the repository"}
     try:
-        return version_entry(narrow(yamlio.load_bytes(raw, "")))
+        entry = version_entry(narrow(yamlio.load_bytes(raw, "")))
     except GittrainError as exc:
         where = f"{exc.mark.line}:{exc.mark.column}: " if exc.mark else ""
         return {"k": "error", "message": where + exc.detail}
+    return reader.read(entry) if reader is not None else entry
 
 
 def parse_lock(raw: bytes | None) -> dict[str, Any]:
@@ -233,7 +306,17 @@ def usable(entry: object, keys: frozenset[str]) -> bool:
         and type(entry["metrics"]) is dict
         and all(type(v) in (int, float) for v in entry["metrics"].values())
         and _str_map(entry["datasets"])
+        and _ideas_ok(entry["ideas"])
     )
+
+
+def _ideas_ok(value: object) -> bool:
+    if value is None:
+        return True
+    if type(value) is not dict or value.keys() != {"fp", "v"} or type(value["fp"]) is not str:
+        return False
+    values = value["v"]
+    return type(values) is dict and all(type(v) in _SCALARS for v in values.values())
 
 
 def _opt_str(value: object) -> bool:

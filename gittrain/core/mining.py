@@ -21,6 +21,7 @@ from gittrain.core.history import (
     LOCK_KEYS,
     DatasetVersion,
     History,
+    IdeaReader,
     RunRecord,
     Skipped,
     parse_job,
@@ -40,21 +41,26 @@ _NO_LOCK: Mapping[str, Any] = {"names": {}, "paths": {}}
 class _Entries:
     """Cached entries by blob: parsed on first sight, read through one ``cat-file --batch``."""
 
-    def __init__(self, cache: BlobCache, cat: gitrepo.CatFile) -> None:
+    def __init__(self, cache: BlobCache, cat: gitrepo.CatFile, reader: IdeaReader) -> None:
         self.cache = cache
         self.cat = cat
+        self.reader = reader
 
     def see(self, blob: str, keys: frozenset[str]) -> None:
-        if not usable(self.cache.get(blob), keys):
-            parse = parse_job if keys is JOB_KEYS else parse_lock
-            self.cache.put(blob, parse(self.cat.read(blob)))
+        if not self.has(blob, keys):
+            raw = self.cat.read(blob)
+            entry = parse_job(raw, self.reader) if keys is JOB_KEYS else parse_lock(raw)
+            self.cache.put(blob, entry)
 
     def get(self, blob: str) -> Mapping[str, Any]:
         entry: Mapping[str, Any] = self.cache.get(blob)
         return entry
 
     def has(self, blob: str | None, keys: frozenset[str]) -> bool:
-        return blob is None or usable(self.cache.get(blob), keys)
+        if blob is None:
+            return True
+        entry = self.cache.get(blob)
+        return usable(entry, keys) and (keys is not JOB_KEYS or self.reader.fresh(entry))
 
 
 def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
@@ -68,7 +74,7 @@ def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
     shallow = gitrepo.shallow_boundary(root)
     cache = BlobCache.load(gitrepo.git_dir(root))
     with gitrepo.CatFile(root) as cat:  # started on the first blob that is not cached
-        entries = _Entries(cache, cat)
+        entries = _Entries(cache, cat, IdeaReader(conf))
         key = {"jobs_dir": jobs_dir, "lockfile": conf.lockfile, "shallow": list(shallow)}
         walker = _Walker.restore(cache.checkpoint, key, entries)
         if walker is not None and walker.head == head:
