@@ -221,3 +221,21 @@ def test_export_at_a_revision(job_repo: Repo, cli: Cli) -> None:
     then = cli("job", "export", "a@HEAD", "--to", "trl", cwd=job_repo.root)
     assert "learning_rate: 2.0e-06" in now.out
     assert "learning_rate: 1.0e-06" in then.out
+
+
+TRAINER = """\
+import os, sys, yaml
+config = yaml.safe_load(open(os.environ["GITTRAIN_CONFIG"]))
+sys.exit(0 if config["num_generations"] == 8 and config["learning_rate"] == 1e-6 else 5)
+"""
+
+
+def test_job_run_hands_the_trainer_its_own_keys(job_repo: Repo, cli: Cli) -> None:
+    import sys
+
+    job_repo.write("trainer.py", TRAINER)
+    result = cli(
+        "job", "run", "a", "--to", "trl", "--", sys.executable, "trainer.py", cwd=job_repo.root
+    )  # fmt: skip
+    assert result.code == 0, result
+    assert "status: completed" in (job_repo.root / "jobs/a.yaml").read_text()

@@ -150,10 +150,17 @@ def _warn_skipped(skipped: tuple[str, ...], files: tuple[str, ...]) -> None:
 @metric_options("--results")
 @click.option("--commit", "commit", is_flag=True, help="Commit the job file alone afterwards.")
 @click.option("--force", is_flag=True, help="Run even if the job is marked running.")
+@click.option(
+    "--to",
+    "framework",
+    metavar="FRAMEWORK",
+    help="GITTRAIN_CONFIG in that trainer's keys (as `job export --to`).",
+)
 def run(
     name: str,
     *,
     command: tuple[str, ...],
+    framework: str | None,
     results: str | None,
     metric_prefix: str | None,
     select: tuple[str, ...],
@@ -163,10 +170,11 @@ def run(
     """Run a training command for jobs/NAME.yaml and record how it went.
 
     The command gets GITTRAIN_JOB (the name) and GITTRAIN_CONFIG (a file holding
-    the job's config) in its environment; its output streams as usual.  The job
-    is marked running, then completed, failed (non-zero exit) or cancelled
-    (Ctrl-C), with the wall time, the commit it ran at, and the metrics from
-    --results.  Exits with the command's own exit code (130 after Ctrl-C).
+    the job's config, in the trainer's own keys with --to) in its environment;
+    its output streams as usual.  The job is marked running, then completed,
+    failed (non-zero exit) or cancelled (Ctrl-C), with the wall time, the
+    commit it ran at, and the metrics from --results.  Exits with the
+    command's own exit code (130 after Ctrl-C).
     """
     from gittrain.commands import job_run
     from gittrain.core.metricfiles import Selection
@@ -176,7 +184,7 @@ def run(
         raise usage_error("--metric-prefix and --select need --results PATH")
     ws = workspace()
     with job_run.interruptions() as stop:
-        prepared = job_run.prepare(ws, name, command, force=force)
+        prepared = job_run.prepare(ws, name, command, force=force, framework=framework)
         dirty = " (uncommitted changes)" if prepared.dirty else ""
         at = f" at {prepared.commit[:7]}{dirty}" if prepared.commit else " (no commit yet)"
         click.echo(f"{prepared.rel}: running{at}; config in {prepared.config_path}", err=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from gittrain.adapters import yamlio
-from gittrain.commands.jobfiles import read_job
+from gittrain.commands.jobfiles import JobSource, read_job
 from gittrain.commands.workspace import Workspace
 from gittrain.core import jobs, lockstore
 from gittrain.core.dialects.config import read_own
@@ -39,12 +40,25 @@ def export_job(
     ws: Workspace, spec: str, to: str, *, output: str | None = None, force: bool = False
 ) -> JobExport:
     """Translate job ``spec`` (NAME or NAME@REV) into framework ``to``'s keys."""
+    result = export_source(ws, read_job(ws, spec), to, output=output)
+    if output is not None:
+        rel = ws.rel(output)
+        data = result.text.encode("utf-8")
+        atomic_write(ws.base / rel, data, shown=rel, root=ws.base, overwrite=force)
+        result = dataclasses.replace(result, written=rel)
+    return result
+
+
+def export_source(
+    ws: Workspace, source: JobSource, to: str, *, output: str | None = None, file: bool = False
+) -> JobExport:
+    """``source`` in framework ``to``'s keys; ``file`` asks for the config file even for
+    verl, whose export is otherwise its command line."""
     eff = effective(ws.settings)
     known = frameworks(ws)
     if to not in known:
         raise usage_error(f"--to {to}: unknown framework (known: {', '.join(known)})")
     target = eff.vocabulary.get(to)
-    source = read_job(ws, spec)
     doc = yamlio.load_bytes(source.raw, source.shown)
     job = jobs.from_doc(doc)
     outside: dict[str, Value] = {}
@@ -58,13 +72,8 @@ def export_job(
     if data:
         values["datasets"] = data[0] if len(data) == 1 else data
     exported = export(eff.vocabulary, target, values, where=source.shown)
-    command, text = _render(target, exported, source.shown, output, values)
-    written = None
-    if output is not None:
-        rel = ws.rel(output)
-        atomic_write(ws.base / rel, text.encode("utf-8"), shown=rel, root=ws.base, overwrite=force)
-        written = rel
-    return JobExport(source.name, source.shown, target, exported, text, command, written)
+    command, text = _render(target, exported, source.shown, output, values, file=file)
+    return JobExport(source.name, source.shown, target, exported, text, command)
 
 
 def _datasets(ws: Workspace, job: jobs.Job) -> list[str]:
@@ -90,10 +99,12 @@ def _render(
     shown: str,
     output: str | None,
     values: dict[str, object],
+    *,
+    file: bool = False,
 ) -> tuple[str, str]:
     run = target.run
     template = str(run.get("command", ""))
-    file = output or f"{PurePosixPath(shown.rpartition(':')[2]).stem}.{target.name}.yaml"
+    name = output or f"{PurePosixPath(shown.rpartition(':')[2]).stem}.{target.name}.yaml"
     algorithm = str(values.get("algorithm", "sft")).lower()
     method = str(values.get("finetuning", "full")).lower()
     recipes = run.get("recipes", {})
@@ -103,7 +114,7 @@ def _render(
         shlex.quote(f"{key}={_hydra(value)}") for key, value in flatten(exported.config)
     )
     command = template.format(
-        overrides=overrides, algorithm=algorithm, file=file, recipe=recipe, gpus=gpus
+        overrides=overrides, algorithm=algorithm, file=name, recipe=recipe, gpus=gpus
     ).strip()
     header = [f"# Exported by `git train job export` from {shown} for {target.title}."]
     if target.version:
@@ -114,7 +125,7 @@ def _render(
         header.append(f"# Note: {note}")
     for idea, value in exported.unexpressed:
         header.append(f"# Not expressible in {target.title}: {idea} = {_show(value)}")
-    if "{overrides}" in template and output is None:
+    if "{overrides}" in template and output is None and not file:
         return command, command + "\n"
     body = yamlio.dump(exported.config) if exported.config else "{}\n"
     return command, "\n".join(header) + "\n" + body

@@ -99,19 +99,29 @@ class Outcome:
     warnings: tuple[str, ...] = field(default=())
 
 
-def config_for_run(ws: Workspace, job: JobSource) -> tuple[Path, str]:
-    """Write the config the command reads; returns its path and text.
+def config_for_run(ws: Workspace, job: JobSource, framework: str | None = None) -> tuple[Path, str]:
+    """Write the config the command reads, in ``.git/gittrain/run/``; returns its path and text.
 
-    For now the job's own ``config`` mapping as YAML, in ``.git/gittrain/run/NAME.yaml``.
+    With ``framework``, the job exported in that trainer's keys (`job export`);
+    otherwise the job's own ``config`` mapping.
     """
     root = ws.require_root()
-    doc = yamlio.load_bytes(job.raw, job.rel)
-    assert isinstance(doc.data, dict)
-    config = doc.data.get("config")
-    if not isinstance(config, dict):
-        raise GittrainError(f"{doc.where(('config',))}: config: expected a mapping")
-    body = f"# job {job.name} ({job.rel}), written by `git train job run`\n" + yamlio.dump(config)
-    path = gitrepo.git_dir(root) / "gittrain" / "run" / f"{job.name}.yaml"
+    if framework is not None:
+        from gittrain.commands.job_export import export_source
+
+        body = export_source(ws, job, framework, file=True).text
+        name = f"{job.name}.{framework}.yaml"
+    else:
+        doc = yamlio.load_bytes(job.raw, job.rel)
+        assert isinstance(doc.data, dict)
+        config = doc.data.get("config")
+        if not isinstance(config, dict):
+            raise GittrainError(f"{doc.where(('config',))}: config: expected a mapping")
+        body = f"# job {job.name} ({job.rel}), written by `git train job run`\n" + yamlio.dump(
+            config
+        )
+        name = f"{job.name}.yaml"
+    path = gitrepo.git_dir(root) / "gittrain" / "run" / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, body.encode("utf-8"))
@@ -120,7 +130,14 @@ def config_for_run(ws: Workspace, job: JobSource) -> tuple[Path, str]:
     return path, body
 
 
-def prepare(ws: Workspace, name: str, command: Sequence[str], *, force: bool) -> Prepared:
+def prepare(
+    ws: Workspace,
+    name: str,
+    command: Sequence[str],
+    *,
+    force: bool,
+    framework: str | None = None,
+) -> Prepared:
     """Write the config and mark the job ``running``; nothing is written on error."""
     root = ws.require_root()
     check_name(name)
@@ -132,7 +149,7 @@ def prepare(ws: Workspace, name: str, command: Sequence[str], *, force: bool) ->
     commit, changed = gitrepo.head_and_changes(root)
     dirty = commit is not None and any(path != job.rel for path in changed)
     started_at = timestamp()
-    config_path, _ = config_for_run(ws, job)
+    config_path, _ = config_for_run(ws, job, framework)
 
     def mark(text: str, rel: str) -> str:
         result = _refuse_running(JobSource(name, rel, text.encode("utf-8"), None), force=force)
