@@ -27,7 +27,12 @@ def _parts(hooks: bool, diff: bool, merge: bool) -> tuple[bool, bool, bool]:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--hooks", is_flag=True, help="The native git hooks (hooks/*).")
-@click.option("--diff", "diff_driver", is_flag=True, help="Semantic diffs inside plain git diff.")
+@click.option(
+    "--diff",
+    "diff_driver",
+    is_flag=True,
+    help="Semantic diffs of the configs inside plain git diff.",
+)
 @click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
 def install(hooks: bool, diff_driver: bool, merge: bool) -> None:
     """Wire gittrain into this repository: hooks, diff driver, merge driver (all by default).
@@ -90,6 +95,9 @@ def _changes(
     if diff is not None:
         lines += [f"{set_word} {line}" for line in diff.config_set]
         lines += [f"{added} {diff.attributes_file}: {line}" for line in diff.attributes_added]
+        lines += [
+            f"removed from {diff.attributes_file}: {line}" for line in diff.attributes_removed
+        ]
     if merge is not None and merge.config_changed:
         lines.append(f"{set_word} merge.gittrain-lock.driver (the gittrain.lock merge driver)")
     if merge is not None and merge.attributes_changed:
@@ -178,6 +186,7 @@ def hook_pre_commit() -> None:
     from gittrain.commands.hooks import pre_commit
 
     root, _prefix = repo_root()
+    _sync_diff(root)  # a commit of .gittrain.yaml can change the diff rules
     result = pre_commit(root)
     if result is None:
         return
@@ -248,6 +257,16 @@ def summary_lines(report: DiffReport) -> list[str]:
     return lines
 
 
+def _sync_diff(root: Path) -> None:
+    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
+    from gittrain.commands.install import sync_command
+
+    try:
+        sync_command(root)
+    except Exception:  # pragma: no cover - the driver re-syncs itself; never block a hook on it
+        return
+
+
 def _warn_drift() -> None:
     """The post-merge and post-checkout warning; these hooks never fail, whatever happens."""
     from gittrain.commands.hooks import dataset_drift
@@ -255,6 +274,7 @@ def _warn_drift() -> None:
 
     try:
         root, _prefix = repo_root()
+        _sync_diff(root)  # the checked-out .gittrain.yaml (or a new gittrain) may differ
         warnings = dataset_drift(root)
     except Exception as exc:  # a warning hook must not turn a merge or checkout into an error
         shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"

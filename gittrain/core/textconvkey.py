@@ -1,0 +1,46 @@
+"""The fingerprint of everything a textconv conversion depends on (git's cache is keyed by it).
+
+git keeps a textconv cache (``refs/notes/textconv/DRIVER``) valid for as long as
+the driver's command string stays the same.  `git train install --diff` puts this
+fingerprint into that command, so new rules mean a new command and a fresh cache.
+The driver imports this module on every run: standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from gittrain import __version__
+
+# The parts of .gittrain.yaml that change a conversion (rules, identity keys, dialects).
+SECTIONS = ("diff", "dialects", "spellings")
+# The compiled vocabulary: spellings, tiers and known keys of every dialect.
+DATA_FILES = ("vocabulary.json", "dialect-keys.json")
+_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+LENGTH = 12
+
+
+def sections(settings_data: object) -> object:
+    """What of a parsed ``.gittrain.yaml`` the conversion reads; None without one."""
+    if not isinstance(settings_data, dict):
+        return None
+    found = {key: settings_data[key] for key in SECTIONS if key in settings_data}
+    return found or None  # a settings file without them converts as no settings file does
+
+
+def fingerprint(settings_data: object) -> str:
+    """12 hex digits naming gittrain's version, its shipped rules and the repository's."""
+    digest = hashlib.sha256()
+    parts: list[object] = [__version__]
+    for name in DATA_FILES:
+        try:
+            with open(os.path.join(_DATA_DIR, name), "rb") as handle:
+                parts.append(hashlib.sha256(handle.read()).hexdigest())
+        except OSError:  # a broken install converts nothing: any stable word will do
+            parts.append(None)
+    # Key order is kept: the first matching dialect glob wins, so order is part of the rules.
+    parts.append(sections(settings_data))
+    digest.update(json.dumps(parts, default=repr, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:LENGTH]
