@@ -98,7 +98,8 @@ class RootGroup(LazyGroup):
 def cli() -> None:
     """Git-native recipes, validation, diffs, dataset lineage and experience for LLM training.
 
-    Run `git train COMMAND -h` for a command's options.
+    Run `git train COMMAND -h` for a command's options.  Not listed: what git
+    and the hooks run (hook, merge-lock, textconv); `-h` still describes them.
     """
 
 

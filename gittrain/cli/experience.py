@@ -8,6 +8,7 @@ import click
 
 from gittrain.cli.common import emit_json, workspace
 from gittrain.cli.options import CONTEXT, TEXT, format_option
+from gittrain.core.words import counted
 
 if TYPE_CHECKING:
     from gittrain.commands.experience import Mined
@@ -72,7 +73,7 @@ def recommend(
         click.echo("no recipe has finished runs matching these filters")
     for s in result.recipes:
         click.echo(
-            f"{s.recipe}: {s.total} runs, {s.completed} completed, {s.failed} failed, "
+            f"{s.recipe}: {counted(s.total, 'run')}, {s.completed} completed, {s.failed} failed, "
             f"{s.cancelled} cancelled; success {s.success_rate:.0%}"
         )
         for label, stat in (("learning rate", s.learning_rate), ("batch", s.batch_size)):
@@ -122,6 +123,7 @@ def best(  # noqa: PLR0917 - one parameter per click option
                     {**_run_json(run), "value": run.version.metrics[ranked.metric], "key": key}
                     for run, key in result.rows
                 ],
+                "shared": result.shared,
             }
         )
         return
@@ -129,10 +131,21 @@ def best(  # noqa: PLR0917 - one parameter per click option
     how = "lowest" if ranked.minimize else "highest"
     picked = " (the most recorded metric)" if ranked.chosen else ""
     click.echo(f"best runs by {ranked.metric}{picked}, {how} first:")
+    names = list(dict.fromkeys(k for _, key in result.rows for k in key))
     for i, (record, key) in enumerate(result.rows, 1):
         value = record.version.metrics[ranked.metric]
         click.echo(f"{i}. {ranked.metric}={value:g}  {record.cite}  {record.date}  {record.author}")
-        _wrapped(" ".join(f"{k}={_value(v)}" for k, v in key.items()) or "-", "   ")
+        # What sets this run apart; what they all share is printed once, below.
+        differs = [
+            f"{k}={_value(key[k]) if k in key else '(unset)'}"
+            for k in names
+            if k not in result.shared
+        ]
+        empty = "(the same key parameters as the others)" if result.shared else "-"
+        _wrapped(" ".join(differs) or empty, "   ")
+    if result.shared:
+        shared = " ".join(f"{k}={_value(v)}" for k, v in result.shared.items())
+        _wrapped(f"all {counted(len(result.rows), 'run')}: {shared}", "")
 
 
 @experience.command(context_settings=CONTEXT)
@@ -169,7 +182,8 @@ def suggest(job: str, fmt: str) -> None:
     _history_header(result.mined)
     if advice.ranked is not None:
         click.echo(
-            f"{result.job}: compared with the top {len(advice.top)} runs of {advice.recipe} "
+            f"{result.job}: compared with the top {counted(len(advice.top), 'run')} "
+            f"of {advice.recipe} "
             f"by {advice.ranked.metric} ({', '.join(r.cite for r in advice.top)})"
         )
     for s in advice.suggestions:
@@ -250,7 +264,8 @@ def _history_header(mined: Mined) -> None:
         )
     if h.skipped:
         click.echo(
-            f"note: skipped {len(h.skipped)} job version(s) that could not be read:", err=True
+            f"note: skipped {counted(len(h.skipped), 'job version')} that could not be read:",
+            err=True,
         )
         for item in h.skipped:
             click.echo(f"  {item.render()}", err=True)

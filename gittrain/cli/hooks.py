@@ -175,7 +175,7 @@ def _bare(word: str) -> bool:
     return "/" not in word and not word.endswith((".yaml", ".yml")) and not Path(word).exists()
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, hidden=True)  # run by the hooks
 def hook() -> None:
     """What the installed git hooks run (see hooks/ and `git train install --hooks`)."""
 

@@ -77,6 +77,7 @@ class Best:
     mined: Mined
     ranked: experience.Ranked
     rows: tuple[tuple[RunRecord, dict[str, object]], ...]  # run, key parameters
+    shared: dict[str, object]  # the key parameters all rows agree on (none for one row)
 
 
 def best(
@@ -107,7 +108,7 @@ def best(
     rows = tuple(
         (run, experience.key_params(run.version.config, policy)) for run in ranked.runs[:top]
     )
-    return Best(mined, ranked, rows)
+    return Best(mined, ranked, rows, experience.shared_params([key for _, key in rows]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from gittrain.core.diff import is_number, leaves
 from gittrain.core.history import RunRecord
 from gittrain.core.importance import Policy, Tier
+from gittrain.core.words import counted
 from gittrain.errors import GittrainError
 
 KEY_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
@@ -106,6 +107,17 @@ def key_params(config: Mapping[str, object], policy: Policy) -> dict[str, object
     return out
 
 
+_UNSET = object()
+
+
+def shared_params(rows: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    """The parameters every row has, with one value; empty for fewer than two rows."""
+    if len(rows) < 2:
+        return {}
+    first, rest = rows[0], rows[1:]
+    return {k: v for k, v in first.items() if all(r.get(k, _UNSET) == v for r in rest)}
+
+
 def lower_is_better(metric: str) -> bool:
     return any(word in metric.lower() for word in _LOWER_IS_BETTER)
 
@@ -168,7 +180,8 @@ def suggest(
         return Suggestions(recipe, None, (), (), note)
     if len(done) < MIN_RUNS_TO_SUGGEST:
         note = (
-            f"too little history to suggest anything: {len(done)} completed run(s) of recipe "
+            "too little history to suggest anything: "
+            f"{counted(len(done), 'completed run')} of recipe "
             f"{recipe} with metrics (at least {MIN_RUNS_TO_SUGGEST} are needed)"
         )
         return Suggestions(recipe, None, (), (), note)
@@ -184,7 +197,8 @@ def suggest(
         found = _numeric(key, value, values, top) or _categorical(key, value, values, top)
         if found is not None:
             out.append(found)
-    note = "" if out else f"the job agrees with the top {len(top)} runs on every key parameter"
+    top_runs = counted(len(top), "run")
+    note = "" if out else f"the job agrees with the top {top_runs} on every key parameter"
     return Suggestions(recipe, ranked, top, tuple(out), note)
 
 
@@ -204,7 +218,7 @@ def _numeric(
     how = f"{_g(ratio)}x" if ratio > 1 else f"1/{_g(1 / ratio)}"
     cites = ", ".join(r.cite for r in top)
     reason = (
-        f"{key} {_g(mine)} is {how} the median of the top {len(top)} runs "
+        f"{key} {_g(mine)} is {how} the median of the top {counted(len(top), 'run')} "
         f"({_g(median)}: jobs {cites}); consider {_g(median)}"
     )
     return Suggestion(key, value, proposed, reason, tuple(r.cite for r in top))
@@ -217,7 +231,7 @@ def _categorical(
         return None
     cites = ", ".join(r.cite for r in top)
     reason = (
-        f"{key} is {value!r} but all top {len(top)} runs use {values[0]!r} "
+        f"{key} is {value!r} but all top {counted(len(top), 'run')} use {values[0]!r} "
         f"(jobs {cites}); consider {values[0]!r}"
     )
     return Suggestion(key, value, values[0], reason, tuple(r.cite for r in top))
