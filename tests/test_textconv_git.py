@@ -200,3 +200,21 @@ def test_fingerprint_names_version_data_and_the_diff_sections(
     monkeypatch.undo()
     monkeypatch.setattr(textconvkey, "DATA_FILES", ("vocabulary.json",))
     assert textconvkey.fingerprint(None) != base
+
+
+def test_hooks_say_when_the_block_is_out_of_date(installed: Repo, cli: Cli) -> None:
+    repo = installed
+    assert cli("install", "--hooks", cwd=repo.root).code == 0
+    repo.write(".gittrain.yaml", "config_dirs: [experiments]\n")
+    repo.git("add", ".gittrain.yaml")
+    committed = git(repo, "commit", "-q", "-m", "settings")
+    assert committed.returncode == 0, committed.stderr
+    assert committed.stderr == (
+        "gittrain: warning: the .gitattributes diff lines do not match the config paths "
+        "in .gittrain.yaml; run `git train install --diff`\n"
+    )
+    assert install.block_is_stale(repo.root)
+    assert cli("install", "--diff", cwd=repo.root).code == 0
+    assert not install.block_is_stale(repo.root)
+    repo.commit("block")
+    assert git(repo, "commit", "-q", "--allow-empty", "-m", "again").stderr == ""

@@ -259,12 +259,19 @@ def summary_lines(report: DiffReport) -> list[str]:
 
 def _sync_diff(root: Path) -> None:
     """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
-    from gittrain.commands.install import sync_command
+    from gittrain.commands.install import block_is_stale, sync_command
 
     try:
         sync_command(root)
-    except Exception:  # pragma: no cover - the driver re-syncs itself; never block a hook on it
+        stale = block_is_stale(root)
+    except Exception:  # the driver re-syncs itself; never block a hook on it
         return
+    if stale:  # a tracked file: say so rather than change the work tree under the user
+        click.echo(
+            "gittrain: warning: the .gitattributes diff lines do not match the config paths "
+            "in .gittrain.yaml; run `git train install --diff`",
+            err=True,
+        )
 
 
 def _warn_drift() -> None:

@@ -113,6 +113,20 @@ def sync_command(root: Path, current: str | None = None) -> bool:
     return True
 
 
+def block_is_stale(root: Path) -> bool:
+    """An installed driver whose `.gitattributes` block no longer matches the settings."""
+    configured = gitrepo.get_config(root, TEXTCONV_KEY)
+    if configured is None or configured.split(" ", 1)[0] != TEXTCONV_COMMAND:
+        return False
+    path = root / ".gitattributes"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    if BEGIN not in lines or END not in lines:
+        return True
+    block = [line for line in lines[lines.index(BEGIN) + 1 : lines.index(END)] if line]
+    return block != attribute_lines(root)
+
+
 def uninstall_diff(root: Path) -> InstallResult:
     """Undo :func:`install_diff`: unset the driver, drop its cache and its block."""
     config = tuple(key for key in (TEXTCONV_KEY, CACHE_KEY) if gitrepo.unset_config(root, key))
