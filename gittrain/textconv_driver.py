@@ -1,20 +1,30 @@
-"""`git-train-textconv FILE`: the textconv driver git runs once per file, without click.
+"""`git-train-textconv [--rules=FINGERPRINT] FILE`: the textconv driver git runs, without click.
 
 `git train textconv` does the same through the full CLI; this entry point
 exists because importing click (and the CLI package) costs more than the
 conversion itself, and git may run the driver hundreds of times in one
 `git log -p`.  It never fails: anything unexpected prints the file unchanged.
+
+``--rules`` is the fingerprint `git train install --diff` put into the command
+(see gittrain/core/textconvkey.py).  When the rules have changed since, the
+driver points git's config at the new fingerprint, so the next git command
+starts a fresh textconv cache.
 """
 
 from __future__ import annotations
 
 import sys
 
+USAGE = "usage: git-train-textconv [--rules=FINGERPRINT] FILE\n"
+
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    rules = None
+    if args and args[0].startswith("--rules="):
+        rules, args = args[0].partition("=")[2], args[1:]
     if len(args) != 1:
-        sys.stderr.write("usage: git-train-textconv FILE\n")
+        sys.stderr.write(USAGE)
         return 2
     path = args[0]
     try:
@@ -25,15 +35,36 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = sys.stdout.buffer
     try:
-        from gittrain.commands.textconv import settings_policy, textconv
+        from gittrain.commands.textconv import settings_rules, textconv
 
-        result = textconv(path, settings_policy("."), raw=raw)
+        policy, settings_data = settings_rules(".")
+        result = textconv(path, policy, raw=raw)
     except Exception:  # never make `git diff` fail: show the file as it is
         out.write(raw)
         return 0
     out.write(result.raw if result.text is None else result.text.encode("utf-8"))
+    if rules is not None:
+        out.flush()
+        _resync(rules, settings_data)
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover - run as a console script
-    sys.exit(main())
+def _resync(rules: str, settings_data: object) -> None:
+    """Point git at the current fingerprint when ``rules`` is an old one (never fails)."""
+    try:
+        from gittrain.core.textconvkey import fingerprint
+
+        current = fingerprint(settings_data)
+        if current == rules:
+            return
+        from pathlib import Path
+
+        from gittrain.commands.install import sync_command
+
+        if sync_command(Path("."), current):
+            sys.stderr.write(
+                "gittrain: the diff rules changed; textconv conversions cached under the old "
+                "rules are dropped from the next git command on\n"
+            )
+    except Exception:  # a stale cache entry for one command is better than a failed diff
+        return

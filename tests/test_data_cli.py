@@ -343,7 +343,7 @@ def test_default_names_and_bad_names(repo: Repo, monkeypatch: pytest.MonkeyPatch
     assert r.exit_code == 1
     assert r.stderr.endswith("starting with a letter or digit; choose one with --name\n")
     r = run(repo.root, "data", "add", "data/my shards", "--name", "shards", monkeypatch=monkeypatch)
-    assert r.exit_code == 0 and r.stdout.startswith("added shards: data/my shards (dir, 1 files)")
+    assert r.exit_code == 0 and r.stdout.startswith("added shards: data/my shards (dir, 1 file)")
     r = run(
         repo.root, "data", "add", "data/train.v2.jsonl", "--name", "other", monkeypatch=monkeypatch
     )

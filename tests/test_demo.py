@@ -52,7 +52,7 @@ def test_demo_runs_and_says_where_the_repository_is(tmp_path: Path) -> None:
     lock = (target / "gittrain.lock").read_text()
     for fmt in ("jsonl", "parquet", "csv", "json", "dir"):
         assert f"format: {fmt}\n" in lock, fmt
-    assert "gsm8k@gsm8k-v1 (sha256 " in out and ": 7 job(s)" in out
+    assert "gsm8k@gsm8k-v1 (sha256 " in out and ": 7 jobs" in out
     assert "data: changed (size +3,375 bytes, samples +50)" in out
     assert "-config.learning_rate = 1e-06  # critical" in out  # plain git diff via textconv
     assert "### Jobs that used the changed recipes" in out

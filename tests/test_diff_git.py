@@ -137,7 +137,7 @@ def test_settings_paths_and_lockfile_summary(base: Repo) -> None:
     text = run(base).stdout
     assert "WARNING: 3 critical changes" in text  # experiments/e.yaml lr, and two datasets
     assert run(base, "--fail-on", "critical", "--", "gittrain.lock").exit_code == 1
-    assert '  [~] gsm8k changed: sha256 "aaa" → "bbb"; num_samples 10 → 12 (×1.2, +20%)' in text
+    assert "  [~] gsm8k changed: sha256 aaa → bbb; num_samples 10 → 12 (×1.2, +20%)" in text
     assert '  [+] math added: path="data/m.parquet"; sha256="ccc"; num_samples=5' in text
 
 

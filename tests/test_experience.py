@@ -119,7 +119,7 @@ def test_invalid_old_versions_are_skipped_and_reported(cli: Cli, repo: Repo) -> 
     result = cli("experience", "recommend", cwd=repo.root)
     assert result.code == 0, result
     assert f"{bad_metric[:7]}:jobs/a.yaml:" in result.err
-    assert "skipped 2 job version(s)" in result.err
+    assert "skipped 2 job versions" in result.err
 
 
 def test_datasets_resolve_against_the_lockfile_of_the_same_commit(repo: Repo) -> None:
@@ -246,7 +246,7 @@ def test_recommend_ranks_by_success_rate_then_count(cli: Cli, repo: Repo) -> Non
     text = cli("experience", "recommend", "--limit", "1", cwd=repo.root).out
     assert text.startswith(
         "model size 3B-14B (7 runs):\n"
-        "  sft_basic: 1 runs, 1 completed, 0 failed, 0 cancelled; success 100%\n"
+        "  sft_basic: 1 run, 1 completed, 0 failed, 0 cancelled; success 100%\n"
     )
     by_task = json.loads(
         cli("experience", "recommend", "--task-type", "dpo", "--format", "json", cwd=repo.root).out
@@ -256,15 +256,24 @@ def test_recommend_ranks_by_success_rate_then_count(cli: Cli, repo: Repo) -> Non
 
 def test_best_cites_commits_and_key_parameters(cli: Cli, repo: Repo) -> None:
     made = _history(repo)
-    result = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", "--top", "2",
+    result = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", "--top", "3",
                  cwd=repo.root)  # fmt: skip
     assert result.code == 0, result
     lines = result.out.splitlines()
     assert lines[0] == "best runs by acc, highest first:"
     assert lines[1].startswith(f"1. acc=0.8  g1@{made['g1'][:7]}  ")
-    # Key parameters are ideas of the canonical view: global_batch_size reads as global_batch.
-    assert lines[2] == "   algorithm=grpo learning_rate=5e-07 global_batch=1024 scheduler=constant"
+    # Each run shows what sets it apart (ideas of the canonical view: global_batch_size reads as
+    # global_batch); what all three share is printed once (issue 11).
+    assert lines[2] == "   learning_rate=5e-07"
     assert lines[3].startswith(f"2. acc=0.7  g2@{made['g2'][:7]}")
+    assert lines[6] == "   learning_rate=4e-07"
+    assert lines[7].startswith("all 3 runs: ")
+    assert "lr_scheduler=constant" in lines[7] and "learning_rate" not in lines[7]
+    assert "lr_scheduler=constant" not in "".join(lines[:7])
+    one = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", "--top", "1",
+              cwd=repo.root).out.splitlines()  # fmt: skip
+    assert "learning_rate=5e-07" in one[2] and "lr_scheduler=constant" in one[2]
+    assert len(one) == 3
     low = json.loads(
         cli("experience", "best", "--algorithm", "grpo", "--metric", "acc", "--minimize",
             "--format", "json", cwd=repo.root).out
@@ -290,7 +299,7 @@ def test_suggest_with_evidence_and_when_history_is_thin(cli: Cli, repo: Repo) ->
     thin = cli("experience", "suggest", "dpo", "--format", "json", cwd=repo.root)
     data = json.loads(thin.out)
     assert data["suggestions"] == []
-    assert data["note"].startswith("too little history to suggest anything: 1 completed run(s)")
+    assert data["note"].startswith("too little history to suggest anything: 1 completed run of")
     assert_one_line_error(cli("experience", "suggest", "ghost", cwd=repo.root), 1, "'ghost'")
     assert_one_line_error(cli("experience", "suggest", "next@zzz", cwd=repo.root), 2, "'zzz'")
 

@@ -173,11 +173,25 @@ def test_recipe_new_copies_for_editing(repo: Repo, cli: Cli) -> None:
     assert result.out == "wrote recipes/my_grpo.yaml (copied from grpo_basic)\n"
     text = (repo.root / "recipes/my_grpo.yaml").read_text()
     assert "name: my_grpo\n" in text
-    assert "# yaml-language-server" in text  # comments survive the copy
+    # The built-in's schema comment points at gittrain's own schemas/: not copied (issue 11).
+    assert "yaml-language-server" not in text
     listed = json.loads(cli("recipe", "list", "--format", "json").out)["recipes"]
     mine = next(r for r in listed if r["id"] == "my_grpo")
     assert mine["origin"] == "repo"
     assert cli("validate", "recipes/my_grpo.yaml").code == 0
+
+
+def test_recipe_new_points_at_the_saved_schema(repo: Repo, cli: Cli) -> None:
+    repo.write(".gittrain.yaml", "recipes_dir: team/recipes\n")
+    saved = cli("schema", "recipe", cwd=repo.root).out
+    repo.write(".gittrain/recipe.schema.json", saved)
+    for args in (("a", "--from", "grpo_basic"), ("b", "--from", "dpo_basic", "--extends")):
+        assert cli("recipe", "new", *args, cwd=repo.root).code == 0
+        text = (repo.root / f"team/recipes/{args[0]}.yaml").read_text()
+        first = text.splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../../.gittrain/recipe.schema.json"
+        target = (repo.root / "team/recipes" / first.split("=", 1)[1]).resolve()
+        assert target.is_file()
 
 
 def test_recipe_new_extends(repo: Repo, cli: Cli) -> None:

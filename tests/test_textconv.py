@@ -12,8 +12,15 @@ from click.testing import CliRunner, Result
 from conftest import Repo
 
 from gittrain.cli import cli
+from gittrain.commands import install
 
 DRIVER = str(Path(sys.executable).parent / "git-train-textconv")
+# The `.gitattributes` block for the default settings.
+SCOPED = [
+    f"{directory}/**/*.{suffix} diff=gittrain"
+    for directory in ("recipes", "jobs", "configs")
+    for suffix in ("yaml", "yml")
+] + ["gittrain.lock diff=gittrain"]
 
 
 def textconv(path: Path, cwd: Path | None = None) -> Result:
@@ -30,7 +37,10 @@ def textconv(path: Path, cwd: Path | None = None) -> Result:
 
 def test_driver_usage_and_unreadable_file(tmp_path: Path) -> None:
     usage = subprocess.run([DRIVER], capture_output=True, text=True, check=False)
-    assert (usage.returncode, usage.stderr) == (2, "usage: git-train-textconv FILE\n")
+    assert (usage.returncode, usage.stderr) == (
+        2,
+        "usage: git-train-textconv [--rules=FINGERPRINT] FILE\n",
+    )
     missing = subprocess.run(
         [DRIVER, str(tmp_path / "nope.yaml")], capture_output=True, text=True, check=False
     )
@@ -108,22 +118,23 @@ def test_install_is_idempotent(repo: Repo) -> None:
         second = CliRunner().invoke(cli, ["install", "--diff"])
         bare = CliRunner().invoke(cli, ["install"])
     assert first.exit_code == 0
+    command = install.command(repo.root)
     assert first.stdout == (
-        "set diff.gittrain.textconv=git-train-textconv\n"
-        "added to .gitattributes: *.yaml diff=gittrain\n"
-        "added to .gitattributes: *.yml diff=gittrain\n"
-        "added to .gitattributes: gittrain.lock diff=gittrain\n"
+        f"set diff.gittrain.textconv={command}\n"
+        "set diff.gittrain.cachetextconv=true\n"
+        + "".join(f"added to .gitattributes: {line}\n" for line in SCOPED)
     )
     assert (second.exit_code, second.stdout) == (0, "already installed\n")
     # No flags installs all three (issue 6): the diff part is already there.
     assert bare.exit_code == 0
-    assert "added to .gitattributes: *.yaml" not in bare.stdout
+    assert "added to .gitattributes: recipes" not in bare.stdout
     assert "installed hook" in bare.stdout
     assert (repo.root / ".gitattributes").read_text() == (
-        "*.png binary\n*.yaml diff=gittrain\n*.yml diff=gittrain\ngittrain.lock diff=gittrain\n"
+        "*.png binary\n" + "\n".join([install.BEGIN, *SCOPED, install.END]) + "\n"
         "gittrain.lock merge=gittrain-lock\n"
     )
-    assert repo.git("config", "--local", "diff.gittrain.textconv").strip() == "git-train-textconv"
+    assert repo.git("config", "--local", "diff.gittrain.textconv").strip() == command
+    assert command.startswith("git-train-textconv --rules=")
 
 
 def test_install_outside_a_repository_writes_nothing(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ _COMMANDS: dict[str, str] = {
     "hook": "gittrain.cli.hooks:hook",
     "job": "gittrain.cli.job:job",
     "experience": "gittrain.cli.experience:experience",
+    "completion": "gittrain.cli.completion:completion",
 }
 
 
@@ -98,14 +99,16 @@ class RootGroup(LazyGroup):
 def cli() -> None:
     """Git-native recipes, validation, diffs, dataset lineage and experience for LLM training.
 
-    Run `git train COMMAND -h` for a command's options.
+    Run `git train COMMAND -h` for a command's options.  Not listed: what git
+    and the hooks run (hook, merge-lock, textconv); `-h` still describes them.
     """
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (`git-train`, `gittrain`, `python -m gittrain`)."""
     try:
-        cli.main(args=argv, prog_name="git train")
+        # Click would derive the completion variable from the program name, which has a space.
+        cli.main(args=argv, prog_name="git train", complete_var="_GIT_TRAIN_COMPLETE")
     except KeyboardInterrupt:  # raised while click itself was parsing
         sys.exit(130)
     except click.exceptions.Exit as exc:  # pragma: no cover - standalone mode handles it

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gittrain.cli.options import emit_json
+from gittrain.core.words import counted
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,10 +60,6 @@ def print_table(rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-
-
-def counted(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 __all__ = ["counted", "emit_json", "print_problems", "print_table", "problems_json", "workspace"]

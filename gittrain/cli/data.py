@@ -136,7 +136,7 @@ def compare(a: str, b: str, fmt: str) -> None:
     render.compare(run(repo_root()[0], a, b), fmt)
 
 
-@click.command("merge-lock", context_settings=CONTEXT)
+@click.command("merge-lock", context_settings=CONTEXT, hidden=True)  # run by git
 @click.argument("base", type=click.Path(dir_okay=False))
 @click.argument("ours", type=click.Path(dir_okay=False))
 @click.argument("theirs", type=click.Path(dir_okay=False))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gittrain.cli.options import emit_json
+from gittrain.core.words import counted, size_text
 
 if TYPE_CHECKING:
     from gittrain.commands.data_add import AddResult
@@ -23,18 +24,19 @@ def entry_json(entry: DatasetEntry) -> dict[str, object]:
 
 
 def _samples(n: int | None) -> str:
-    return "? samples" if n is None else f"{n:,} samples"
+    return "? samples" if n is None else counted(n, "sample", grouped=True)
 
 
-def _signed(n: int | None) -> str:
-    return "" if n is None else f"{n:+,}"
+def _signed(n: int | None, word: str) -> str:
+    """``+12 samples``, ``-1 byte``; nothing when unknown."""
+    return "" if n is None else f"{'+' if n >= 0 else '-'}{counted(abs(n), word, grouped=True)}"
 
 
 def summary(entry: DatasetEntry) -> str:
-    files = f", {entry.files} files" if entry.files is not None else ""
+    files = f", {counted(entry.files, 'file')}" if entry.files is not None else ""
     return (
         f"{entry.name}: {entry.path} ({entry.format}{files}), sha256 {entry.sha256[:12]}, "
-        f"{_samples(entry.num_samples)}, {entry.size_mb:g} MB"
+        f"{_samples(entry.num_samples)}, {size_text(entry.size)}"
     )
 
 
@@ -141,7 +143,8 @@ def log(result: LogResult, fmt: str) -> None:
             continue
         delta = ""
         if v.samples_delta is not None or v.size_delta is not None:
-            delta = f"  ({_signed(v.samples_delta)} samples, {_signed(v.size_delta)} bytes)"
+            parts = (_signed(v.samples_delta, "sample"), _signed(v.size_delta, "byte"))
+            delta = f"  ({', '.join(p for p in parts if p)})"
         click.echo(f"{head} {v.entry.sha256[:12]}  {_samples(v.entry.num_samples)}{delta}")
 
 
@@ -174,7 +177,7 @@ def lineage(result: LineageResult, fmt: str) -> None:
         return
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
-    click.echo(f"{t.spec} (sha256 {t.sha256[:12]}): {len(result.uses)} job(s)")
+    click.echo(f"{t.spec} (sha256 {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
     for u in result.uses:
         gone = "  (deleted)" if u.deleted else ""
         click.echo(
@@ -220,18 +223,15 @@ def compare(result: CompareResult, fmt: str) -> None:
         )
         return
     a, b = result.a, result.b
-    click.echo(f"{a.spec}: sha256 {a.sha256[:12]}, {_samples(a.num_samples)}, {a.size:,} bytes")
-    click.echo(f"{b.spec}: sha256 {b.sha256[:12]}, {_samples(b.num_samples)}, {b.size:,} bytes")
+    for side in (a, b):
+        size = counted(side.size, "byte", grouped=True)
+        click.echo(f"{side.spec}: sha256 {side.sha256[:12]}, {_samples(side.num_samples)}, {size}")
     if not result.changed:
         click.echo("data: identical")
         return
     click.echo(
-        f"data: changed (size {_signed(result.size_delta)} bytes"
-        + (
-            f", samples {_signed(result.samples_delta)})"
-            if result.samples_delta is not None
-            else ")"
-        )
+        f"data: changed (size {_signed(result.size_delta, 'byte')}"
+        + (f", samples {result.samples_delta:+,})" if result.samples_delta is not None else ")")
     )
     for c in result.columns:
         if c.kind.value == "added":

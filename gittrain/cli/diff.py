@@ -151,7 +151,7 @@ def exit_status(files: Any, *, show_all: bool, exit_code: bool, fail_on: str | N
     return 0
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, hidden=True)  # run by git
 @click.argument("file", type=click.Path(dir_okay=False))
 def textconv(file: str) -> None:
     """Print FILE as one `path = value  # tier` line per leaf (a git textconv driver).

@@ -347,14 +347,20 @@ def dataset_line(change: DatasetChange) -> str:
     for field in change.fields:
         label = format_path(field.path) if field.path else "value"
         if change.kind.value == "modified":
-            if label not in ("modified_at", "size_mb"):  # they follow from the other changes
+            if label == "sha256":  # 12 digits, as everywhere else; the JSON has all 64
+                parts.append(f"sha256 {_short_sha(field.old)} → {_short_sha(field.new)}")
+            elif label not in ("modified_at", "size_mb"):  # they follow from the other changes
                 parts.append(f"{label} {describe(field)}")
         elif label in _IDENTITY_FIELDS or not field.path:
             value = field.new if change.kind.value == "added" else field.old
-            shown = value[:12] if label == "sha256" and isinstance(value, str) else value
+            shown = _short_sha(value) if label == "sha256" else value
             parts.append(f"{label}={render(shown, limit=40)}")
     verb = {"added": "added", "removed": "removed", "modified": "changed"}[change.kind.value]
     return f"{change.name} {verb}: " + "; ".join(parts)
+
+
+def _short_sha(sha: object) -> object:
+    return sha[:12] if isinstance(sha, str) else sha
 
 
 Styler = Callable[..., str]

@@ -9,6 +9,7 @@ import click
 
 from gittrain.cli.common import emit_json, workspace
 from gittrain.cli.options import CONTEXT, TEXT, F, format_option
+from gittrain.core.words import counted
 
 if TYPE_CHECKING:
     from gittrain.commands.experience import Mined
@@ -80,10 +81,11 @@ def recommend(  # noqa: PLR0917 - one parameter per click option
     if not result.buckets:
         click.echo("no recipe has finished runs matching these filters")
     for bucket in result.buckets:
-        click.echo(f"model size {bucket.label} ({bucket.runs} runs):")
+        click.echo(f"model size {bucket.label} ({counted(bucket.runs, 'run')}):")
         for s in bucket.recipes:
             click.echo(
-                f"  {s.recipe}: {s.total} runs, {s.completed} completed, {s.failed} failed, "
+                f"  {s.recipe}: {counted(s.total, 'run')}, {s.completed} completed, "
+                f"{s.failed} failed, "
                 f"{s.cancelled} cancelled; success {s.success_rate:.0%}"
             )
             for label, stat in (("learning rate", s.learning_rate), ("batch", s.batch_size)):
@@ -168,6 +170,7 @@ def best(  # noqa: PLR0917 - one parameter per click option
                     {**_run_json(run), "value": run.version.metrics[ranked.metric], "key": key}
                     for run, key in result.rows
                 ],
+                "shared": result.shared,
             }
         )
         return
@@ -175,13 +178,24 @@ def best(  # noqa: PLR0917 - one parameter per click option
     how = "lowest" if ranked.minimize else "highest"
     picked = " (the most recorded metric)" if ranked.chosen else ""
     click.echo(f"best runs by {ranked.metric}{picked}, {how} first:")
+    names = list(dict.fromkeys(k for _, key in result.rows for k in key))
     for i, (record, key) in enumerate(result.rows, 1):
         value = record.version.metrics[ranked.metric]
         size = record.version.model_size or "size unknown"
         click.echo(
             f"{i}. {ranked.metric}={value:g}  {record.cite}  {size}  {record.date}  {record.author}"
         )
-        _wrapped(" ".join(f"{k}={_value(v)}" for k, v in key.items()) or "-", "   ")
+        # What sets this run apart; what they all share is printed once, below.
+        differs = [
+            f"{k}={_value(key[k]) if k in key else '(unset)'}"
+            for k in names
+            if k not in result.shared
+        ]
+        empty = "(the same key parameters as the others)" if result.shared else "-"
+        _wrapped(" ".join(differs) or empty, "   ")
+    if result.shared:
+        shared = " ".join(f"{k}={_value(v)}" for k, v in result.shared.items())
+        _wrapped(f"all {counted(len(result.rows), 'run')}: {shared}", "")
 
 
 @experience.command(context_settings=CONTEXT)
@@ -231,8 +245,8 @@ def suggest(job: str, model_size: str | None, fmt: str) -> None:
             f"{r.cite} ({r.version.model_size or 'size unknown'})" for r in advice.top
         )
         click.echo(
-            f"{result.job}: compared with the top {len(advice.top)} runs of {advice.recipe} "
-            f"{result.scope.text} by {advice.ranked.metric} ({cites})"
+            f"{result.job}: compared with the top {counted(len(advice.top), 'run')} "
+            f"of {advice.recipe} {result.scope.text} by {advice.ranked.metric} ({cites})"
         )
     for s in advice.suggestions:
         click.echo(f"- {s.reason}")
@@ -318,7 +332,8 @@ def _history_header(mined: Mined) -> None:
         )
     if h.skipped:
         click.echo(
-            f"note: skipped {len(h.skipped)} job version(s) that could not be read:", err=True
+            f"note: skipped {counted(len(h.skipped), 'job version')} that could not be read:",
+            err=True,
         )
         for item in h.skipped:
             click.echo(f"  {item.render()}", err=True)

@@ -34,7 +34,12 @@ def _parts(hooks: bool, diff: bool, merge: bool) -> tuple[bool, bool, bool]:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--hooks", is_flag=True, help="The native git hooks (hooks/*).")
-@click.option("--diff", "diff_driver", is_flag=True, help="Semantic diffs inside plain git diff.")
+@click.option(
+    "--diff",
+    "diff_driver",
+    is_flag=True,
+    help="Semantic diffs of the configs inside plain git diff.",
+)
 @click.option("--merge", is_flag=True, help="The gittrain.lock merge driver.")
 def install(hooks: bool, diff_driver: bool, merge: bool) -> None:
     """Wire gittrain into this repository: hooks, diff driver, merge driver (all by default).
@@ -97,6 +102,9 @@ def _changes(
     if diff is not None:
         lines += [f"{set_word} {line}" for line in diff.config_set]
         lines += [f"{added} {diff.attributes_file}: {line}" for line in diff.attributes_added]
+        lines += [
+            f"removed from {diff.attributes_file}: {line}" for line in diff.attributes_removed
+        ]
     if merge is not None and merge.config_changed:
         lines.append(f"{set_word} merge.gittrain-lock.driver (the gittrain.lock merge driver)")
     if merge is not None and merge.attributes_changed:
@@ -181,7 +189,7 @@ def _bare(word: str) -> bool:
     return "/" not in word and not word.endswith((".yaml", ".yml")) and not Path(word).exists()
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, hidden=True)  # run by the hooks
 def hook() -> None:
     """What the installed git hooks run (see hooks/ and `git train install --hooks`)."""
 
@@ -192,6 +200,7 @@ def hook_pre_commit() -> None:
     from gittrain.commands.hooks import pre_commit
 
     root, _prefix = repo_root()
+    _sync_diff(root)  # a commit of .gittrain.yaml can change the diff rules
     result = pre_commit(root)
     if result is None:
         return
@@ -262,6 +271,23 @@ def summary_lines(report: DiffReport) -> list[str]:
     return lines
 
 
+def _sync_diff(root: Path) -> None:
+    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
+    from gittrain.commands.install import block_is_stale, sync_command
+
+    try:
+        sync_command(root)
+        stale = block_is_stale(root)
+    except Exception:  # the driver re-syncs itself; never block a hook on it
+        return
+    if stale:  # a tracked file: say so rather than change the work tree under the user
+        click.echo(
+            "gittrain: warning: the .gitattributes diff lines do not match the config paths "
+            "in .gittrain.yaml; run `git train install --diff`",
+            err=True,
+        )
+
+
 def _warn_drift() -> None:
     """The post-merge and post-checkout warning; these hooks never fail, whatever happens."""
     from gittrain.commands.hooks import dataset_drift
@@ -269,6 +295,7 @@ def _warn_drift() -> None:
 
     try:
         root, _prefix = repo_root()
+        _sync_diff(root)  # the checked-out .gittrain.yaml (or a new gittrain) may differ
         warnings = dataset_drift(root)
     except Exception as exc:  # a warning hook must not turn a merge or checkout into an error
         shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"

@@ -101,6 +101,7 @@ class Best:
     mined: Mined
     ranked: experience.Ranked
     rows: tuple[tuple[RunRecord, dict[str, object]], ...]  # run, key parameters
+    shared: dict[str, object]  # the key parameters all rows agree on (none for one row)
 
 
 def best(
@@ -135,7 +136,7 @@ def best(
         (run, experience.key_params(read(run), run.version.config, policy))
         for run in ranked.runs[:top]
     )
-    return Best(mined, ranked, rows)
+    return Best(mined, ranked, rows, experience.shared_params([key for _, key in rows]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,10 @@
-"""`git train install`: wire gittrain into a repository's git configuration."""
+"""`git train install --diff`: the textconv driver, scoped to the configs, with its cache on.
+
+The driver applies only to the paths `.gittrain.yaml` names as configs (recipes_dir,
+jobs_dir, config_dirs and `diff: paths:`) and to the lockfile, through a block of
+`.gitattributes` lines gittrain owns and rewrites whole.  Its command carries the
+rules' fingerprint (gittrain/core/textconvkey.py), so git's textconv cache can stay on.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import settings
+from gittrain.core import importance, settings
 from gittrain.core.atomic import atomic_write
+from gittrain.core.textconvkey import fingerprint
 
-TEXTCONV_KEY = "diff.gittrain.textconv"
+DRIVER = "gittrain"
+TEXTCONV_KEY = f"diff.{DRIVER}.textconv"
+CACHE_KEY = f"diff.{DRIVER}.cachetextconv"
+CACHE_REF = f"refs/notes/textconv/{DRIVER}"
 # The click-free driver (gittrain/textconv_driver.py), not `git train textconv`:
 # git runs it once per file, and it starts in about half the time.
 TEXTCONV_COMMAND = "git-train-textconv"
-ATTRIBUTE_PATTERNS = ("*.yaml", "*.yml")
+BEGIN = "# gittrain diff: begin (written by `git train install --diff` from .gittrain.yaml)"
+END = "# gittrain diff: end"
+# What `install --diff` wrote before the lines were scoped; removed on sight.
+LEGACY_PATTERNS = ("*.yaml", "*.yml")
+SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,32 +37,143 @@ class InstallResult:
     config_set: tuple[str, ...]
     attributes_added: tuple[str, ...]
     attributes_file: str
+    attributes_removed: tuple[str, ...] = ()
+
+
+def command(root: Path) -> str:
+    """The driver command for the rules in force at ``root`` (what the driver itself computes)."""
+    from gittrain.commands.textconv import settings_rules
+
+    return f"{TEXTCONV_COMMAND} --rules={fingerprint(settings_rules(root)[1])}"
+
+
+def attribute_lines(root: Path) -> list[str]:
+    """``PATTERN diff=gittrain`` for every configured config path, then the lockfile."""
+    conf = settings.load(root)
+    policy = importance.load(conf.document)  # a broken `diff:` section is reported here
+    patterns: list[str] = []
+    for path in (*conf.watched_dirs, *policy.paths):
+        patterns += yaml_patterns(path)
+    patterns.append(conf.lockfile)
+    return [f"{_quoted(p)} diff={DRIVER}" for p in dict.fromkeys(patterns)]
+
+
+def yaml_patterns(path: str) -> list[str]:
+    """The YAML files under a configured directory (or glob): `a` -> `a/**/*.yaml`, ...
+
+    A pattern that names YAML files already (`configs/*.yaml`) is kept as it is;
+    one whose last part ends in `*` (`exp/*`) also covers the YAML files it matches.
+    """
+    path = path.strip("/")
+    if path.endswith(SUFFIXES):
+        return [path]
+    while path.endswith("/**"):
+        path = path[: -len("/**")]
+    if path in ("", "**"):
+        return [f"*{suffix}" for suffix in SUFFIXES]
+    found = [f"{path}/**/*{suffix}" for suffix in SUFFIXES]
+    if path.endswith("*"):
+        found += [f"{path}{suffix}" for suffix in SUFFIXES]
+    return found
+
+
+def _quoted(pattern: str) -> str:
+    """git reads a pattern with spaces, quotes or a leading ``#``/``!`` only C-quoted."""
+    if not any(c in pattern for c in ' \t"\\') and not pattern.startswith(("#", "!")):
+        return pattern
+    escaped = pattern.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t")
+    return f'"{escaped}"'
 
 
 def install_diff(root: Path) -> InstallResult:
-    """Set ``diff.gittrain.textconv`` and add the ``.gitattributes`` lines, idempotently."""
-    config_set: tuple[str, ...] = ()
-    if gitrepo.get_config(root, TEXTCONV_KEY) != TEXTCONV_COMMAND:
-        gitrepo.set_config(root, TEXTCONV_KEY, TEXTCONV_COMMAND)
-        config_set = (f"{TEXTCONV_KEY}={TEXTCONV_COMMAND}",)
-    lockfile = settings.load(root).lockfile
-    wanted = [f"{pattern} diff=gittrain" for pattern in (*ATTRIBUTE_PATTERNS, lockfile)]
+    """Set the driver (cache on) and write gittrain's `.gitattributes` block, idempotently."""
+    wanted = attribute_lines(root)
+    config_set: list[str] = []
+    for key, value in ((TEXTCONV_KEY, command(root)), (CACHE_KEY, "true")):
+        if gitrepo.get_config(root, key) != value:
+            gitrepo.set_config(root, key, value)
+            config_set.append(f"{key}={value}")
+    added, removed = write_block(root, wanted)
+    return InstallResult(tuple(config_set), added, ".gitattributes", removed)
+
+
+def sync_command(root: Path, current: str | None = None) -> bool:
+    """Point an installed driver at the rules in force; False when none is installed or it is.
+
+    The hooks and the driver call this: a rule change then never reaches
+    more than the one git command that notices it.
+    """
+    configured = gitrepo.get_config(root, TEXTCONV_KEY)
+    if configured is None or configured.split(" ", 1)[0] != TEXTCONV_COMMAND:
+        return False  # not installed, or a driver of the user's own: not ours to change
+    wanted = command(root) if current is None else f"{TEXTCONV_COMMAND} --rules={current}"
+    if configured == wanted:
+        return False
+    gitrepo.set_config(root, TEXTCONV_KEY, wanted)
+    return True
+
+
+def block_is_stale(root: Path) -> bool:
+    """An installed driver whose `.gitattributes` block no longer matches the settings."""
+    configured = gitrepo.get_config(root, TEXTCONV_KEY)
+    if configured is None or configured.split(" ", 1)[0] != TEXTCONV_COMMAND:
+        return False
     path = root / ".gitattributes"
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    present = {" ".join(line.split()) for line in existing.splitlines()}
-    missing = [line for line in wanted if line not in present]
-    if missing:
-        text = existing if not existing or existing.endswith("\n") else existing + "\n"
-        atomic_write(path, (text + "".join(f"{line}\n" for line in missing)).encode("utf-8"))
-    return InstallResult(config_set, tuple(missing), ".gitattributes")
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    if BEGIN not in lines or END not in lines:
+        return True
+    block = [line for line in lines[lines.index(BEGIN) + 1 : lines.index(END)] if line]
+    return block != attribute_lines(root)
 
 
 def uninstall_diff(root: Path) -> InstallResult:
-    """Undo :func:`install_diff`: unset the driver and drop the lines it added."""
-    config = (TEXTCONV_KEY,) if gitrepo.unset_config(root, TEXTCONV_KEY) else ()
+    """Undo :func:`install_diff`: unset the driver, drop its cache and its block."""
+    config = tuple(key for key in (TEXTCONV_KEY, CACHE_KEY) if gitrepo.unset_config(root, key))
+    gitrepo.run(root, ["update-ref", "-d", CACHE_REF], check=False, env=gitrepo.clean_env())
+    _added, removed = write_block(root, [])
+    return InstallResult(config, (), ".gitattributes", removed)
+
+
+def write_block(root: Path, wanted: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Make gittrain's block hold ``wanted`` (none: no block); returns (added, removed).
+
+    Lines outside the block are the user's and stay, except the unscoped ones
+    older versions wrote.  The file goes when nothing else is left in it.
+    """
+    path = root / ".gitattributes"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
     lockfile = settings.load(root).lockfile
-    lines = {f"{pattern} diff=gittrain" for pattern in (*ATTRIBUTE_PATTERNS, lockfile)}
-    return InstallResult(config, remove_attributes(root, lines), ".gitattributes")
+    legacy = {f"{p} diff={DRIVER}" for p in (*LEGACY_PATTERNS, lockfile)}
+    kept: list[str] = []
+    old: list[str] = []
+    at = None  # where the block was, to put it back in the same place
+    inside = False
+    for line in text.splitlines():
+        normal = " ".join(line.split())
+        if line.strip() == BEGIN:
+            inside, at = True, len(kept)
+        elif inside and line.strip() == END:
+            inside = False
+        elif inside:
+            if normal:
+                old.append(normal)
+        elif normal in legacy and normal not in old:
+            old.append(normal)
+        else:
+            kept.append(line)
+    block = [BEGIN, *wanted, END] if wanted else []
+    at = len(kept) if at is None else at
+    lines = [*kept[:at], *block, *kept[at:]]
+    added = tuple(line for line in wanted if line not in old)
+    removed = tuple(line for line in old if line not in wanted)
+    new_text = "".join(f"{line}\n" for line in lines)
+    if new_text != text:
+        if any(line.strip() for line in lines):
+            atomic_write(path, new_text.encode("utf-8"))
+        elif path.is_file():
+            path.unlink()
+    return added, removed
 
 
 def remove_attributes(root: Path, lines: set[str]) -> tuple[str, ...]:

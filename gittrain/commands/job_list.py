@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import JobSource, read_job
@@ -31,7 +33,7 @@ def list_jobs(ws: Workspace, *, status: str | None = None, recipe: str | None = 
     directory = ws.base / ws.settings.jobs_dir
     rows: list[JobRow] = []
     problems: list[str] = []
-    files = sorted(directory.iterdir()) if directory.is_dir() else []
+    files = sorted(directory.iterdir(), key=job_order) if directory.is_dir() else []
     for file in files:
         if not file.name.endswith(JOB_SUFFIXES) or not file.is_file():
             continue
@@ -48,6 +50,15 @@ def list_jobs(ws: Workspace, *, status: str | None = None, recipe: str | None = 
             continue
         rows.append(JobRow(rel, job, _finished(doc.data)))
     return JobListing(tuple(rows), tuple(problems))
+
+
+def job_order(file: Path) -> tuple[list[str | int], str]:
+    """By job name, numbers by value: `a`, `a-seed2`, `a-seed10` (not by file name, where
+    `a-seed2.yaml` sorts before `a.yaml`)."""
+    stem = file.name.rsplit(".", 1)[0]
+    split = re.split(r"([0-9]+)", stem)  # odd places hold the numbers
+    parts: list[str | int] = [int(p) if i % 2 else p for i, p in enumerate(split)]
+    return parts, file.name
 
 
 def _finished(data: object) -> str | None:

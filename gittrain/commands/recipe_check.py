@@ -15,6 +15,7 @@ from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Dialect
 from gittrain.core.problems import Problem, Severity, count, read_or_problem
 from gittrain.core.recipes import Recipe
 from gittrain.core.validation import Kind, classify
+from gittrain.core.words import counted
 from gittrain.document import DocPath, Document
 from gittrain.errors import GittrainError
 
@@ -138,9 +139,10 @@ def _agreement(
         missing.append(f"{key}={_show(value)}")
     level = rules.severity("recipe-keys", Severity.WARNING, overrides)
     if missing and level is not None:
-        keys = "key" if len(missing) == 1 else "keys"
-        message = f"{len(missing)} {keys} recipe {recipe.id} sets are missing: " + ", ".join(
-            missing
+        are = "is" if len(missing) == 1 else "are"
+        message = (
+            f"{counted(len(missing), 'key')} recipe {recipe.id} sets {are} missing: "
+            + ", ".join(missing)
         )
         out.append(Problem(doc.source, doc.mark_of(base), base, level, message, "recipe-keys"))
     return out

@@ -29,6 +29,15 @@ def settings_policy(top: str | os.PathLike[str]) -> Policy:
     git runs textconv at the top of the work tree, so ``top`` is the current
     directory there; asking git would cost a subprocess per file.
     """
+    return settings_rules(top)[0]
+
+
+def settings_rules(top: str | os.PathLike[str]) -> tuple[Policy, object]:
+    """:func:`settings_policy`, and the parsed settings it came from (None: the shipped rules).
+
+    The second is what ``textconvkey.fingerprint`` reads, so the fingerprint names
+    exactly the rules the conversion used.
+    """
     from gittrain.core import importance
     from gittrain.errors import GittrainError
 
@@ -37,13 +46,14 @@ def settings_policy(top: str | os.PathLike[str]) -> Policy:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError:  # no settings file (or an unreadable one): the shipped rules
-        return importance.defaults()
+        return importance.defaults(), None
     from gittrain.adapters import yamlio
 
     try:
-        return importance.load(yamlio.load_bytes(raw, SETTINGS_FILE))
+        doc = yamlio.load_bytes(raw, SETTINGS_FILE)
+        return importance.load(doc), doc.data
     except GittrainError:
-        return importance.defaults()  # a broken .gittrain.yaml must not break `git diff`
+        return importance.defaults(), None  # a broken .gittrain.yaml must not break `git diff`
 
 
 class Textconv(NamedTuple):

@@ -12,6 +12,7 @@ from gittrain.core.diff import is_number, leaves
 from gittrain.core.history import Ideas, RunRecord
 from gittrain.core.importance import Policy, Tier
 from gittrain.core.sizes import ModelSize
+from gittrain.core.words import counted
 from gittrain.errors import GittrainError
 
 KEY_TIERS = (Tier.CRITICAL, Tier.IMPORTANT)
@@ -158,6 +159,17 @@ def key_params(ideas: Ideas, config: Mapping[str, object], policy: Policy) -> di
     return out
 
 
+_UNSET = object()
+
+
+def shared_params(rows: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    """The parameters every row has, with one value; empty for fewer than two rows."""
+    if len(rows) < 2:
+        return {}
+    first, rest = rows[0], rows[1:]
+    return {k: v for k, v in first.items() if all(r.get(k, _UNSET) == v for r in rest)}
+
+
 def lower_is_better(metric: str) -> bool:
     return any(word in metric.lower() for word in _LOWER_IS_BETTER)
 
@@ -233,7 +245,8 @@ def suggest(
     if len(done) < MIN_RUNS_TO_SUGGEST:
         where = f" {scope}" if scope else ""
         note = (
-            f"too little history to suggest anything: {len(done)} completed run(s) of recipe "
+            "too little history to suggest anything: "
+            f"{counted(len(done), 'completed run')} of recipe "
             f"{recipe}{where} with metrics (at least {MIN_RUNS_TO_SUGGEST} are needed)"
         )
         return Suggestions(recipe, None, (), (), note)
@@ -253,7 +266,8 @@ def suggest(
         )
         if found is not None:
             out.append(found)
-    note = "" if out else f"the job agrees with the top {len(top)} runs on every key parameter"
+    top_runs = counted(len(top), "run")
+    note = "" if out else f"the job agrees with the top {top_runs} on every key parameter"
     return Suggestions(recipe, ranked, top, tuple(out), note)
 
 
@@ -273,7 +287,7 @@ def _numeric(
     how = f"{_g(ratio)}x" if ratio > 1 else f"1/{_g(1 / ratio)}"
     cites = ", ".join(r.cite for r in top)
     reason = (
-        f"{shown} {_g(mine)} is {how} the median of the top {len(top)} runs "
+        f"{shown} {_g(mine)} is {how} the median of the top {counted(len(top), 'run')} "
         f"({_g(median)}: jobs {cites}); consider {_g(median)}"
     )
     return Suggestion(key, value, proposed, reason, tuple(r.cite for r in top))
@@ -286,7 +300,7 @@ def _categorical(
         return None
     cites = ", ".join(r.cite for r in top)
     reason = (
-        f"{shown} is {value!r} but all top {len(top)} runs use {values[0]!r} "
+        f"{shown} is {value!r} but all top {counted(len(top), 'run')} use {values[0]!r} "
         f"(jobs {cites}); consider {values[0]!r}"
     )
     return Suggestion(key, value, values[0], reason, tuple(r.cite for r in top))
