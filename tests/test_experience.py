@@ -268,11 +268,11 @@ def test_best_cites_commits_and_key_parameters(cli: Cli, repo: Repo) -> None:
     assert lines[3].startswith(f"2. acc=0.7  g2@{made['g2'][:7]}")
     assert lines[6] == "   learning_rate=4e-07"
     assert lines[7].startswith("all 3 runs: ")
-    assert "lr_scheduler=constant" in lines[7] and "learning_rate" not in lines[7]
-    assert "lr_scheduler=constant" not in "".join(lines[:7])
+    assert "scheduler=constant" in lines[7] and "learning_rate" not in lines[7]
+    assert "scheduler=constant" not in "".join(lines[:7])
     one = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", "--top", "1",
               cwd=repo.root).out.splitlines()  # fmt: skip
-    assert "learning_rate=5e-07" in one[2] and "lr_scheduler=constant" in one[2]
+    assert "learning_rate=5e-07" in one[2] and "scheduler=constant" in one[2]
     assert len(one) == 3
     low = json.loads(
         cli("experience", "best", "--algorithm", "grpo", "--metric", "acc", "--minimize",

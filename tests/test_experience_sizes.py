@@ -92,8 +92,8 @@ def test_recommend_reports_per_size_bucket(cli: Cli, repo: Repo) -> None:
     assert headings == [
         "model size <=3B (2 runs):",
         "model size 3B-14B (4 runs):",
-        "model size >14B (1 runs):",
-        "model size size unknown (1 runs):",
+        "model size >14B (1 run):",
+        "size unknown (1 run):",
     ]
     assert (
         "  grpo_basic: 3 runs, 2 completed, 1 failed, 0 cancelled; success 67%\n"
@@ -196,7 +196,7 @@ def test_suggest_keeps_to_runs_within_2x_of_the_jobs_size(cli: Cli, repo: Repo) 
     # Told a size, it compares with that size only, and never widens.
     told = cli("experience", "suggest", "next", "--model-size", "<=3B", cwd=repo.root)
     assert told.out.splitlines()[-1] == (
-        "too little history to suggest anything: 1 completed run(s) of recipe grpo_basic of "
+        "too little history to suggest anything: 1 completed run of recipe grpo_basic of "
         "model size <=3B with metrics (at least 2 are needed)"
     )
 

@@ -81,7 +81,8 @@ def recommend(  # noqa: PLR0917 - one parameter per click option
     if not result.buckets:
         click.echo("no recipe has finished runs matching these filters")
     for bucket in result.buckets:
-        click.echo(f"model size {bucket.label} ({counted(bucket.runs, 'run')}):")
+        label = bucket.label if bucket.label.startswith("size") else f"model size {bucket.label}"
+        click.echo(f"{label} ({counted(bucket.runs, 'run')}):")
         for s in bucket.recipes:
             click.echo(
                 f"  {s.recipe}: {counted(s.total, 'run')}, {s.completed} completed, "
