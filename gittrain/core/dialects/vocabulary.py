@@ -215,7 +215,42 @@ class Dialect(NamedTuple):
         return self.keys.known(keys)
 
     def is_open(self, keys: tuple[str, ...]) -> bool:
-        return any(p.match(keys) for p in self.open)
+        if not self.open:
+            return False
+        always, by_key = _pattern_index(self.open)
+        if any(p.match(keys) for p in always):
+            return True
+        # A pattern can only match a path holding each of its literal keys: try only
+        # those filed under a key the path has (the unknown-key walk asks for every key).
+        for key in {k.removesuffix("[]") for k in keys}:
+            for pattern in by_key.get(key, ()):
+                if pattern.match(keys):
+                    return True
+        return False
+
+
+_Index = tuple[tuple[Pattern, ...], dict[str, tuple[Pattern, ...]]]
+_INDEXES: dict[int, tuple[tuple[Pattern, ...], _Index]] = {}
+
+
+def _pattern_index(patterns: tuple[Pattern, ...]) -> _Index:
+    """``patterns`` split into those with no literal key and the rest, filed by one of theirs.
+
+    Kept per tuple (by identity; the tuple is held so its id stays its own).
+    """
+    found = _INDEXES.get(id(patterns))
+    if found is not None and found[0] is patterns:
+        return found[1]
+    always: list[Pattern] = []
+    by_key: dict[str, list[Pattern]] = {}
+    for pattern in patterns:
+        if pattern.needs:
+            by_key.setdefault(min(pattern.needs), []).append(pattern)
+        else:
+            always.append(pattern)
+    index = (tuple(always), {k: tuple(v) for k, v in by_key.items()})
+    _INDEXES[id(patterns)] = (patterns, index)
+    return index
 
 
 class Marker(NamedTuple):
