@@ -268,7 +268,7 @@ class Vocabulary:
     textconv, run once per file by git, builds only the dialect the file is in.
     """
 
-    __slots__ = ("_built", "_generic", "_keys", "_specs", "ideas", "names")
+    __slots__ = ("_built", "_generic", "_keys", "_markers", "_specs", "ideas", "names")
 
     def __init__(
         self,
@@ -283,6 +283,7 @@ class Vocabulary:
         self._keys = keys
         self._built: dict[str, Dialect] = dict(built or {})
         self._generic = generic  # precompiled: no need to build every dialect for it
+        self._markers: tuple[Marker, ...] | None = None  # detection asks once per file
         order = [GITTRAIN, *sorted(n for n in specs if n != GITTRAIN)]
         self.names = (*(n for n in order if n in specs), GENERIC)
 
@@ -308,6 +309,11 @@ class Vocabulary:
         return tuple(self.get(n) for n in self.names if n not in (GITTRAIN, GENERIC))
 
     def markers(self) -> tuple[Marker, ...]:
+        if self._markers is None:
+            self._markers = self._read_markers()
+        return self._markers
+
+    def _read_markers(self) -> tuple[Marker, ...]:
         out = []
         for name in self.names:
             if name in (GITTRAIN, GENERIC):
