@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from gittrain.adapters import yamlio
+from gittrain.adapters.scalars import resolve_plain
 from gittrain.core.dialects import view as view_mod
 from gittrain.core.dialects.detect import Detection, detect, named
 from gittrain.core.dialects.reading import reading
@@ -55,8 +56,9 @@ def read_native(
         return _done(doc, chosen, vocabulary, with_view)
     # Most files read the same either way: parse strictly, and again only if needed.
     strict_error: GittrainError | None = None
+    plain: dict[str, object] = {}  # each plain scalar's text -> its strict value
     try:
-        doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping)
+        doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=_noting(plain))
     except GittrainError as exc:  # aliases, merges, `.inf`: frameworks may accept them
         strict_error = exc
         doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=reading("pyyaml"))
@@ -66,8 +68,48 @@ def read_native(
         if strict_error is not None:
             raise strict_error  # no framework to read it as: gittrain's own rules apply
     elif loader != "gittrain" and (strict_error is not None or re.search(_RISKY, raw)):
-        doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=reading(loader))
+        framework = reading(loader)
+        if strict_error is not None or not _reads_alike(plain, framework, raw):
+            doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=framework)
     return _done(doc, chosen, vocabulary, with_view)
+
+
+def _noting(plain: dict[str, object]) -> yamlio.Reading:
+    """The strict reading, noting every plain scalar it types (a strict parse fails on
+    aliases and merges, so a document it reads differs from a framework's reading of
+    the same text only in how those scalars are typed)."""
+
+    def resolve(text: str) -> object:
+        value = resolve_plain(text)
+        plain[text] = value
+        return value
+
+    return yamlio.Reading(resolve)
+
+
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def _reads_alike(plain: Mapping[str, object], framework: yamlio.Reading, raw: bytes) -> bool:
+    """Would parsing again with ``framework`` give the same document?
+
+    Yes when it types every plain scalar as the strict parse did (same type, same
+    repr: ``0.0`` is not ``-0.0``, ``1`` is not ``1.0`` or ``True``) and no key is a
+    quoted ``<<``, which a framework's reading takes as a merge.  When unsure, no.
+    """
+    if b"<<" in raw:
+        return False
+    resolve = framework.resolve
+    for text, value in plain.items():  # document order: the first failure is the same
+        try:
+            again = resolve(text)
+        except ValueError:
+            return False  # the parse again reports it, as before
+        if type(again) is not type(value) or type(value) not in _PLAIN_TYPES:
+            return False
+        if repr(again) != repr(value):
+            return False
+    return True
 
 
 def _done(doc: Document, chosen: Detection, vocabulary: Vocabulary, with_view: bool) -> ConfigRead:
