@@ -67,9 +67,13 @@ def read_native(
     if chosen.dialect.name == GENERIC and chosen.conflict is None:
         if strict_error is not None:
             raise strict_error  # no framework to read it as: gittrain's own rules apply
-    elif loader != "gittrain" and (strict_error is not None or re.search(_RISKY, raw)):
+    elif loader != "gittrain":
+        # Parse again where the framework types a value differently and the text looks
+        # risky; asking the cheap question first skips compiling _RISKY (~1 ms) for most.
         framework = reading(loader)
-        if strict_error is not None or not _reads_alike(plain, framework, raw):
+        if strict_error is not None or (
+            not _reads_alike(plain, framework, raw) and re.search(_RISKY, raw)
+        ):
             doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=framework)
     return _done(doc, chosen, vocabulary, with_view)
 
