@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.adapters import yamlio
 from gittrain.adapters.scalars import resolve_plain
-from gittrain.core.dialects import view as view_mod
 from gittrain.core.dialects.detect import Detection, detect, named
 from gittrain.core.dialects.reading import reading
 from gittrain.core.dialects.vocabulary import GENERIC, Effective, Vocabulary
 from gittrain.document import DocPath, Document
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:  # imported where a view is built: textconv needs only the dialect
+    from gittrain.core.dialects import view as view_mod
 
 # Text where YAML 1.1 (PyYAML, OmegaConf) and gittrain's strict reading may disagree:
 # exponents, digit separators, base 60, leading zeros, binary, YAML 1.1 booleans.
@@ -46,6 +48,19 @@ def read_native(
     and it is parsed again only where its framework reads values differently.
     A file in no known dialect is read strictly, as gittrain reads its own files.
     """
+    doc, chosen = read_detected(raw, rel, eff, source=source, expect_mapping=expect_mapping)
+    return _done(doc, chosen, eff.vocabulary, with_view)
+
+
+def read_detected(
+    raw: bytes,
+    rel: str,
+    eff: Effective,
+    *,
+    source: str | None = None,
+    expect_mapping: bool = True,
+) -> tuple[Document, Detection]:
+    """:func:`read_native` without the view: the document and its dialect (for textconv)."""
     vocabulary = eff.vocabulary
     name = source or rel
     chosen = named(vocabulary, rel, eff.paths, ".gittrain.yaml")
@@ -53,7 +68,7 @@ def read_native(
         doc = yamlio.load_bytes(
             raw, name, expect_mapping=expect_mapping, reading=reading(chosen.dialect.loader)
         )
-        return _done(doc, chosen, vocabulary, with_view)
+        return doc, chosen
     # Most files read the same either way: parse strictly, and again only if needed.
     strict_error: GittrainError | None = None
     plain: dict[str, object] = {}  # each plain scalar's text -> its strict value
@@ -75,7 +90,7 @@ def read_native(
             not _reads_alike(plain, framework, raw) and re.search(_RISKY, raw)
         ):
             doc = yamlio.load_bytes(raw, name, expect_mapping=expect_mapping, reading=framework)
-    return _done(doc, chosen, vocabulary, with_view)
+    return doc, chosen
 
 
 def _noting(plain: dict[str, object]) -> yamlio.Reading:
@@ -117,6 +132,8 @@ def _reads_alike(plain: Mapping[str, object], framework: yamlio.Reading, raw: by
 
 
 def _done(doc: Document, chosen: Detection, vocabulary: Vocabulary, with_view: bool) -> ConfigRead:
+    from gittrain.core.dialects import view as view_mod
+
     if not with_view:  # textconv only needs the dialect
         return ConfigRead(doc, chosen, view_mod.View(chosen.dialect, {}))
     return ConfigRead(doc, chosen, view_mod.read(vocabulary, chosen.dialect, doc.data))
@@ -132,6 +149,8 @@ def read_own(
     outside: Mapping[str, view_mod.Value] | None = None,
 ) -> ConfigRead:
     """A gittrain job's or recipe's config mapping (at ``base``) in the gittrain dialect."""
+    from gittrain.core.dialects import view as view_mod
+
     dialect = eff.vocabulary.get("gittrain")
     view = view_mod.read(eff.vocabulary, dialect, config, base=base, root=doc.data, outside=outside)
     return ConfigRead(doc, Detection(dialect, why), view, base)
