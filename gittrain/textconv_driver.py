@@ -8,10 +8,24 @@ conversion itself, and git may run the driver hundreds of times in one
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    # One short run whose objects (modules, the vocabulary, one bounded document) live
+    # until it ends: the cyclic collector frees next to nothing here, but its ~20 passes
+    # over the growing heap cost 2-3 ms a file. It is switched back on before returning.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _convert(argv)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _convert(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         sys.stderr.write("usage: git-train-textconv FILE\n")
