@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 from gittrain.core.dialects.patterns import Pattern, compile_pattern, keys_of
 from gittrain.document import DocPath, Document
@@ -203,7 +203,16 @@ class Dialect(NamedTuple):
                 ends, order = tail[0], tail[1]
                 if (best is None or order < best[0]) and bare[len(bare) - len(ends) :] == ends:
                     best = tail[1:]
-        for entry in self.table:
+        if not self.table:
+            return None if best is None else (best[1], best[2])
+        # The glob entries that can match (see _filed), tried in table order as before.
+        always, by_key = _filed(self.table, _entry_pattern)
+        tried = list(always)
+        for key in {k.removesuffix("[]") for k in keys}:
+            tried += by_key.get(key, ())
+        if len(tried) > 1:
+            tried.sort(key=_entry_order)
+        for entry in tried:
             if best is not None and entry.order > best[0]:
                 break
             if entry.pattern.match(keys):
@@ -217,7 +226,7 @@ class Dialect(NamedTuple):
     def is_open(self, keys: tuple[str, ...]) -> bool:
         if not self.open:
             return False
-        always, by_key = _pattern_index(self.open)
+        always, by_key = _filed(self.open, _itself)
         if any(p.match(keys) for p in always):
             return True
         # A pattern can only match a path holding each of its literal keys: try only
@@ -229,28 +238,49 @@ class Dialect(NamedTuple):
         return False
 
 
-_Index = tuple[tuple[Pattern, ...], dict[str, tuple[Pattern, ...]]]
-_INDEXES: dict[int, tuple[tuple[Pattern, ...], _Index]] = {}
+_T = TypeVar("_T")
+_FILED: dict[int, tuple[object, object]] = {}
 
 
-def _pattern_index(patterns: tuple[Pattern, ...]) -> _Index:
-    """``patterns`` split into those with no literal key and the rest, filed by one of theirs.
+def _filed(
+    items: tuple[_T, ...], pattern_of: Callable[[_T], Pattern]
+) -> tuple[tuple[_T, ...], dict[str, tuple[_T, ...]]]:
+    """``items`` split into those whose pattern has no literal key and the rest, filed
+    under one of their pattern's literal keys, in their order.
 
-    Kept per tuple (by identity; the tuple is held so its id stays its own).
+    A pattern matches only a path holding each of its literal keys (``Pattern.needs``,
+    its own first refusal), so a path need only try the items filed under one of its
+    keys, and the others.  Kept per tuple (by identity; the tuple is held so its id
+    stays its own).
     """
-    found = _INDEXES.get(id(patterns))
-    if found is not None and found[0] is patterns:
-        return found[1]
-    always: list[Pattern] = []
-    by_key: dict[str, list[Pattern]] = {}
-    for pattern in patterns:
-        if pattern.needs:
-            by_key.setdefault(min(pattern.needs), []).append(pattern)
+    found = _FILED.get(id(items))
+    if found is not None and found[0] is items:
+        return cast("tuple[tuple[_T, ...], dict[str, tuple[_T, ...]]]", found[1])
+    always: list[_T] = []
+    by_key: dict[str, list[_T]] = {}
+    for item in items:
+        needs = pattern_of(item).needs
+        if needs:
+            by_key.setdefault(min(needs), []).append(item)
         else:
-            always.append(pattern)
+            always.append(item)
     index = (tuple(always), {k: tuple(v) for k, v in by_key.items()})
-    _INDEXES[id(patterns)] = (patterns, index)
+    if len(_FILED) > 256:  # a long-lived process that rebuilds its dialects
+        _FILED.clear()
+    _FILED[id(items)] = (items, index)
     return index
+
+
+def _itself(pattern: Pattern) -> Pattern:
+    return pattern
+
+
+def _entry_pattern(entry: TierEntry) -> Pattern:
+    return entry.pattern
+
+
+def _entry_order(entry: TierEntry) -> int:
+    return entry.order
 
 
 class Marker(NamedTuple):
