@@ -13,10 +13,14 @@ textconv per file before and after the dialect layer.
    PYTHONDONTWRITEBYTECODE.  Goal: "stays where it is" (within ~5 %).
 3. In-process `validate` of one framework file and of one job file: the first call
    in a fresh process (which builds the dialect) and warm repeats.
+4. The same textconv runs counted in instructions by valgrind's callgrind (when
+   installed): exact and repeatable, so old and new compare without the noise of
+   the shared machine.
 
-    .venv/bin/python bench/bench_dialects.py [--runs N] [--old /tmp/bench11_old]
+    .venv/bin/python bench/bench_dialects.py [--runs N] [--old /tmp/bench11_old] [--only PART]
 
-Without ``--old`` (or when it does not exist), part 2 times this tree only.
+Without ``--old`` (or when it does not exist), parts 2 and 4 measure this tree only.
+Make the old tree with ``git worktree add --detach /tmp/bench11_old c6126de``.
 """
 
 from __future__ import annotations
@@ -277,6 +281,41 @@ def bench_textconv(tmp: Path, old: Path | None, runs: int) -> list[float]:
     return ratios
 
 
+def bench_instructions(tmp: Path, old: Path | None) -> None:
+    """Instructions of one driver run per input and tree, counted by valgrind's callgrind.
+
+    Exact and repeatable (PYTHONHASHSEED=0): on a shared machine the one figure that
+    does not move with the neighbours' load.  About 3 s per run under valgrind.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("\n(valgrind not found: no instruction counts)")
+        return
+    cwd = tmp / "instructions"
+    cwd.mkdir()
+    trees = [("old", old)] if old is not None else []
+    trees.append(("this tree", ROOT))
+    print("\n### textconv driver per file: instructions (callgrind, one run each, exact)")
+    print(f"| file | {' | '.join(label for label, _ in trees)} | ratio |")
+    print(f"|---|{'---:|' * len(trees)}---:|")
+    for label, path in textconv_inputs(tmp):
+        counts = []
+        for _, tree in trees:
+            argv = [sys.executable, "-c", DRIVER, str(path)]
+            proc = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={cwd / 'out'}", *argv],
+                cwd=cwd,
+                env=clean_env(PYTHONPATH=str(tree), PYTHONHASHSEED="0"),
+                capture_output=True,
+                check=True,
+            )
+            found = re.search(rb"Collected : (\d+)", proc.stderr)
+            counts.append(int(found[1]) if found else 0)
+        cells = " | ".join(f"{c / 1e6:.1f}M" for c in counts)
+        ratio = f"{counts[-1] / counts[0]:.3f}" if len(counts) > 1 and counts[0] else ""
+        print(f"| {label} | {cells} | {ratio} |")
+
+
 IN_PROCESS = """\
 import statistics, sys, time
 from pathlib import Path
@@ -340,15 +379,22 @@ def _head(tree: Path) -> str:
     return proc.stdout.decode().strip() or "?"
 
 
+PARTS = ("validate", "inprocess", "textconv", "instructions")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=31)
     parser.add_argument("--old", type=Path, default=Path("/tmp/bench11_old"))
     parser.add_argument(
-        "--only", choices=("validate", "textconv", "inprocess"), action="append", default=[]
+        "--only",
+        choices=PARTS,
+        action="append",
+        default=[],
+        help="run only these parts (repeatable); instructions needs valgrind",
     )
     args = parser.parse_args()
-    only = set(args.only) or {"validate", "textconv", "inprocess"}
+    only = set(args.only) or set(PARTS)
     old = args.old if (args.old / "gittrain" / "textconv_driver.py").is_file() else None
     precompile(ROOT)
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
@@ -364,6 +410,8 @@ def main() -> None:
                 bench_in_process(tmp, max(5, args.runs // 3))
         if "textconv" in only:
             bench_textconv(tmp, old, args.runs)
+        if "instructions" in only:
+            bench_instructions(tmp, old)
     finally:
         shutil.rmtree(tmp)
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
