@@ -13,12 +13,26 @@ starts a fresh textconv cache.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 USAGE = "usage: git-train-textconv [--rules=FINGERPRINT] FILE\n"
 
 
 def main(argv: list[str] | None = None) -> int:
+    # One short run whose objects (modules, the vocabulary, one bounded document) live
+    # until it ends: the cyclic collector frees next to nothing here, but its ~20 passes
+    # over the growing heap cost 2-3 ms a file. It is switched back on before returning.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _convert(argv)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _convert(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else argv
     rules = None
     if args and args[0].startswith("--rules="):

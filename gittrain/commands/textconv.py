@@ -70,16 +70,16 @@ def textconv(file: str | os.PathLike[str], policy: Policy, *, raw: bytes | None 
             raw = handle.read()
     if b"\0" in raw:
         return Textconv(None, raw)
-    from gittrain.core.dialects.config import read_native
+    from gittrain.core.dialects.config import read_detected
     from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Effective
 
     try:
         eff = Effective(policy.vocabulary, policy.dialect_paths)
-        read = read_native(raw, os.fspath(file), eff, expect_mapping=False, with_view=False)
+        doc, detection = read_detected(raw, os.fspath(file), eff, expect_mapping=False)
     except Exception:  # GittrainError, and even a parser bug, must not make `git diff` fail
         return Textconv(None, raw)
-    data = read.doc.data
-    dialect = read.detection.dialect
+    data = doc.data
+    dialect = detection.dialect
     if dialect.name == GENERIC and _own(data):
         dialect = policy.vocabulary.get(GITTRAIN)  # git names a temporary file: go by content
     lines = [

@@ -50,7 +50,6 @@ def detect(vocabulary: Vocabulary, doc: Document) -> Detection:
             candidates.append(hit)
     if not hits:
         return Detection(vocabulary.get(GENERIC), "no framework markers found; generic rules")
-    generic = vocabulary.get(GENERIC)
     candidates.sort(key=lambda s: (-s[0], -s[1]))
     # One dialect left once exclusive markers have ruled the others out: it wins.
     if len(candidates) == 1 or (len(candidates) > 1 and candidates[0][:2] > candidates[1][:2]):
@@ -63,7 +62,9 @@ def detect(vocabulary: Vocabulary, doc: Document) -> Detection:
     if len(ranked) < 2:
         lone = ranked[0]
         title = vocabulary.get(lone[2]).title
-        return Detection(generic, f"{title} marker {'.'.join(lone[3])} beside keys it never uses")
+        return Detection(
+            vocabulary.get(GENERIC), f"{title} marker {'.'.join(lone[3])} beside keys it never uses"
+        )
     best, other = ranked[0], ranked[1]
     where = [(best[3], vocabulary.get(best[2])), (other[3], vocabulary.get(other[2]))]
     where.sort(key=lambda w: _line(doc, w[0]))
@@ -73,6 +74,7 @@ def detect(vocabulary: Vocabulary, doc: Document) -> Detection:
         f"and {'.'.join(second)} ({b.title}, line {_line(doc, second)}); "
         "checked with the generic rules (name the dialect in .gittrain.yaml `dialects:`)"
     )
+    generic = vocabulary.get(GENERIC)  # built only when a file falls back to it
     return Detection(generic, "conflicting framework markers; generic rules", note, second)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import cache
 
 from gittrain.adapters import yamlio
@@ -50,5 +51,29 @@ def reading(loader: str) -> yamlio.Reading:
     if loader == "gittrain":
         return yamlio.STRICT
     if loader == "omegaconf":
-        return yamlio.Reading(read_omegaconf, aliases=True)
-    return yamlio.Reading(read_pyyaml, aliases=True)
+        return yamlio.Reading(_remembered(read_omegaconf), aliases=True)
+    return yamlio.Reading(_remembered(read_pyyaml), aliases=True)
+
+
+_REMEMBERED = 20_000
+
+
+def _remembered(resolve: Callable[[str], object]) -> Callable[[str], object]:
+    """``resolve``, answering a text it has read before from memory.
+
+    Configs repeat the same scalars (``true``, ``1``, ``bf16``) file after file; the
+    values are immutable (None, bool, int, float, str) and a ValueError is not kept.
+    """
+    known: dict[str, object] = {}
+
+    def remembered(text: str) -> object:
+        try:
+            return known[text]
+        except KeyError:
+            pass
+        value = resolve(text)
+        if len(known) < _REMEMBERED:
+            known[text] = value
+        return value
+
+    return remembered

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 from gittrain.core.dialects.patterns import Pattern, compile_pattern, keys_of
 from gittrain.document import DocPath, Document
@@ -209,7 +209,16 @@ class Dialect(NamedTuple):
                 ends, order = tail[0], tail[1]
                 if (best is None or order < best[0]) and bare[len(bare) - len(ends) :] == ends:
                     best = tail[1:]
-        for entry in self.table:
+        if not self.table:
+            return None if best is None else (best[1], best[2])
+        # The glob entries that can match (see _filed), tried in table order as before.
+        always, by_key = _filed(self.table, _entry_pattern)
+        tried = list(always)
+        for key in {k.removesuffix("[]") for k in keys}:
+            tried += by_key.get(key, ())
+        if len(tried) > 1:
+            tried.sort(key=_entry_order)
+        for entry in tried:
             if best is not None and entry.order > best[0]:
                 break
             if entry.pattern.match(keys):
@@ -221,7 +230,63 @@ class Dialect(NamedTuple):
         return self.keys.known(keys)
 
     def is_open(self, keys: tuple[str, ...]) -> bool:
-        return any(p.match(keys) for p in self.open)
+        if not self.open:
+            return False
+        always, by_key = _filed(self.open, _itself)
+        if any(p.match(keys) for p in always):
+            return True
+        # A pattern can only match a path holding each of its literal keys: try only
+        # those filed under a key the path has (the unknown-key walk asks for every key).
+        for key in {k.removesuffix("[]") for k in keys}:
+            for pattern in by_key.get(key, ()):
+                if pattern.match(keys):
+                    return True
+        return False
+
+
+_T = TypeVar("_T")
+_FILED: dict[int, tuple[object, object]] = {}
+
+
+def _filed(
+    items: tuple[_T, ...], pattern_of: Callable[[_T], Pattern]
+) -> tuple[tuple[_T, ...], dict[str, tuple[_T, ...]]]:
+    """``items`` split into those whose pattern has no literal key and the rest, filed
+    under one of their pattern's literal keys, in their order.
+
+    A pattern matches only a path holding each of its literal keys (``Pattern.needs``,
+    its own first refusal), so a path need only try the items filed under one of its
+    keys, and the others.  Kept per tuple (by identity; the tuple is held so its id
+    stays its own).
+    """
+    found = _FILED.get(id(items))
+    if found is not None and found[0] is items:
+        return cast("tuple[tuple[_T, ...], dict[str, tuple[_T, ...]]]", found[1])
+    always: list[_T] = []
+    by_key: dict[str, list[_T]] = {}
+    for item in items:
+        needs = pattern_of(item).needs
+        if needs:
+            by_key.setdefault(min(needs), []).append(item)
+        else:
+            always.append(item)
+    index = (tuple(always), {k: tuple(v) for k, v in by_key.items()})
+    if len(_FILED) > 256:  # a long-lived process that rebuilds its dialects
+        _FILED.clear()
+    _FILED[id(items)] = (items, index)
+    return index
+
+
+def _itself(pattern: Pattern) -> Pattern:
+    return pattern
+
+
+def _entry_pattern(entry: TierEntry) -> Pattern:
+    return entry.pattern
+
+
+def _entry_order(entry: TierEntry) -> int:
+    return entry.order
 
 
 class Marker(NamedTuple):
@@ -239,7 +304,7 @@ class Vocabulary:
     textconv, run once per file by git, builds only the dialect the file is in.
     """
 
-    __slots__ = ("_built", "_generic", "_keys", "_specs", "ideas", "names")
+    __slots__ = ("_built", "_generic", "_keys", "_markers", "_specs", "ideas", "names")
 
     def __init__(
         self,
@@ -254,6 +319,7 @@ class Vocabulary:
         self._keys = keys
         self._built: dict[str, Dialect] = dict(built or {})
         self._generic = generic  # precompiled: no need to build every dialect for it
+        self._markers: tuple[Marker, ...] | None = None  # detection asks once per file
         order = [GITTRAIN, *sorted(n for n in specs if n != GITTRAIN)]
         self.names = (*(n for n in order if n in specs), GENERIC)
 
@@ -279,6 +345,11 @@ class Vocabulary:
         return tuple(self.get(n) for n in self.names if n not in (GITTRAIN, GENERIC))
 
     def markers(self) -> tuple[Marker, ...]:
+        if self._markers is None:
+            self._markers = self._read_markers()
+        return self._markers
+
+    def _read_markers(self) -> tuple[Marker, ...]:
         out = []
         for name in self.names:
             if name in (GITTRAIN, GENERIC):
@@ -434,7 +505,10 @@ class _Reader:
 
 
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(part for part in text.split(".") if part)
+    parts = text.split(".")
+    if "" in parts:  # rare (``a..b``, a leading dot): drop the empty parts
+        return tuple([part for part in parts if part])
+    return tuple(parts)
 
 
 def _dotted(path: DocPath) -> str:
@@ -619,8 +693,8 @@ def generic_from(parts: GenericParts, ideas: Mapping[str, Idea]) -> Dialect:
             globs.append(TierEntry(_broad(text, tier), tier, label, order))
         elif tier == "noise" and "." not in text:
             literal.setdefault(text, (order, tier, label))  # rooted: see _broad
-        else:
-            ends = tuple(k.removesuffix("[]") for k in _split(text))
+        else:  # the hot loop of building this dialect: ~1,000 entries, list comprehension
+            ends = tuple([k[:-2] if k.endswith("[]") else k for k in _split(text)])
             suffixes.setdefault(ends[-1], []).append((ends, order, tier, label))
     return Dialect(
         name=GENERIC,
