@@ -237,6 +237,19 @@ def test_apply_and_job_new_at_a_revision_pin_the_job(
     assert cli("validate", "jobs", cwd=repo.root).code == 0
 
 
+def test_recipe_validate_checks_against_the_recipe_at_a_revision(
+    repo: Repo, cli: Cli, history: dict[str, str]
+) -> None:
+    repo.write("jobs/a.yaml", job("a", "ours", gpus=3))
+    old = cli(
+        "recipe", "validate", "jobs/a.yaml", "--recipe", f"mine@{history['added']}", cwd=repo.root
+    )
+    assert old.code == 1, old
+    assert "3 GPUs is fewer than recipe mine's minimum of 4 [min-gpus]" in old.out
+    now = cli("recipe", "validate", "jobs/a.yaml", "--recipe", "ours@HEAD", cwd=repo.root)
+    assert now.code == 0, now
+
+
 @pytest.mark.parametrize(
     ("argv", "code", "needles"),
     [

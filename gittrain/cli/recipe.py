@@ -198,7 +198,11 @@ def new(recipe_id: str, base: str, extends: bool, force: bool) -> None:
 @recipe.command("validate", context_settings=CONTEXT)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option(
-    "--recipe", "recipe_id", required=True, metavar="ID", help="The recipe to check against."
+    "--recipe",
+    "recipe_id",
+    required=True,
+    metavar="ID[@REV]",
+    help="The recipe to check against (ID@REV: as it was at that revision).",
 )
 @click.option("--gpus", type=click.IntRange(min=1), help="GPU count (default: the job's num_gpus).")
 @format_option()
