@@ -574,6 +574,40 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         2,
         ["--model-size", "''"],
     ),
+    ("recipe-show-unknown-rev", nothing, ["recipe", "show", "grpo_basic@nope"], 2, ["'nope'"]),
+    (
+        "recipe-show-absent-at-rev",
+        write("recipes/mine.yaml", 'name: mine\nextends: grpo_basic\nversion: "1.0.0"\n'),
+        ["recipe", "show", "mine@HEAD"],
+        1,
+        ["no recipe 'mine' at HEAD"],
+    ),
+    (
+        "recipe-apply-unknown-rev",
+        nothing,
+        [
+            "recipe",
+            "apply",
+            "grpo_basic@v9",
+            "--model-size",
+            "7B",
+            "--gpus",
+            "8",
+            "-o",
+            "jobs/x.yaml",
+        ],
+        2,
+        ["unknown revision 'v9'"],
+    ),
+    (
+        "job-new-recipe-absent-at-rev",
+        nothing,
+        ["job", "new", "x", "--recipe", "mine@HEAD", "--model-size", "7B", "--gpus", "8"],
+        1,
+        ["no recipe 'mine' at HEAD"],
+    ),
+    ("recipe-log-unknown", nothing, ["recipe", "log", "nope"], 1, ["no recipe 'nope'"]),
+    ("recipe-log-bad-id", nothing, ["recipe", "log", "../x"], 2, ["'../x': recipe ids"]),
 ]
 
 

@@ -161,6 +161,19 @@ def read_blobs(root: Path, names: Sequence[str]) -> dict[str, bytes | None]:
     return dict(zip(unique, _split_batch(out, len(unique)), strict=True))
 
 
+def list_tree(root: Path, commit: str, directory: str) -> list[tuple[str, str]]:
+    """``(path, blob id)`` of the files directly inside ``directory`` at ``commit``."""
+    args = ["ls-tree", "-z", "--full-name", "--end-of-options", commit, "--", f"{directory}/"]
+    out = run(root, args, env=clean_env()).stdout
+    entries = []
+    for record in out.split(b"\0"):
+        info, tab, path = record.partition(b"\t")
+        fields = info.split()
+        if tab and len(fields) == 3 and fields[1] == b"blob":
+            entries.append((_path(path), fields[2].decode("ascii")))
+    return entries
+
+
 def resolve_commit(root: Path, revision: str) -> str:
     """The commit sha ``revision`` names, or a usage error naming it."""
     proc = run(

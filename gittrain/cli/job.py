@@ -24,7 +24,13 @@ def job() -> None:
 
 @job.command(context_settings=CONTEXT)
 @click.argument("name")
-@click.option("--recipe", "recipe_id", required=True, metavar="ID", help="The recipe to apply.")
+@click.option(
+    "--recipe",
+    "recipe_id",
+    required=True,
+    metavar="ID[@REV]",
+    help="The recipe to apply (ID@REV: as it was at that revision).",
+)
 @apply_options
 @click.option("--force", is_flag=True, help="Replace an existing job file.")
 def new(name: str, recipe_id: str, **options: Any) -> None:

@@ -1,4 +1,4 @@
-"""`git train recipe ...`: list, show, task-types, tags, apply, new, validate."""
+"""`git train recipe ...`: list, show, log, task-types, tags, apply, new, validate."""
 
 from __future__ import annotations
 
@@ -69,10 +69,13 @@ def list_(task_type: str | None, tag: str | None, fmt: str) -> None:
 
 
 @recipe.command(context_settings=CONTEXT)
-@click.argument("recipe_id", metavar="ID")
+@click.argument("recipe_id", metavar="ID[@REV]")
 @format_option()
 def show(recipe_id: str, fmt: str) -> None:
-    """Show one recipe: requirements, default config, size adjustments and tips."""
+    """Show one recipe: requirements, default config, size adjustments and tips.
+
+    ID@REV shows the recipe as it was at revision REV.
+    """
     from gittrain.adapters.yamlio import dump
     from gittrain.commands.recipes import show_recipe
 
@@ -81,6 +84,21 @@ def show(recipe_id: str, fmt: str) -> None:
         emit_json(r.to_json())
         return
     _show_text(r, dump(dict(r.default_config)))
+
+
+@recipe.command(context_settings=CONTEXT)
+@click.argument("recipe_id", metavar="ID")
+@format_option()
+def log(recipe_id: str, fmt: str) -> None:
+    """Every version of team recipe ID in HEAD's first-parent history, renames followed.
+
+    Each version shows its commit, date, author, `version` field and the ideas
+    that changed from the previous version.
+    """
+    from gittrain.cli.recipelog import render_log
+    from gittrain.commands.recipe_log import recipe_log
+
+    render_log(recipe_log(workspace(), recipe_id), fmt)
 
 
 @recipe.command("task-types", context_settings=CONTEXT)
@@ -102,7 +120,7 @@ def tags(fmt: str) -> None:
 
 
 @recipe.command(context_settings=CONTEXT)
-@click.argument("recipe_id", metavar="ID")
+@click.argument("recipe_id", metavar="ID[@REV]")
 @apply_options
 @click.option("--name", type=TEXT, help="Job name (default: from -o, else recipe-size-gpus).")
 @click.option("-o", "--output", metavar="FILE", help="Write the job here (e.g. jobs/NAME.yaml).")
@@ -114,7 +132,8 @@ def apply(recipe_id: str, fmt: str, **options: Any) -> None:
     The global batch is kept constant across GPU counts by adjusting the
     per-device batch and gradient accumulation.  Without -o the job is printed
     to stdout and the report goes to stderr.  The job is validated first and
-    nothing is written when it has errors.
+    nothing is written when it has errors.  ID@REV applies the recipe as it was
+    at revision REV, and the job is pinned to that commit.
     """
     from gittrain.commands.recipe_apply import ApplyOptions
     from gittrain.commands.recipe_apply import apply as run
@@ -179,7 +198,11 @@ def new(recipe_id: str, base: str, extends: bool, force: bool) -> None:
 @recipe.command("validate", context_settings=CONTEXT)
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option(
-    "--recipe", "recipe_id", required=True, metavar="ID", help="The recipe to check against."
+    "--recipe",
+    "recipe_id",
+    required=True,
+    metavar="ID[@REV]",
+    help="The recipe to check against (ID@REV: as it was at that revision).",
 )
 @click.option("--gpus", type=click.IntRange(min=1), help="GPU count (default: the job's num_gpus).")
 @format_option()
@@ -248,6 +271,8 @@ def _show_text(r: Recipe, config_yaml: str) -> None:
     origin = "built-in" if r.origin.value == "builtin" else r.source
     if r.overrides_builtin:
         origin += ", overrides the built-in"
+    if r.rev is not None and r.origin.value == "builtin":
+        origin += f", as at {r.rev[:7]}"
     click.echo(f"{r.id} {r.version}  ({origin})")
     click.echo(f"  {r.description}")
     click.echo(

@@ -41,6 +41,7 @@ def text_review(report: ReviewReport, *, colour: bool) -> str:
         lines += ["", style("Jobs that used the changed recipes", bold=True)]
         for use in report.recipe_uses:
             lines.append(f"  {use.recipe} ({use.path}): " + (_jobs(use) or "no jobs"))
+            lines += [f"    {line}" for line in _pinned_older(use)]
             lines += [f"    {line}" for line in _outcomes(use)]
     if report.skipped:
         lines += ["", fmt.skipped_note(report.skipped)]
@@ -79,6 +80,16 @@ def _outcomes(use: RecipeUse, code: bool = False) -> list[str]:
             + (f" {metrics}" if metrics else "")
         )
     return lines
+
+
+def _pinned_older(use: RecipeUse, code: bool = False) -> list[str]:
+    """The jobs still pinned to an older version of the changed recipe (one line, or none)."""
+    pinned = [
+        f"{'`' + j.name + '`' if code else j.name} ({j.pinned_older})"
+        for j in use.jobs
+        if j.pinned_older
+    ]
+    return [f"pinned to an older version: {', '.join(pinned)}"] if pinned else []
 
 
 def _rows_of(all_rows: list[fmt.Row], file: object) -> list[fmt.Row]:
@@ -164,6 +175,7 @@ def _markdown_sections(report: ReviewReport) -> list[str]:
         lines += ["", "### Jobs that used the changed recipes", ""]
         for use in report.recipe_uses:
             lines.append(f"- `{use.recipe}`: " + (_jobs(use, code=True) or "_no jobs_"))
+            lines += [f"  - {line}" for line in _pinned_older(use, code=True)]
             lines += [f"  - {line}" for line in _outcomes(use, code=True)]
     return lines
 
@@ -186,6 +198,7 @@ def json_review(report: ReviewReport) -> dict[str, object]:
                         "commit": j.commit,
                         "status": j.status,
                         "present": j.present,
+                        "pinned_older": j.pinned_older,
                     }
                     for j in use.jobs
                 ],

@@ -52,7 +52,7 @@ def apply(ws: Workspace, recipe_id: str, options: ApplyOptions, *, command: str)
     if gpus < 1:
         raise usage_error(f"--gpus must be at least 1, not {gpus}")
     size = parse_size_arg(options.model_size)
-    recipe = ws.registry().get(recipe_id)
+    recipe = ws.recipe(recipe_id)
     rel = ws.rel(output) if output else None
     if rel is not None and not rel.endswith((".yaml", ".yml")):
         raise usage_error(f"-o {output}: job files end in .yaml")

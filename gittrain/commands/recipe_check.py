@@ -40,7 +40,7 @@ def check_against_recipe(
     the config's own spelling (``lr_scheduler_type``, verl's ``optim.lr``) is
     never called missing.
     """
-    recipe = ws.registry().get(recipe_id)
+    recipe = ws.recipe(recipe_id)
     rel = ws.rel(config_file)
     eff = effective(ws.settings)
     raw = read_or_problem(ws.base / rel, rel)

@@ -26,8 +26,9 @@ def list_recipes(ws: Workspace, task_type: str | None = None, tag: str | None = 
     return Listing(tuple(chosen), tuple(registry.problems))
 
 
-def show_recipe(ws: Workspace, recipe_id: str) -> Recipe:
-    return ws.registry().get(recipe_id)
+def show_recipe(ws: Workspace, spec: str) -> Recipe:
+    """``ID``, or ``ID@REV`` as the recipe was at that revision."""
+    return ws.recipe(spec)
 
 
 def task_types(ws: Workspace) -> dict[str, int]:

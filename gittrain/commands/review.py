@@ -30,6 +30,7 @@ class JobUse:
     commit: str  # the newest commit holding this version of the job file
     status: str | None  # result.status, when the job recorded one
     present: bool  # still exists at HEAD
+    pinned_older: str | None = None  # its pin (`ID@REV`, `version V`) when older than HEAD's
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +143,14 @@ def recipe_uses(
             if entry.new_path and entry.new_sha != gitrepo.NULL_SHA and path not in latest:
                 latest[path] = (entry.new_sha, commit)
     blobs = gitrepo.read_blobs(root, [blob for blob, _ in latest.values()])
-    jobs: list[tuple[str, str, object, str]] = []
+    jobs: list[tuple[str, str, object, RecipeRef | None]] = []
     for path, (blob, commit) in sorted(latest.items()):
         try:
             data = parse(Side(path, blobs.get(blob), f"{commit[:7]}:{path}"))
         except GittrainError:
             continue  # an unparsable old job cannot tell us its recipe
         if isinstance(data, dict):
-            ref = RecipeRef.parse(data.get("recipe"))
-            jobs.append((path, commit, data, ref.id if ref else ""))
+            jobs.append((path, commit, data, RecipeRef.parse(data.get("recipe"))))
     out = []
     for recipe in recipes:
         rid = _changed_recipe_id(recipe)
@@ -161,12 +161,35 @@ def recipe_uses(
                 commit=commit,
                 status=_status(data),
                 present=path not in deleted_at_head,
+                pinned_older=_older_pin(root, head, recipe, ref)
+                if path not in deleted_at_head
+                else None,
             )
-            for path, commit, data, used in jobs
-            if used == rid
+            for path, commit, data, ref in jobs
+            if ref is not None and ref.id == rid
         )
         out.append(RecipeUse(rid, recipe.path, users))
     return tuple(out)
+
+
+def _older_pin(root: Path, head: str, recipe: FileDiff, ref: RecipeRef) -> str | None:
+    """``ID@REV`` when REV's recipe file differs from HEAD's; ``version V`` when V is not HEAD's."""
+    path = recipe.new_path
+    if path is None or (ref.rev is None and ref.version is None):
+        return None
+    if ref.rev is not None:
+        pinned, current = f"{ref.rev}:{path}", f"{head}:{path}"
+        blobs = gitrepo.read_blobs(root, [pinned, current])
+        older = blobs[pinned] is not None and blobs[pinned] != blobs[current]
+        return str(ref) if older else None
+    try:
+        data = parse(
+            Side(path, gitrepo.read_blobs(root, [f"{head}:{path}"])[f"{head}:{path}"], path)
+        )
+    except GittrainError:
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return f"version {ref.version}" if version is not None and str(version) != ref.version else None
 
 
 def _changed_recipe_id(file: FileDiff) -> str:

@@ -9,6 +9,7 @@ from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import builtin_files, repo_files
+from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
 from gittrain.fileio import confine
@@ -30,7 +31,8 @@ class ValidationResult:
 def checker(ws: Workspace, *, strict: bool = False) -> Checker:
     team = {item.id: item for item in repo_files(ws.root, ws.settings)}
     builtins = {f.id: f for f in builtin_files()}
-    return Checker(ws.settings, ws.registry(), team, builtins, strict)
+    pins = Pins(ws.root, ws.settings)
+    return Checker(ws.settings, ws.registry(), team, builtins, strict, pins)
 
 
 def default_files(ws: Workspace) -> list[str]:

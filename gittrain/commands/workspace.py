@@ -13,7 +13,7 @@ from gittrain.core.settings import Settings
 from gittrain.errors import GittrainError, usage_error
 
 if TYPE_CHECKING:
-    from gittrain.core.recipes import Registry
+    from gittrain.core.recipes import Recipe, Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,15 @@ class Workspace:
         from gittrain.core.recipes import load_registry
 
         return load_registry(self.root, self.settings)
+
+    def recipe(self, spec: str) -> Recipe:
+        """``ID`` from the registry, or ``ID@REV`` as it was at that revision."""
+        from gittrain.core.recipeversions import recipe_at, split_spec
+
+        recipe_id, rev = split_spec(spec)
+        if rev is None:
+            return self.registry().get(recipe_id)
+        return recipe_at(self.require_root(), self.settings, recipe_id, rev)
 
 
 def open_workspace(cwd: Path) -> Workspace:

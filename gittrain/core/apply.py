@@ -84,6 +84,8 @@ def apply_recipe(recipe: Recipe, request: Request) -> Applied:
         "name": request.name,
         "recipe": {"id": recipe.id, "version": recipe.version},
     }
+    if recipe.rev is not None:  # made from `ID@REV`: the job stays pinned to that commit
+        job["recipe"]["rev"] = recipe.rev
     if request.model:
         job["model"] = request.model
     job["model_size"] = request.size.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -82,6 +82,7 @@ class Recipe:
     extends: str | None = None
     overrides_builtin: bool = False
     document: Document | None = field(default=None, repr=False)
+    rev: str | None = None  # the commit a team recipe was read from; None for the work tree
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -111,6 +112,7 @@ class Recipe:
             "source": self.source,
             "extends": self.extends,
             "overrides_builtin": self.overrides_builtin,
+            "rev": self.rev,
         }
 
 
@@ -122,6 +124,7 @@ class RecipeFile:
     origin: Origin
     source: str
     document: Document
+    rev: str | None = None  # the commit it was read from; None for the work tree
 
 
 @dataclass(slots=True)
@@ -158,10 +161,13 @@ def load_registry(root: Path | None, settings: Settings) -> Registry:
     Broken repo recipes are reported in ``problems`` and left out; the rest load.
     """
     problems: list[Problem] = []
+    return build_registry(repo_files(root, settings, problems), problems)
+
+
+def build_registry(files: Sequence[RecipeFile], problems: list[Problem]) -> Registry:
+    """The built-ins plus the team recipe ``files`` (from the work tree or a commit)."""
     builtins = {f.id: f for f in builtin_files()}
-    team: dict[str, RecipeFile] = {}
-    for item in repo_files(root, settings, problems):
-        team[item.id] = item
+    team = {item.id: item for item in files}
     resolved: dict[str, Recipe] = {}
     for recipe_id in sorted({*builtins, *team}):
         item = team.get(recipe_id) or builtins[recipe_id]
@@ -292,6 +298,7 @@ def from_data(data: Mapping[str, Any], item: RecipeFile, *, overrides_builtin: b
         extends=own.get("extends"),
         overrides_builtin=overrides_builtin,
         document=item.document,
+        rev=item.rev,
     )
 
 

@@ -23,6 +23,7 @@ from gittrain.core.dialects.vocabulary import Effective
 from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.recipes import (
     Origin,
+    Recipe,
     RecipeFile,
     RecipeInvalid,
     Registry,
@@ -30,6 +31,7 @@ from gittrain.core.recipes import (
     from_data,
     resolve,
 )
+from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import Settings
 from gittrain.core.settings import under as _under
 from gittrain.document import DocPath, Document
@@ -70,6 +72,7 @@ class Checker:
     team_recipes: Mapping[str, RecipeFile]
     builtin_recipes: Mapping[str, RecipeFile]
     strict: bool = False  # unknown keys are errors
+    pins: Pins | None = None  # recipes at the revisions jobs pin (None: pins are errors)
 
     @property
     def vocabulary(self) -> Effective:
@@ -142,8 +145,10 @@ class Checker:
                     "job-name",
                 )
             )
-        recipe = self.registry.recipes.get(job.recipe.id) if job.recipe else None
-        if job.recipe is not None and recipe is None:
+        recipe, pin_problem = self._pinned(doc, job.recipe)
+        if pin_problem is not None:
+            problems.append(pin_problem)
+        elif job.recipe is not None and recipe is None:
             problems.append(
                 Problem(
                     rel,
@@ -165,6 +170,23 @@ class Checker:
         )
         problems += self._unknown(read)
         return problems + _findings(doc, rules.check(ctx, self.settings.rules))
+
+    def _pinned(
+        self, doc: Document, ref: jobs.RecipeRef | None
+    ) -> tuple[Recipe | None, Problem | None]:
+        """The job's recipe: at its pinned revision when it has one, else the registry's."""
+        if ref is None:
+            return None, None
+        if ref.rev is None:
+            return self.registry.recipes.get(ref.id), None
+        try:
+            return (self.pins or Pins(None, self.settings)).recipe(ref), None
+        except GittrainError as exc:
+            data = doc.data if isinstance(doc.data, dict) else {}
+            path: DocPath = (
+                ("recipe", "rev") if isinstance(data.get("recipe"), dict) else ("recipe",)
+            )
+            return None, _error(doc, path, exc.message, "recipe")
 
     def _unknown(self, read: ConfigRead) -> list[Problem]:
         """``unknown-key`` findings for the config mapping at ``read.base``."""
