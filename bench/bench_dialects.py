@@ -56,7 +56,12 @@ _VARY = re.compile(
     re.MULTILINE,
 )
 # The driver exactly as the console script runs it.
-DRIVER = "import sys; from gittrain.textconv_driver import main; sys.exit(main())"
+# As the console script runs it: script() where the tree has it (it skips the interpreter's
+# teardown), main() in the pre-dialect tree.
+DRIVER = (
+    "import sys, gittrain.textconv_driver as d; "
+    "d.script() if hasattr(d, 'script') else sys.exit(d.main())"
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -14,9 +14,26 @@ starts a fresh textconv cache.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 USAGE = "usage: git-train-textconv [--rules=FINGERPRINT] FILE\n"
+
+
+def script() -> None:
+    """The console script: convert, flush, and leave without the interpreter's teardown.
+
+    git runs the driver once per file it shows; tearing down the modules, the
+    vocabulary and the document costs ~6 ms a run and frees nothing the process
+    would keep.  Everything written is flushed first; callers in-process use main().
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # git closed the pipe: nothing left to say
+        code = code or 0
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
