@@ -124,7 +124,37 @@ def test_json_counts_the_top_level_array(tmp_path: Path) -> None:
     path.write_text(json.dumps([{"a": 1}, {"a": 2, "b": [1]}]))
     got = count(path)
     assert got.num_samples == 2
-    assert dict(got.columns) == {"a": "integer", "b": "array"}
+    assert dict(got.columns) == {"a": "integer", "b": "array<integer>"}
+
+
+def test_list_columns_name_their_element_types_and_chat_messages(tmp_path: Path) -> None:
+    chat = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": None}]
+    parts = [{"role": "user", "content": [{"type": "text", "text": "hi"}], "name": "u"}]
+    records = [
+        {"messages": chat, "tags": [], "mixed": [1, "a"], "shaped": [{"from": "human"}]},
+        {"messages": parts, "tags": ["x"], "mixed": [], "shaped": [{"role": "user"}]},
+        {"messages": [], "tags": [], "nested": [[1]], "empty": []},
+    ]
+    for name, text in [
+        ("c.jsonl", "".join(json.dumps(r) + "\n" for r in records)),
+        ("c.json", json.dumps(records)),
+    ]:
+        path = tmp_path / name
+        path.write_text(text)
+        assert dict(count(path).columns) == {
+            "empty": "array",  # only ever empty: nothing to tell
+            "messages": "array<message>",  # [] beside messages is still chat
+            "mixed": "array<integer|string>",
+            "nested": "array<array>",
+            "shaped": "array<object>",  # ShareGPT's {from, value}, or role without content
+            "tags": "array<string>",
+        }
+
+
+def test_list_column_types_look_at_the_first_elements_only(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(json.dumps({"v": [0.5] * counting.ELEMENTS + ["late"]}) + "\n")
+    assert dict(count(path).columns) == {"v": "array<number>"}
 
 
 def test_json_must_be_an_array(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def test_blocks_a_bad_commit_in_a_fresh_repo_then_lets_the_fix_through(repo: Rep
         "`git commit --no-verify` skips this check)",
     ]
     assert repo.git("rev-list", "--all") == ""  # nothing was committed
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     assert run(["git-train", "data", "add", "data/x.jsonl"], repo.root).returncode == 0
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
     repo.git("add", "-A")
@@ -52,7 +52,7 @@ def test_blocks_a_bad_commit_in_a_fresh_repo_then_lets_the_fix_through(repo: Rep
 
 def test_partially_staged_file_is_checked_as_staged_and_edits_survive(repo: Repo) -> None:
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/x.jsonl"))
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     assert run(["git-train", "data", "add", "data/x.jsonl"], repo.root).returncode == 0
     repo.commit("start")
     _install(repo, "--hooks")
@@ -77,7 +77,7 @@ def test_partially_staged_file_is_checked_as_staged_and_edits_survive(repo: Repo
 
 def test_commit_all_checks_the_index_git_is_committing(repo: Repo) -> None:
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/x.jsonl"))
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     assert run(["git-train", "data", "add", "data/x.jsonl"], repo.root).returncode == 0
     repo.commit("start")
     _install(repo, "--hooks")
@@ -168,7 +168,7 @@ def test_missing_gittrain_prints_how_to_install_and_does_not_block(repo: Repo) -
 
 
 def test_prepare_commit_msg_adds_the_config_changes_summary(repo: Repo) -> None:
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     run(["git-train", "data", "add", "data/x.jsonl"], repo.root)
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
     repo.commit("start")
@@ -256,14 +256,14 @@ def test_message_without_config_changes_is_left_alone(repo: Repo) -> None:
 
 
 def test_post_checkout_and_post_merge_warn_about_changed_datasets(repo: Repo) -> None:
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     run(["git-train", "data", "add", "data/x.jsonl"], repo.root)
     repo.commit("start")
     _install(repo, "--hooks")
     proc = run(["git", "checkout", "-q", "-b", "other"], repo.root)
     assert (proc.returncode, proc.stderr) == (0, "")  # same commit: quiet
     repo.commit("empty")
-    repo.write("data/x.jsonl", '{"q": 2}\n{"q": 3}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q2"}\n{"prompt": "q3"}\n')
     proc = run(["git", "checkout", "-q", "main"], repo.root)
     assert proc.returncode == 0
     assert proc.stderr.splitlines() == [
@@ -298,15 +298,15 @@ def test_hook_and_check_commands_with_nothing_to_check_exit_0(repo: Repo, cli: C
 
 
 def test_check_data_checks_every_job_or_a_named_one(repo: Repo, cli: Cli) -> None:
-    repo.write("data/x.jsonl", '{"q": 1}\n')
-    repo.write("data/y.jsonl", '{"q": 2}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
+    repo.write("data/y.jsonl", '{"prompt": "q2"}\n')
     assert cli("data", "add", "data/x.jsonl", cwd=repo.root).code == 0
     assert cli("data", "add", "data/y.jsonl", cwd=repo.root).code == 0
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
     repo.write("jobs/b.yml", GOOD_JOB.format(name="b", dataset="y"))
     repo.write("sub/README", "x\n")
     assert cli("check-data", cwd=repo.root).code == 0
-    repo.write("data/y.jsonl", '{"q": 3}\n')  # b's dataset drifts
+    repo.write("data/y.jsonl", '{"prompt": "q3"}\n')  # b's dataset drifts
     for argv, cwd in [((), repo.root), (("b",), repo.root), (("b",), repo.root / "sub")]:
         result = cli("check-data", "--format", "json", *argv, cwd=cwd)
         assert result.code == 1, (argv, result)
@@ -320,7 +320,7 @@ def test_check_data_checks_every_job_or_a_named_one(repo: Repo, cli: Cli) -> Non
 
 
 def test_check_data_names_job_and_dataset(repo: Repo, cli: Cli) -> None:
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     assert cli("data", "add", "data/x.jsonl", cwd=repo.root).code == 0
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
     repo.write("README.md", "not a job\n")
@@ -399,7 +399,7 @@ def test_commit_all_summary_reads_the_index_being_committed(repo: Repo) -> None:
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/x.jsonl"))
     repo.commit("start")
     _install(repo, "--hooks")
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     run(["git-train", "data", "add", "data/x.jsonl"], repo.root)
     repo.git("add", "gittrain.lock", "data/x.jsonl")
     text = GOOD_JOB.format(name="a", dataset="data/x.jsonl").replace("1.0e-6", "5.0e-7")

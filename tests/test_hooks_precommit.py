@@ -125,7 +125,7 @@ def test_a_real_commit_is_blocked_then_passes_once_fixed(
     repo.write(".pre-commit-config.yaml", _config(project))
     proc = run([PRE_COMMIT, "install"], repo.root, pc_env)
     assert proc.returncode == 0, proc.stderr
-    repo.write("data/x.jsonl", '{"q": 1}\n')
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
     proc = run(
         [str(Path(sys.executable).parent / "git-train"), "data", "add", "data/x.jsonl"], repo.root
     )

@@ -160,18 +160,20 @@ def lint_yaml(files: tuple[str, ...], fmt: str) -> None:
 @click.option("--staged", is_flag=True, help="Check the staged jobs against the staged lockfile.")
 @format_option()
 def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
-    """Every dataset the jobs use is in the lockfile and unchanged on disk.
+    """Every dataset the jobs use is in the lockfile, unchanged on disk, and has the
+    columns and format its recipe requires.
 
     FILES are job files or job names; none means every job.  Other files are
     ignored, a missing one is an error.  Unchanged datasets are verified from
-    the stat cache without reading them.  Exits 1 naming the job and the dataset.
+    the stat cache without reading them; requirements are compared with the
+    lockfile's record.  Exits 1 on an error, naming the job and the dataset.
     """
     import posixpath
 
     from gittrain.commands.data_check import check_data as run
 
-    # Not open_workspace(): it loads the recipe registry (and jsonschema), which
-    # this hook does not need and which would double its start-up time.
+    # Not open_workspace(): the recipe registry loads only once a job with a
+    # training dataset needs its recipe's data requirements.
     root, prefix = repo_root()
     rels = [f if _bare(f) else posixpath.normpath(posixpath.join(prefix, f)) for f in files]
     result = run(root, rels, staged=staged)
@@ -179,7 +181,7 @@ def check_data(files: tuple[str, ...], staged: bool, fmt: str) -> None:
         emit_json({"jobs": result.jobs, "problems": problems_json(result.problems)})
     else:
         print_problems(result.problems)
-    raise SystemExit(1 if result.problems else 0)
+    raise SystemExit(1 if result.errors else 0)
 
 
 def _bare(word: str) -> bool:
@@ -208,7 +210,7 @@ def hook_pre_commit() -> None:
         print_problems(report.problems)
     print_problems(result.data.problems)
     if result.failed:
-        errors = result.validation.errors + len(result.data.problems)
+        errors = result.validation.errors + result.data.errors
         click.echo(
             f"gittrain: commit blocked: {counted(errors, 'error')} in staged files "
             "(fix them and stage again; `git commit --no-verify` skips this check)",

@@ -1,29 +1,43 @@
-"""`git train check-data`: every dataset a job uses is locked and unchanged on disk.
+"""`git train check-data`: every dataset a job uses is locked, unchanged on disk, and has
+what the job's recipe requires.
 
 The `gittrain-data` hook.  A job naming an unlocked, missing or drifted dataset
 is a problem that names both the job (file:line of the reference) and the
-dataset.  Unchanged datasets are verified from the stat cache without reading them.
+dataset.  Unchanged datasets are verified from the stat cache without reading them;
+the recipe's data requirements are compared with what the lockfile records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo, yamlio
 from gittrain.commands.data_status import DatasetStatus, State, check
-from gittrain.core import jobrefs, lockstore, settings
+from gittrain.core import jobrefs, jobs, lockstore, requirements, settings
 from gittrain.core.lockfile import Lockfile
-from gittrain.core.problems import Problem, Severity
+from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.statcache import StatCache
+from gittrain.document import Document
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.recipes import Recipe
+
+Recipes = Callable[[], Mapping[str, "Recipe"]]
 
 
 @dataclass(frozen=True, slots=True)
 class DataCheckResult:
     jobs: int
     problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> int:
+        return count(self.problems)
 
 
 def check_data(root: Path, files: Sequence[str] = (), *, staged: bool = False) -> DataCheckResult:
@@ -53,7 +67,8 @@ def check_data(root: Path, files: Sequence[str] = (), *, staged: bool = False) -
     if not wanted:
         return DataCheckResult(0, tuple(missing))
     blobs = {p: _read(root / p) for p in wanted}
-    result = check_jobs(root, conf, blobs, lockstore.read(root, conf.lockfile))
+    lock = lockstore.read(root, conf.lockfile)
+    result = check_jobs(root, conf, blobs, lock, _recipes(root, conf))
     return DataCheckResult(result.jobs, (*missing, *result.problems))
 
 
@@ -87,23 +102,38 @@ def check_staged(
     conf: settings.Settings,
     staged: Sequence[str],
     known: Mapping[str, bytes | None] | None = None,
+    *,
+    lock: Callable[[], Lockfile] | None = None,
+    with_requirements: bool = True,
 ) -> DataCheckResult:
-    """The staged jobs among ``staged`` against the staged lockfile; ``known`` saves re-reading."""
+    """The staged jobs among ``staged`` against the staged lockfile; ``known`` and ``lock``
+    (the staged lockfile, parsed) save re-reading.  ``with_requirements=False`` leaves the
+    recipes' data requirements to validation."""
     wanted = [p for p in staged if jobrefs.is_job_path(p, conf.jobs_dir)]
     if not wanted:
         return DataCheckResult(0, ())
     known = known or {}
-    missing = [p for p in (*wanted, conf.lockfile) if p not in known]
+    needed = wanted if lock is not None else [*wanted, conf.lockfile]
+    missing = [p for p in needed if p not in known]
     blobs = {**known, **gitrepo.read_staged(root, missing)}
-    raw_lock = blobs.get(conf.lockfile)
-    lock = lockstore.parse_bytes(raw_lock, conf.lockfile) if raw_lock else Lockfile()
-    return check_jobs(root, conf, {p: blobs.get(p) for p in wanted}, lock)
+    if lock is None:
+        raw_lock = blobs.get(conf.lockfile)
+        parsed = lockstore.parse_bytes(raw_lock, conf.lockfile) if raw_lock else Lockfile()
+    else:
+        parsed = lock()
+    recipes = _recipes(root, conf) if with_requirements else None
+    return check_jobs(root, conf, {p: blobs.get(p) for p in wanted}, parsed, recipes)
 
 
 def check_jobs(
-    root: Path, conf: settings.Settings, blobs: Mapping[str, bytes | None], lock: Lockfile
+    root: Path,
+    conf: settings.Settings,
+    blobs: Mapping[str, bytes | None],
+    lock: Lockfile,
+    recipes: Recipes | None = None,
 ) -> DataCheckResult:
-    """Each job's dataset references against ``lock`` and the files on disk."""
+    """Each job's dataset references against ``lock`` and the files on disk, and, with
+    ``recipes``, against its recipe's data requirements."""
     wanted = list(blobs)
     cache = StatCache.load(gitrepo.git_dir(root))
     problems: list[Problem] = []
@@ -112,10 +142,33 @@ def check_jobs(
         raw = blobs.get(rel)
         if raw is not None:
             problems += _job_problems(
-                root, rel=rel, raw=raw, lock=lock, lockfile=conf.lockfile, cache=cache, seen=seen
+                root,
+                rel=rel,
+                raw=raw,
+                lock=lock,
+                conf=conf,
+                cache=cache,
+                seen=seen,
+                recipes=recipes,
             )
     cache.save()
     return DataCheckResult(len(wanted), tuple(problems))
+
+
+def _recipes(root: Path, conf: settings.Settings) -> Recipes:
+    """The recipe registry, loaded on first use: most runs check jobs that name a recipe,
+    but a job without one (or without a training dataset) does not pay for it."""
+
+    @cache
+    def load() -> Mapping[str, Recipe]:
+        from gittrain.core.recipes import load_registry
+
+        try:
+            return load_registry(root, conf).recipes
+        except GittrainError:
+            return {}  # `git train validate` reports broken recipes
+
+    return load
 
 
 def _job_problems(
@@ -124,15 +177,17 @@ def _job_problems(
     rel: str,
     raw: bytes,
     lock: Lockfile,
-    lockfile: str,
+    conf: settings.Settings,
     cache: StatCache,
     seen: dict[str, str | None],
+    recipes: Recipes | None,
 ) -> list[Problem]:
     try:
         doc = yamlio.load_bytes(raw, rel)
         job, _issues = jobrefs.from_doc(doc, rel)
     except GittrainError:
         return []
+    lockfile = conf.lockfile
     problems = []
     for role, ref in job.datasets.items():
         path = ("datasets", role)
@@ -148,7 +203,30 @@ def _job_problems(
                 continue
             message = f"dataset {entry.name!r} ({entry.path}) {drift}"
         problems.append(Problem(rel, doc.mark_of(path), path, Severity.ERROR, message, "data"))
+    if recipes is not None:
+        problems += _requirements(doc, job.datasets, lock, conf, recipes)
     return problems
+
+
+def _requirements(
+    doc: Document,
+    refs: Mapping[str, str],
+    lock: Lockfile,
+    conf: settings.Settings,
+    recipes: Recipes,
+) -> list[Problem]:
+    """``data-requirements`` findings, as `git train validate` makes them."""
+    ref = jobs.RecipeRef.parse(doc.data.get("recipe") if isinstance(doc.data, dict) else None)
+    if ref is None:
+        return []
+    recipe = recipes().get(ref.id) if refs else None
+    if recipe is None:
+        return []
+    found = requirements.check(refs, recipe.id, recipe.data_requirements, lock, conf.rules)
+    return [
+        Problem(doc.source, doc.mark_of(f.path or ()), f.path or (), f.severity, f.message, f.rule)
+        for f in found
+    ]
 
 
 def _drift(status: DatasetStatus) -> str | None:

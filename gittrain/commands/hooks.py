@@ -31,7 +31,7 @@ class PreCommitResult:
 
     @property
     def failed(self) -> bool:
-        return bool(self.validation.errors or self.data.problems)
+        return bool(self.validation.errors or self.data.errors)
 
 
 def pre_commit(root: Path) -> PreCommitResult | None:
@@ -46,12 +46,18 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     if not configs:
         return None
     from gittrain.commands.data_check import check_staged
-    from gittrain.commands.validate import validate_blobs
+    from gittrain.commands.validate import staged_lock, validate_blobs
     from gittrain.commands.workspace import Workspace
 
     ws = Workspace(root, root, conf)
-    blobs = gitrepo.read_staged(root, configs)  # jobs and the lockfile are configs too
-    return PreCommitResult(validate_blobs(ws, blobs), check_staged(root, conf, staged, known=blobs))
+    # The staged lockfile comes in the same read, staged or not; it is parsed once,
+    # and only if a staged job needs it.
+    blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
+    lock = staged_lock(root, conf.lockfile, blobs)
+    validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock)
+    # Validation has judged the jobs' data requirements already: say it once.
+    data = check_staged(root, conf, staged, known=blobs, lock=lock, with_requirements=False)
+    return PreCommitResult(validation, data)
 
 
 def staged_diff(root: Path) -> DiffReport:

@@ -211,17 +211,20 @@ def _status(data: object) -> str | None:
 def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[str, ...]:
     """`git train validate`'s findings for the changed files, as they are at HEAD.
 
-    The files are read from HEAD's objects; the recipes they resolve against
-    are the repository's current ones (in CI, the checkout of HEAD).
+    The files and the lockfile jobs' datasets are judged against are read from HEAD's
+    objects; the recipes they resolve against are the repository's current ones (in
+    CI, the checkout of HEAD).
     """
     from gittrain.commands.validate import checker
     from gittrain.commands.workspace import open_workspace
+    from gittrain.core import lockstore
     from gittrain.core.settings import is_config_path
 
     ws = open_workspace(root)
     wanted = [p for p in paths if is_config_path(p, ws.settings)]
-    blobs = gitrepo.read_blobs(root, [f"{head}:{p}" for p in wanted])
-    check = checker(ws)
+    lock_name = f"{head}:{ws.settings.lockfile}"
+    blobs = gitrepo.read_blobs(root, [*(f"{head}:{p}" for p in wanted), lock_name])
+    check = checker(ws, lock=lockstore.loader(lambda: blobs.get(lock_name), ws.settings.lockfile))
     problems: list[str] = []
     for path in wanted:
         raw = blobs.get(f"{head}:{path}")

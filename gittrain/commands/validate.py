@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
+from gittrain.core import lockstore
+from gittrain.core.lockfile import Lockfile
 from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import builtin_files, repo_files
 from gittrain.core.recipeversions import Pins
@@ -28,11 +31,39 @@ class ValidationResult:
         return sum(r.warnings for r in self.reports)
 
 
-def checker(ws: Workspace, *, strict: bool = False) -> Checker:
+def checker(
+    ws: Workspace, *, strict: bool = False, lock: Callable[[], Lockfile] | None = None
+) -> Checker:
+    """``lock`` is the lockfile jobs are checked against (default: the work tree's)."""
     team = {item.id: item for item in repo_files(ws.root, ws.settings)}
     builtins = {f.id: f for f in builtin_files()}
     pins = Pins(ws.root, ws.settings)
-    return Checker(ws.settings, ws.registry(), team, builtins, strict, pins)
+    if lock is None:
+        lock = worktree_lock(ws.base, ws.settings.lockfile)
+    return Checker(ws.settings, ws.registry(), team, builtins, strict, pins, lock)
+
+
+def worktree_lock(base: Path, rel: str) -> Callable[[], Lockfile]:
+    def read() -> bytes | None:
+        try:
+            return (base / rel).read_bytes()
+        except OSError:
+            return None  # absent or unreadable: its own report (or `data status`) says so
+
+    return lockstore.loader(read, rel)
+
+
+def staged_lock(
+    root: Path, rel: str, known: Mapping[str, bytes | None] | None = None
+) -> Callable[[], Lockfile]:
+    """The index's lockfile, from ``known`` when it was read already."""
+
+    def read() -> bytes | None:
+        if known is not None and rel in known:
+            return known[rel]
+        return gitrepo.read_staged(root, [rel]).get(rel)
+
+    return lockstore.loader(read, rel)
 
 
 def default_files(ws: Workspace) -> list[str]:
@@ -96,17 +127,26 @@ def validate_staged(ws: Workspace, *, strict: bool = False) -> ValidationResult:
     """
     root = ws.require_root()
     targets = [p for p in gitrepo.staged_paths(root) if is_config_path(p, ws.settings)]
-    return validate_blobs(ws, gitrepo.read_staged(root, targets), strict=strict)
+    blobs = gitrepo.read_staged(root, targets)
+    lock = staged_lock(root, ws.settings.lockfile, blobs)
+    return validate_blobs(ws, blobs, strict=strict, lock=lock)
 
 
 def validate_blobs(
-    ws: Workspace, blobs: Mapping[str, bytes | None], *, strict: bool = False
+    ws: Workspace,
+    blobs: Mapping[str, bytes | None],
+    *,
+    strict: bool = False,
+    lock: Callable[[], Lockfile] | None = None,
 ) -> ValidationResult:
-    """Check contents already read (path -> bytes; None for an entry that is not a blob)."""
+    """Check contents already read (path -> bytes; None for an entry that is not a blob).
+
+    Jobs' datasets are judged against ``lock`` (default: the work tree's lockfile).
+    """
     targets = list(blobs)
     if not targets:
         return ValidationResult(())
-    check = checker(ws, strict=strict)
+    check = checker(ws, strict=strict, lock=lock)
     reports = []
     for rel in targets:
         raw = blobs[rel]

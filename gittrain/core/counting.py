@@ -22,6 +22,8 @@ CHUNK = 16 << 20
 # Records fully parsed at the start of a JSONL file, for columns and an early
 # check; later lines get a structural check at memory speed (see _count_jsonl).
 HEAD_RECORDS = 1000
+# List elements whose types a column's type names (array<string>, array<message>).
+ELEMENTS = 64
 # A newline not between "}" (or "}\r") and "{": a blank line, or a line that is not
 # shaped like a JSON object.  The literal "\n" first lets re skip with memchr.
 _NOT_OBJECT_BOUNDARY = re.compile(rb"\n(?:(?<!\}\n)(?<!\}\r\n)|(?!\{))")
@@ -83,14 +85,39 @@ def json_type(value: object) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
+def column_type(value: object) -> str:
+    """``json_type``, except that a non-empty list also names its elements' types:
+    ``array<string>``, ``array<integer|null>``; a ``{role, content}`` object is a
+    ``message``, so chat data reads ``array<message>``.  An empty list is ``array``.
+    Only the first ``ELEMENTS`` elements are looked at: an embedding of 4,096 floats per
+    record would otherwise cost more than parsing it."""
+    if not isinstance(value, list) or not value:
+        return json_type(value)
+    elements = {"message" if is_message(item) else json_type(item) for item in value[:ELEMENTS]}
+    return f"array<{'|'.join(sorted(elements))}>"
+
+
+def is_message(value: object) -> bool:
+    """A chat message: an object with a text ``role`` and a ``content`` (text, parts or null)."""
+    return isinstance(value, dict) and isinstance(value.get("role"), str) and "content" in value
+
+
 def columns_of(records: list[object]) -> dict[str, str]:
-    """Union of keys over ``records``; a key seen with several types gets ``a|b``."""
+    """Union of keys over ``records``; a key seen with several types gets ``a|b``.
+
+    An empty list beside non-empty ones adds nothing: ``[]`` fits any ``array<...>``.
+    """
     types: dict[str, set[str]] = {}
     for record in records:
         if isinstance(record, dict):
             for key, value in record.items():
-                types.setdefault(key, set()).add(json_type(value))
-    return {key: "|".join(sorted(t)) for key, t in sorted(types.items())}
+                types.setdefault(key, set()).add(column_type(value))
+    out = {}
+    for key, found in sorted(types.items()):
+        if "array" in found and any(t.startswith("array<") for t in found):
+            found.discard("array")
+        out[key] = "|".join(sorted(found))
+    return out
 
 
 def _count_jsonl(path: Path, display: str) -> Counted:

@@ -23,6 +23,28 @@ def read(root: Path, rel: str) -> Lockfile:
     return parse_bytes(raw, rel)
 
 
+def loader(read: Callable[[], bytes | None], rel: str) -> Callable[[], Lockfile]:
+    """A function that reads (``read``: None when absent) and parses ``rel`` once, on first
+    call; it raises ``GittrainError`` for a broken lockfile every time it is called."""
+    from functools import cache
+
+    @cache
+    def load() -> Lockfile | GittrainError:
+        try:
+            raw = read()
+            return parse_bytes(raw, rel) if raw is not None else Lockfile()
+        except GittrainError as exc:
+            return exc
+
+    def get() -> Lockfile:
+        found = load()
+        if isinstance(found, GittrainError):
+            raise found
+        return found
+
+    return get
+
+
 def parse_bytes(raw: bytes, source: str) -> Lockfile:
     try:
         text = raw.decode("utf-8")

@@ -34,6 +34,7 @@ class DataRequirements:
     required_fields: tuple[str, ...]
     min_samples: int | None = None
     description: str = ""
+    roles: tuple[str, ...] = ()  # the job dataset roles checked; none: the training ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ class Recipe:
                 "required_fields": list(self.data_requirements.required_fields),
                 "min_samples": self.data_requirements.min_samples,
                 "description": self.data_requirements.description,
+                "roles": list(self.data_requirements.roles),
             },
             "default_config": copy.deepcopy(dict(self.default_config)),
             "adjustments": [
@@ -289,6 +291,7 @@ def from_data(data: Mapping[str, Any], item: RecipeFile, *, overrides_builtin: b
             tuple(reqs["required_fields"]),
             reqs.get("min_samples"),
             reqs.get("description", ""),
+            tuple(reqs.get("roles", ())),
         ),
         default_config=data["default_config"],
         adjustments=tuple(adjustments),

@@ -7,19 +7,20 @@ raises for bad content, so callers report every file before setting an exit code
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gittrain.adapters import schemas, yamlio
-from gittrain.core import jobs, rules
+from gittrain.core import jobs, requirements, rules
 from gittrain.core import settings as settings_mod
 from gittrain.core.dialects.config import ConfigRead, read_native, read_own
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.keys import unknown_keys
 from gittrain.core.dialects.view import Value, View
 from gittrain.core.dialects.vocabulary import Effective
+from gittrain.core.lockfile import Lockfile
 from gittrain.core.problems import Problem, Severity, count
 from gittrain.core.recipes import (
     Origin,
@@ -73,6 +74,9 @@ class Checker:
     builtin_recipes: Mapping[str, RecipeFile]
     strict: bool = False  # unknown keys are errors
     pins: Pins | None = None  # recipes at the revisions jobs pin (None: pins are errors)
+    # The lockfile jobs' datasets are judged against (raises GittrainError when it is
+    # broken; its own report says why).  Called only for a job that needs it.
+    lock: Callable[[], Lockfile] | None = None
 
     @property
     def vocabulary(self) -> Effective:
@@ -169,6 +173,8 @@ class Checker:
             recipe_id=recipe.id if recipe else None,
         )
         problems += self._unknown(read)
+        if recipe is not None:
+            problems += self._data(doc, job, recipe)
         return problems + _findings(doc, rules.check(ctx, self.settings.rules))
 
     def _pinned(
@@ -187,6 +193,19 @@ class Checker:
                 ("recipe", "rev") if isinstance(data.get("recipe"), dict) else ("recipe",)
             )
             return None, _error(doc, path, exc.message, "recipe")
+
+    def _data(self, doc: Document, job: jobs.Job, recipe: Recipe) -> list[Problem]:
+        """``data-requirements``: the job's training datasets, as locked, against the recipe."""
+        reqs = recipe.data_requirements
+        refs = {role: ref.strip() for role, ref in job.datasets.items()}
+        if self.lock is None or not requirements.checked_roles(refs, reqs):
+            return []
+        try:
+            lock = self.lock()
+        except GittrainError:
+            return []
+        found = requirements.check(refs, recipe.id, reqs, lock, self.settings.rules)
+        return _findings(doc, found)
 
     def _unknown(self, read: ConfigRead) -> list[Problem]:
         """``unknown-key`` findings for the config mapping at ``read.base``."""

@@ -36,6 +36,8 @@ def lock_all(root: Path) -> None:
         ("data/gsm8k_train.jsonl", "gsm8k"),
         ("data/gsm8k_test.parquet", "gsm8k_test"),
         ("data/preferences.csv", "preferences"),
+        ("data/sft_pairs.jsonl", "sft_pairs"),
+        ("data/preference_pairs.jsonl", "preference_pairs"),
         ("data/chat_eval.json", "chat_eval"),
         ("data/web_shards", "web_shards"),
     ):

@@ -144,3 +144,12 @@ def write_data(data: Path) -> None:
         },
     ] * 20
     arrow.write_csv(data / "preferences.csv", chats)
+    # The SFT and DPO runs train on what their recipes require (prompt/completion and
+    # prompt/chosen/rejected) in a format they accept; the CSV above is not one.
+    with (data / "sft_pairs.jsonl").open("w", encoding="utf-8") as handle:
+        for row in train[:100]:
+            pair = {"prompt": row["prompt"], "completion": f"The answer is {row['answer']}."}
+            handle.write(json.dumps(pair) + "\n")
+    with (data / "preference_pairs.jsonl").open("w", encoding="utf-8") as handle:
+        for row in chats:
+            handle.write(json.dumps(row) + "\n")

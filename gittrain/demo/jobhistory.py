@@ -79,6 +79,8 @@ RUNS: list[tuple[str, str, str, tuple[str, ...], str, dict[str, float], str]] = 
         "",
     ),
 ]
+# Each run trains on data with the columns its recipe requires (data-requirements).
+TRAINING_DATA = {"sft_basic": "sft_pairs", "dpo_basic": "preference_pairs"}
 START = calendar.timegm((2026, 10, 1, 9, 0, 0, 0, 0, 0))
 
 
@@ -97,7 +99,8 @@ def build_job_history(root: Path, midway: Callable[[Path], None] | None = None) 
     for index, (name, recipe, size, sets, status, metrics, note) in enumerate(RUNS):
         if midway is not None and index == len(RUNS) // 2:
             midway(root)
-        options = ApplyOptions(model_size=size, gpus=8, sets=sets, datasets=("train=gsm8k",))
+        dataset = TRAINING_DATA.get(recipe, "gsm8k")
+        options = ApplyOptions(model_size=size, gpus=8, sets=sets, datasets=(f"train={dataset}",))
         new_job(ws, name, recipe, options)
         _commit(root, f"Start {name}", stamp)
         stamp += 6 * 3600
