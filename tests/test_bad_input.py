@@ -444,6 +444,20 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         2,
         ["recipes/mine.yaml", "outside the repository"],
     ),
+    (
+        "diff-message-search-finds-nothing",
+        nothing,
+        ["diff", ":/no such message", "--fail-on", "noise"],
+        2,
+        ["unknown revision or path", "':/no such message'"],
+    ),
+    (
+        "job-show-message-search-finds-nothing",
+        nothing,
+        ["job", "show", "a@:/no such message"],
+        2,
+        ["unknown revision ':/no such message'"],
+    ),
 ]
 
 

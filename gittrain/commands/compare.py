@@ -8,6 +8,7 @@ from gittrain.adapters import gitrepo
 from gittrain.commands.diff import DiffReport, SideInfo, SideKind
 from gittrain.core import importance, settings
 from gittrain.core.filediff import FileKind, FileStatus, Side, compare
+from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError, usage_error
 
 
@@ -34,11 +35,11 @@ def compare_named(
 
 
 def _load(root: Path, folder: str, word: str, fallback: Path | None) -> tuple[SideInfo, Side]:
-    name, at, revision = word.rpartition("@") if "@" in word else (word, "", "")
+    name, revision = split_at(word)
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise usage_error(f"{word!r}: expected a name, optionally with @revision")
     rel = f"{folder}/{name}.yaml"
-    if at:
+    if revision is not None:
         commit = gitrepo.resolve_commit(root, revision)
         raw = gitrepo.read_blobs(root, [f"{commit}:{rel}"]).get(f"{commit}:{rel}")
         if raw is None:

@@ -9,6 +9,7 @@ from gittrain.adapters import gitrepo
 from gittrain.core import jobrefs, lockstore, settings
 from gittrain.core.lockfile import SHA_PREFIX_RE, Lockfile
 from gittrain.core.lockhistory import LockReader, iso_time
+from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError
 
 
@@ -42,8 +43,8 @@ class LineageResult:
 
 def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Target:
     """``NAME``, ``NAME@REV`` or a sha256 (prefix of at least 7 hex digits)."""
-    name, at, rev = spec.partition("@")
-    if at:
+    name, rev = split_at(spec)
+    if rev is not None:
         commit = gitrepo.resolve_commit(root, rev)
         lock = LockReader(cat, rel).at(commit)
         entry = lock.get(name) if lock else None
