@@ -98,8 +98,10 @@ def critical_count(files: Sequence[FileDiff], all_rows: Iterable[Row]) -> int:
     return datasets + sum(1 for r in all_rows if r.tier.value == "critical")
 
 
-def counts(all_rows: Iterable[Row]) -> dict[str, int]:
-    tally = {"modified": 0, "added": 0, "removed": 0}
+def counts(all_rows: Iterable[Row], files: Sequence[FileDiff] = ()) -> dict[str, int]:
+    from gittrain.core.filediff import dataset_counts
+
+    tally = dataset_counts(files)
     for row in all_rows:
         if not row.derived:
             key = "modified" if row.kind == "reordered" else row.kind
@@ -148,7 +150,7 @@ def text_body(
 ) -> list[str]:
     from gittrain.core.importance import SHOWN_TIERS
 
-    tally = counts(all_rows)
+    tally = counts(all_rows, files)
     shown_files = [f for f in files if is_shown(f, [r for r in all_rows if r.file is f])]
     lines = [
         f"{len(shown_files)} file{'s' if len(shown_files) != 1 else ''}: "
@@ -242,7 +244,7 @@ def markdown_report(report: DiffReport, *, show_all: bool, title: str = "") -> s
 def markdown_body(files: Sequence[FileDiff], all_rows: list[Row], *, show_all: bool) -> list[str]:
     from gittrain.core.importance import SHOWN_TIERS
 
-    tally = counts(all_rows)
+    tally = counts(all_rows, files)
     shown_files = [f for f in files if is_shown(f, [r for r in all_rows if r.file is f])]
     lines = [
         f"**{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed** "

@@ -18,7 +18,7 @@ def text_review(report: ReviewReport, *, colour: bool) -> str:
     style = fmt.styler(colour)
     lines = [style(_title(report), bold=True)]
     all_rows = fmt.rows(report.all_files, show_all=False)
-    tally = fmt.counts(all_rows)
+    tally = fmt.counts(all_rows, report.all_files)
     changed = sum(1 for f in report.all_files if fmt.is_shown(f, _rows_of(all_rows, f)))
     lines.append(
         f"{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed "
@@ -89,7 +89,7 @@ def _jobs(use: RecipeUse, code: bool = False) -> str:
 
 def markdown_review(report: ReviewReport) -> str:
     all_rows = fmt.rows(report.all_files, show_all=False)
-    tally = fmt.counts(all_rows)
+    tally = fmt.counts(all_rows, report.all_files)
     lines = [f"## {_title(report)}", ""]
     lines.append(
         f"**{tally['modified']} modified, {tally['added']} added, {tally['removed']} removed**"
