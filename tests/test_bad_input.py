@@ -458,6 +458,20 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         2,
         ["unknown revision ':/no such message'"],
     ),
+    (
+        "recipe-show-broken-override",
+        write("recipes/grpo_basic.yaml", "name: grpo_basic\nversion: 2\n"),
+        ["recipe", "show", "grpo_basic"],
+        1,
+        ["recipes/grpo_basic.yaml", "recipe 'grpo_basic' is broken"],
+    ),
+    (
+        "recipe-apply-unparsable-override",
+        write("recipes/grpo_basic.yaml", "name: [\n"),
+        ["recipe", "apply", "grpo_basic", "--model-size", "7B", "--gpus", "8", "-o", "jobs/x.yaml"],
+        1,
+        ["recipes/grpo_basic.yaml:", "recipe 'grpo_basic' is broken"],
+    ),
 ]
 
 

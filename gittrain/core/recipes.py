@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gittrain.adapters import schemas, yamlio
@@ -17,7 +17,7 @@ from gittrain.core.problems import Problem, Severity
 from gittrain.core.resources import data_dir
 from gittrain.core.settings import Settings
 from gittrain.core.sizes import ModelSize, parse_size
-from gittrain.document import Document
+from gittrain.document import Document, format_path, locate
 from gittrain.errors import GittrainError
 
 RECIPE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -130,9 +130,18 @@ class Registry:
 
     recipes: dict[str, Recipe]
     problems: list[Problem]
+    broken: dict[str, Problem] = field(default_factory=dict)  # id -> its file's first problem
 
     def get(self, recipe_id: str) -> Recipe:
         recipe = self.recipes.get(recipe_id)
+        problem = self.broken.get(recipe_id)
+        if recipe is None and problem is not None:
+            # A team file that overrides a built-in and is broken: name it, never "unknown".
+            where = locate(problem.source, problem.mark)
+            subject = f"{format_path(problem.path)}: " if problem.path else ""
+            raise GittrainError(
+                f"{where}: recipe {recipe_id!r} is broken: {subject}{problem.message}"
+            )
         if recipe is None:
             known = ", ".join(sorted(self.recipes)) or "none"
             raise GittrainError(f"unknown recipe {recipe_id!r} (known: {known})")
@@ -162,8 +171,11 @@ def load_registry(root: Path | None, settings: Settings) -> Registry:
     team: dict[str, RecipeFile] = {}
     for item in repo_files(root, settings, problems):
         team[item.id] = item
+    # A team file that does not even parse still claims its id: the built-in it
+    # overrides is not quietly used in its place.
+    broken = {PurePosixPath(p.source).stem: p for p in problems}
     resolved: dict[str, Recipe] = {}
-    for recipe_id in sorted({*builtins, *team}):
+    for recipe_id in sorted({*builtins, *team} - set(broken)):
         item = team.get(recipe_id) or builtins[recipe_id]
         try:
             data = resolve(item, team, builtins)
@@ -172,7 +184,8 @@ def load_registry(root: Path | None, settings: Settings) -> Registry:
             )
         except RecipeInvalid as exc:
             problems.extend(p for p in exc.problems if p not in problems)
-    return Registry(resolved, problems)
+            broken.setdefault(recipe_id, exc.problems[0])
+    return Registry(resolved, problems, broken)
 
 
 class RecipeInvalid(Exception):
