@@ -29,8 +29,9 @@ def snapshot_dataset(
 ) -> DatasetEntry:
     """Hash and count ``path`` and record it in the lockfile (like `git train data add`).
 
-    ``path`` is relative to the repository root (or absolute inside it); ``root``
-    defaults to the repository containing the current directory.
+    A relative ``path`` is relative to the current directory, as on the command line
+    (or to ``root`` when given, like ``git -C ROOT``); the lockfile records it
+    relative to the repository root.
     """
     _check_path("path", path)
     _check_optional_str("name", name)
@@ -57,7 +58,7 @@ def verify_dataset(
     root: str | os.PathLike[str] | None = None,
     strict: bool = True,
 ) -> DatasetStatus:
-    """Check a locked dataset (by lock name or path) against the work tree.
+    """Check a locked dataset (by lock name, or path as :func:`snapshot_dataset` reads one).
 
     With ``strict`` (the default) anything but ``ok`` raises ``GittrainError``,
     so a training script can refuse to start on data that drifted.
@@ -92,19 +93,25 @@ def _check_optional_str(what: str, value: object) -> None:
 
 
 def _locate(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    """The repository and ``path`` relative to its root.
+
+    A relative ``path`` is read from the current directory, as `git train data add`
+    reads it, or from ``root`` when one is given (like ``git -C ROOT``).
+    """
     if root is not None:
         _check_path("root", root)
-    start = Path(root) if root is not None else Path.cwd()
-    top = gitrepo.toplevel(start)
+    base = (Path(root) if root is not None else Path.cwd()).resolve()
+    top = gitrepo.toplevel(base)
     if top is None:
-        raise usage_error(f"{start}: not inside a git repository")
+        raise usage_error(f"{base}: not inside a git repository")
     given = Path(path)
-    if given.is_absolute():
+    absolute = Path(os.path.normpath(given if given.is_absolute() else base / given))
+    for candidate in (absolute, Path(os.path.realpath(absolute.parent)) / absolute.name):
         try:
-            return top, given.relative_to(top).as_posix()
+            return top, candidate.relative_to(top).as_posix()
         except ValueError:
-            raise GittrainError(f"{given}: is outside the repository {top}") from None
-    return top, os.fspath(path).replace(os.sep, "/")
+            continue
+    raise usage_error(f"{os.fspath(path)}: outside the repository {top}")
 
 
 def record_result(

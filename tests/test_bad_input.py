@@ -64,6 +64,11 @@ def symlink_loop(rel: str) -> Setup:
 
 UNKNOWN_FRAMEWORK = 'version: 1\ndialects:\n  "configs/*.yaml": verll\n'
 
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n"
+)
 CONFLICTED_LOCK = "# generated\nversion: 1\ndatasets:\n<<<<<<< HEAD\n  train: {}\n=======\n  train: {}\n>>>>>>> b\n"
 
 # (id, setup, argv, exit code, needles that must be in the one error line)
@@ -608,6 +613,48 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ),
     ("recipe-log-unknown", nothing, ["recipe", "log", "nope"], 1, ["no recipe 'nope'"]),
     ("recipe-log-bad-id", nothing, ["recipe", "log", "../x"], 2, ["'../x': recipe ids"]),
+    (
+        "diff-message-search-finds-nothing",
+        nothing,
+        ["diff", ":/no such message", "--fail-on", "noise"],
+        2,
+        ["unknown revision or path", "':/no such message'"],
+    ),
+    (
+        "job-show-message-search-finds-nothing",
+        nothing,
+        ["job", "show", "a@:/no such message"],
+        2,
+        ["unknown revision ':/no such message'"],
+    ),
+    (
+        "recipe-show-broken-override",
+        write("recipes/grpo_basic.yaml", "name: grpo_basic\nversion: 2\n"),
+        ["recipe", "show", "grpo_basic"],
+        1,
+        ["recipes/grpo_basic.yaml", "recipe 'grpo_basic' is broken"],
+    ),
+    (
+        "recipe-apply-unparsable-override",
+        write("recipes/grpo_basic.yaml", "name: [\n"),
+        ["recipe", "apply", "grpo_basic", "--model-size", "7B", "--gpus", "8", "-o", "jobs/x.yaml"],
+        1,
+        ["recipes/grpo_basic.yaml:", "recipe 'grpo_basic' is broken"],
+    ),
+    (
+        "data-add-lfs-pointer",
+        write("data/big.csv", LFS_POINTER),
+        ["data", "add", "data/big.csv"],
+        1,
+        ["data/big.csv", "git-lfs pointer", "git lfs pull"],
+    ),
+    (
+        "data-update-lfs-pointer",
+        lambda repo: repo.write("data/train.jsonl", LFS_POINTER) and None,
+        ["data", "update"],
+        1,
+        ["data/train.jsonl", "git-lfs pointer", "git lfs pull"],
+    ),
 ]
 
 

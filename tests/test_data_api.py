@@ -51,6 +51,41 @@ def test_snapshot_and_verify(repo: Repo) -> None:
         gittrain.no_such_thing  # noqa: B018
 
 
+def test_api_and_cli_read_paths_from_the_current_directory(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11.11: from a subdirectory, the API and `data add` take the same path."""
+    from click.testing import CliRunner
+
+    from gittrain.cli import cli
+
+    write_jsonl(repo.root / "data/a.jsonl", 3)
+    write_jsonl(repo.root / "data/b.jsonl", 4)
+    (repo.root / "experiments").mkdir()
+    monkeypatch.chdir(repo.root / "experiments")
+    entry = gittrain.snapshot_dataset("../data/a.jsonl", "a")
+    assert (entry.path, entry.num_samples) == ("data/a.jsonl", 3)
+    result = CliRunner().invoke(cli, ["data", "add", "../data/b.jsonl", "--name", "b"])
+    assert result.exit_code == 0, result.output
+    lock = (repo.root / "gittrain.lock").read_text()
+    assert "path: data/a.jsonl" in lock and "path: data/b.jsonl" in lock
+    assert gittrain.verify_dataset("../data/b.jsonl").state.value == "ok"  # by path, from here
+    assert gittrain.verify_dataset("a").state.value == "ok"  # by name, from anywhere
+    # `root=` works like `git -C`: relative paths start there.
+    write_jsonl(repo.root / "data/c.jsonl", 5)
+    assert gittrain.snapshot_dataset("data/c.jsonl", "c", root=repo.root).path == "data/c.jsonl"
+    # A path that leaves the repository is refused the same way, exit 2.
+    for call in (
+        lambda: gittrain.snapshot_dataset("../../elsewhere.jsonl"),
+        lambda: gittrain.verify_dataset("../../elsewhere.jsonl"),
+    ):
+        with pytest.raises(GittrainError, match="outside the repository") as info:
+            call()
+        assert info.value.code == 2
+    cli_outside = CliRunner().invoke(cli, ["data", "add", "../../elsewhere.jsonl"])
+    assert cli_outside.exit_code == 2
+
+
 def test_iter_log_and_catfile(repo: Repo) -> None:
     repo.write("jobs/a.yaml", "a: 1\n")
     repo.write("other.txt", "x\n")

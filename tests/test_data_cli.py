@@ -397,3 +397,44 @@ def test_add_from_a_subdirectory_takes_a_path_relative_to_it(
     r = run(repo.root / "data", "data", "add", "sub/a.jsonl", monkeypatch=monkeypatch)
     assert r.exit_code == 0, r.output
     assert "path: data/sub/a.jsonl" in (repo.root / "gittrain.lock").read_text()
+
+
+def test_lineage_credits_a_run_to_the_data_locked_where_it_finished(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11.11: a later comment edit or rename of the job file does not move the run."""
+
+    def lineage(spec: str) -> list[dict[str, object]]:
+        r = run(repo.root, "data", "lineage", spec, "--format", "json", monkeypatch=monkeypatch)
+        assert r.exit_code == 0, r.output
+        jobs = json.loads(r.stdout)["jobs"]
+        assert isinstance(jobs, list)
+        return jobs
+
+    data = repo.root / "data/train.jsonl"
+    write_jsonl(data, 10)
+    run(repo.root, "data", "add", "data/train.jsonl", monkeypatch=monkeypatch)
+    repo.write("jobs/done.yaml", JOB.format(name="done", ref="train", status="completed", day=1))
+    repo.write("jobs/later.yaml", "name: later\ndatasets:\n  train: train\n")
+    finished = repo.commit("v1: done finished, later pending")
+    write_jsonl(data, 12, extra="x")
+    run(repo.root, "data", "update", monkeypatch=monkeypatch)
+    repo.commit("v2")
+    done = (repo.root / "jobs/done.yaml").read_text()
+    repo.write("jobs/done.yaml", "# the first good run\n" + done)
+    repo.commit("a comment on the finished job")
+    repo.write("jobs/later.yaml", JOB.format(name="later", ref="train", status="failed", day=5))
+    later = repo.commit("later finished on v2")
+    repo.git("mv", "jobs/done.yaml", "jobs/first.yaml")
+    repo.commit("rename")
+
+    v1 = lineage(f"train@{finished}")
+    assert [(j["job"], j["commit"], j["deleted"]) for j in v1] == [("first", finished, False)]
+    assert v1[0]["path"] == "jobs/first.yaml"
+    assert [(j["job"], j["commit"]) for j in lineage("train")] == [("later", later)]
+    text = run(repo.root, "data", "lineage", f"train@{finished}", monkeypatch=monkeypatch)
+    assert "(deleted)" not in text.stdout and "first" in text.stdout
+    # A job removed for good still shows as deleted.
+    repo.git("rm", "-q", "jobs/first.yaml")
+    repo.commit("drop it")
+    assert [(j["job"], j["deleted"]) for j in lineage(f"train@{finished}")] == [("first", True)]

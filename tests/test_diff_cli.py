@@ -231,6 +231,57 @@ def test_compare_jobs_at_revisions(repo: Repo) -> None:
     assert data["old"]["label"] == "a@HEAD" and data["old"]["commit"]
 
 
+def lock(repo: Repo, rows: int) -> None:
+    repo.write("data/t.jsonl", "".join(f'{{"q": {i}}}\n' for i in range(rows)))
+    verb = "update" if (repo.root / "gittrain.lock").exists() else "add"
+    assert (
+        invoke(
+            repo, "data", verb, *(["data/t.jsonl", "--name", "train"] * (verb == "add"))
+        ).exit_code
+        == 0
+    )
+
+
+def test_compare_jobs_shows_different_locked_versions_of_one_dataset(repo: Repo) -> None:
+    """Issue 11.11: both jobs say `train: train`, but each trained on its own commit's data."""
+    job = JOB.replace("num_gpus: 8", "num_gpus: 8\ndatasets:\n  train: train")
+    repo.write("jobs/a.yaml", job)
+    lock(repo, 10)
+    repo.commit("a on v1")
+    repo.write("jobs/b.yaml", job.replace("name: a", "name: b"))
+    lock(repo, 12)
+    repo.commit("b on v2")
+    result = invoke(repo, "diff", "--jobs", "a@HEAD~1", "b", "--fail-on", "critical")
+    assert result.exit_code == 1, result.output
+    # name a → b is noise; the dataset is the one change shown, and it is critical.
+    assert "1 file: 1 modified, 0 added, 0 removed\nWARNING: 1 critical change\n" in result.stdout
+    assert "  [~] train changed: sha256 " in result.stdout
+    assert "num_samples 10 → 12 (×1.2, +20%)" in result.stdout
+    data = json.loads(invoke(repo, "diff", "--format", "json", "--jobs", "a@HEAD~1", "b").stdout)
+    assert [(d["name"], d["kind"]) for d in data["files"][0]["datasets"]] == [("train", "modified")]
+    # The same version on both sides (or a job that names no dataset) adds nothing.
+    same = json.loads(invoke(repo, "diff", "--format", "json", "--jobs", "a", "b").stdout)
+    assert same["files"][0]["datasets"] == []
+    renamed = job.replace("train: train", "train: data/t.jsonl")
+    repo.write("jobs/b.yaml", renamed.replace("name: a", "name: b"))
+    data = json.loads(invoke(repo, "diff", "--format", "json", "--jobs", "a@HEAD~1", "b").stdout)
+    assert [d["name"] for d in data["files"][0]["datasets"]] == ["train (train → data/t.jsonl)"]
+
+
+def test_a_lockfile_only_diff_counts_its_datasets(repo: Repo) -> None:
+    """Issue 11.11: never "0 modified, 0 added, 0 removed" under "1 critical change"."""
+    lock(repo, 10)
+    repo.commit("v1")
+    lock(repo, 12)
+    text = invoke(repo, "diff").stdout
+    assert "1 file: 1 modified, 0 added, 0 removed\nWARNING: 1 critical change\n" in text
+    markdown = invoke(repo, "diff", "--format", "markdown").stdout
+    assert "**1 modified, 0 added, 0 removed** in 1 file" in markdown
+    repo.commit("v2")
+    review = invoke(repo, "review", "HEAD~1...HEAD", "--format", "text").stdout
+    assert "1 modified, 0 added, 0 removed across 1 config file" in review
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

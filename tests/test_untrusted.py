@@ -166,3 +166,108 @@ def test_stale_temp_cleanup_touches_only_gittrains_own_temp_names(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)
     atomic_write(tmp_path / "x.lock", b"v\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "x.lock"])
+
+
+# ------------------------------------------------ .gittrain.yaml globs are untrusted too (11.3)
+
+STARS = ".".join(["**"] * 12)
+DEPTH = 18  # config.k0...k17: a 19-deep key
+
+
+def _deep_job(value: int) -> str:
+    lines = ["name: deep", "recipe: grpo_basic", "num_gpus: 8", "config:", "  algorithm: grpo"]
+    lines += [f"{'  ' * (i + 1)}k{i}:" for i in range(DEPTH)]
+    lines[-1] += f" {value}"
+    return "\n".join(lines) + "\n"
+
+
+def test_many_double_stars_against_a_deep_key_finish_quickly(repo: Repo) -> None:
+    """The old matcher tried every split of ``**``: minutes for a dozen of them on a 19-deep key.
+
+    Every place a commit or a diff classifies a change goes through the real tool with a
+    timeout far above the linear matcher's time and far below the old one's.
+    """
+    import os
+    import signal
+    import subprocess
+
+    from hookhelp import env_with_path, run
+
+    repo.write(
+        ".gittrain.yaml",
+        "version: 1\n"
+        f"config_dirs: ['{'*a' * 12}*b', configs]\n"
+        f"dialects: {{'{'**/' * 12}zz.yaml': trl}}\n"
+        "diff:\n"
+        "  rules:\n"
+        f"    - {{match: 'z*.{STARS}', tier: critical}}\n"  # the leading glob never matches
+        f"    - {{match: '{STARS}.k1{'.**' * 12}.k17', tier: important}}\n",
+    )
+    repo.write("jobs/deep.yaml", _deep_job(1))
+    repo.commit("base")
+    assert run(["git-train", "install", "--hooks", "--diff"], repo.root).returncode == 0
+    repo.write("jobs/deep.yaml", _deep_job(2))
+    repo.git("add", "jobs/deep.yaml")
+
+    def timed(argv: list[str]) -> subprocess.CompletedProcess[str]:
+        # Its own process group, so a timeout also stops the textconv driver git started.
+        with subprocess.Popen(
+            argv,
+            cwd=repo.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env_with_path(),
+            start_new_session=True,
+        ) as proc:
+            try:
+                out, err = proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
+        return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+    diff = timed(["git", "diff", "--cached", "--no-color"])
+    assert diff.returncode == 0, diff.stderr
+    deep = "config." + ".".join(f"k{i}" for i in range(DEPTH))
+    assert f"+{deep} = 2  # important\n" in diff.stdout
+    ours = timed(["git-train", "diff", "--cached", "--format", "json"])
+    assert ours.returncode == 0, ours.stderr
+    assert '"important"' in ours.stdout
+    proc = timed(["git", "commit", "-q", "-m", "Deeper"])  # prepare-commit-msg classifies it
+    assert proc.returncode == 0, proc.stderr
+    message = repo.git("log", "-1", "--format=%B")
+    assert f"jobs/deep.yaml: {deep} 1 → 2 (×2, +100%) [important]" in message
+    log = timed(["git", "log", "-p", "--no-color", "-n", "2"])
+    assert log.returncode == 0 and f"-{deep} = 1  # important" in log.stdout
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("*a" * 30 + "*b", "a" * 200),
+        ("**/" * 30 + "zz.yaml", "/".join(["a"] * 60) + "/y.yaml"),
+        ("[!b]*" * 30 + "c", "a" * 200),
+    ],
+)
+def test_path_globs_from_settings_do_not_backtrack(pattern: str, text: str) -> None:
+    """``config_dirs`` and ``dialects:`` globs are fnmatch: Python 3.9+ compiles them without
+    backtracking; this keeps it so should the matcher ever be hand-written."""
+    import signal
+
+    from gittrain.core.dialects.detect import named
+    from gittrain.core.dialects.vocabulary import shipped
+    from gittrain.core.settings import Settings, under
+
+    def give_up(signum: int, frame: object) -> None:
+        raise TimeoutError(pattern)
+
+    old = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(20)
+    try:
+        assert not under(text, pattern)
+        assert named(shipped(), text, {pattern: "trl"}, ".gittrain.yaml") is None
+        assert not under(text, Settings(config_dirs=(pattern,)).config_dirs[0])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

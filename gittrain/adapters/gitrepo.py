@@ -176,15 +176,35 @@ def list_tree(root: Path, commit: str, directory: str) -> list[tuple[str, str]]:
 
 def resolve_commit(root: Path, revision: str) -> str:
     """The commit sha ``revision`` names, or a usage error naming it."""
-    proc = run(
-        root,
-        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"],
-        check=False,
-        env=clean_env(),
-    )
-    if proc.returncode != 0 or not proc.stdout.strip():
+    sha = _commit_of(root, revision, clean_env())
+    if sha is None:
         raise usage_error(f"unknown revision {revision!r}")
-    return proc.stdout.decode().strip()
+    return sha
+
+
+def _commit_of(root: Path, revision: str, env: Mapping[str, str] | None) -> str | None:
+    """``git rev-parse --verify REV^{commit}``, for every form git accepts.
+
+    ``:/text`` searches for everything after the slash (and ``REV:path`` names a
+    path), so ``:/text^{commit}`` would look for a message containing
+    "^{commit}": such a revision is resolved first and the object it names is
+    peeled in a second step.
+    """
+    if not revision or any(c in revision for c in "\0\n"):
+        return None
+    found: str | None = revision
+    if ":" in revision:
+        found = _verify(root, revision, env)
+        if found is None:
+            return None
+    return _verify(root, f"{found}^{{commit}}", env)
+
+
+def _verify(root: Path, revision: str, env: Mapping[str, str] | None) -> str | None:
+    args = ["rev-parse", "--verify", "--quiet", "--end-of-options", revision]
+    proc = run(root, args, check=False, env=env)
+    out = proc.stdout.decode("ascii", "replace").strip()
+    return out if proc.returncode == 0 and out else None
 
 
 def merge_base(root: Path, a: str, b: str) -> str | None:
@@ -223,14 +243,7 @@ def git_dir(root: Path) -> Path:
 
 def rev_parse(root: Path, rev: str) -> str | None:
     """The full commit id ``rev`` names, or None when it names no commit."""
-    proc = run(
-        root,
-        ["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"],
-        check=False,
-    )
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode("ascii").strip()
+    return _commit_of(root, rev, None)
 
 
 def shallow_boundary(root: Path) -> tuple[str, ...]:

@@ -5,12 +5,17 @@ Named jobs and recipes may be at any revision; `--no-index` files need no reposi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.diff import DiffReport, SideInfo, SideKind
-from gittrain.core import importance, settings
-from gittrain.core.filediff import FileKind, FileStatus, Side, compare, kind_of
+from gittrain.core import importance, jobrefs, lockstore, settings
+from gittrain.core.diff import ChangeKind, diff, leaf_changes
+from gittrain.core.filediff import DatasetChange, FileKind, FileStatus, Side, compare, kind_of
+from gittrain.core.lockfile import Lockfile
+from gittrain.core.lockhistory import LockReader
+from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError, usage_error
 
 
@@ -33,15 +38,58 @@ def compare_named(
     old_info, old_side = _load(root, folder, old, fallback)
     new_info, new_side = _load(root, folder, new, fallback)
     file = compare(old_side, new_side, status=FileStatus.MODIFIED, kind=kind, policy=policy)
+    if kind is FileKind.JOB and not file.error:
+        sides = ((old_info, old_side), (new_info, new_side))
+        changed = locked_versions(root, conf.lockfile, *sides)
+        file = replace(file, datasets=file.datasets + changed)
     return DiffReport(old_info, new_info, (file,))
 
 
+def locked_versions(
+    root: Path, lock_rel: str, old: tuple[SideInfo, Side], new: tuple[SideInfo, Side]
+) -> tuple[DatasetChange, ...]:
+    """Each dataset role whose reference resolves, in the lockfile of its own side, to a
+    different version: two jobs that both say ``train: train`` may still have trained on
+    different data."""
+    (old_refs, old_lock), (new_refs, new_lock) = (_locked(root, lock_rel, *s) for s in (old, new))
+    out: list[DatasetChange] = []
+    for role in sorted(old_refs.keys() & new_refs.keys()):
+        before, after = old_lock.resolve(old_refs[role]), new_lock.resolve(new_refs[role])
+        if before is None or after is None or before.sha256 == after.sha256:
+            continue
+        refs = dict.fromkeys((old_refs[role], new_refs[role]))
+        name = role if list(refs) == [role] else f"{role} ({' → '.join(refs)})"
+        changes = diff(before.to_dict(), after.to_dict(), identity_keys=())
+        out.append(DatasetChange(name, ChangeKind.MODIFIED, tuple(leaf_changes(changes))))
+    return tuple(out)
+
+
+def _locked(
+    root: Path, lock_rel: str, info: SideInfo, side: Side
+) -> tuple[dict[str, str], Lockfile]:
+    """A side's dataset references and the lockfile beside it.
+
+    A lockfile that does not parse is an error naming it (``REV:gittrain.lock``),
+    as in every data command, rather than a comparison that quietly skips data.
+    """
+    try:
+        refs, _ = jobrefs.parse(side.raw or b"", side.source)
+    except GittrainError:
+        return {}, Lockfile()  # the job itself does not parse: compare() reports it
+    if not refs.datasets:
+        return {}, Lockfile()
+    if info.commit is None:
+        return refs.datasets, lockstore.read(root, lock_rel)
+    with gitrepo.CatFile(root) as cat:
+        return refs.datasets, LockReader(cat, lock_rel).at(info.commit) or Lockfile()
+
+
 def _load(root: Path, folder: str, word: str, fallback: Path | None) -> tuple[SideInfo, Side]:
-    name, at, revision = word.rpartition("@") if "@" in word else (word, "", "")
+    name, revision = split_at(word)
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise usage_error(f"{word!r}: expected a name, optionally with @revision")
     rel = f"{folder}/{name}.yaml"
-    if at:
+    if revision is not None:
         commit = gitrepo.resolve_commit(root, revision)
         raw = gitrepo.read_blobs(root, [f"{commit}:{rel}"]).get(f"{commit}:{rel}")
         if raw is None:

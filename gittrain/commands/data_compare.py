@@ -11,6 +11,7 @@ from gittrain.core import lockstore, settings
 from gittrain.core.datapaths import check_relpath
 from gittrain.core.lockfile import SHA_PREFIX_RE, DatasetEntry
 from gittrain.core.lockhistory import LockReader
+from gittrain.core.revspec import split_at
 from gittrain.core.snapshot import snapshot
 from gittrain.core.statcache import StatCache
 from gittrain.errors import GittrainError
@@ -90,8 +91,8 @@ class _Resolver:
 
     def side(self, spec: str) -> Side:
         """``NAME@REV``, a lock ``NAME``, a path in the work tree, or a sha256 (prefix)."""
-        name, at, rev = spec.partition("@")
-        if at:
+        name, rev = split_at(spec)
+        if rev is not None:
             commit = gitrepo.resolve_commit(self.root, rev)
             lock = self.locks.at(commit)
             entry = lock.get(name) if lock else None

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.core import jobrefs, lockstore, settings
+from gittrain.core.jobs import TERMINAL
 from gittrain.core.lockfile import SHA_PREFIX_RE, Lockfile
 from gittrain.core.lockhistory import LockReader, iso_time
+from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError
 
 
@@ -42,8 +44,8 @@ class LineageResult:
 
 def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Target:
     """``NAME``, ``NAME@REV`` or a sha256 (prefix of at least 7 hex digits)."""
-    name, at, rev = spec.partition("@")
-    if at:
+    name, rev = split_at(spec)
+    if rev is not None:
         commit = gitrepo.resolve_commit(root, rev)
         lock = LockReader(cat, rel).at(commit)
         entry = lock.get(name) if lock else None
@@ -69,14 +71,31 @@ def lineage(root: Path, spec: str, *, all_refs: bool = False) -> LineageResult:
         walker = _Walker(cat, rel, conf.jobs_dir, target.sha256)
         revs, extra = ([], ["--all"]) if all_refs else (["HEAD"], [])
         paths = [conf.jobs_dir, rel]
-        for commit in gitrepo.iter_log(root, revs, paths, raw=True, extra=extra):
+        for commit in gitrepo.iter_log(root, revs, paths, raw=True, renames=True, extra=extra):
             walker.visit(commit)
+        walker.finish()
     uses = sorted(walker.uses.values(), key=lambda u: (u.time, u.job), reverse=True)
     return LineageResult(target, tuple(uses), tuple(walker.problems))
 
 
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """One version of a job file, and the run it records (None while it has not finished)."""
+
+    job: jobrefs.JobRefs
+    commit: gitrepo.LogCommit
+    run: tuple[str | None, ...] | None
+
+
 class _Walker:
-    """Visits commits newest first; the first sighting of a job is its latest version."""
+    """Visits commits newest first and credits each job's latest run.
+
+    A finished run trained on the datasets locked where it finished: the oldest
+    commit in the unbroken line of versions that record that same result.  Later
+    edits (a comment, a rename) do not move it.  A job that has not finished is
+    read as of its newest version.  Renames are followed, so a renamed job is
+    the job at its new path, never "deleted".
+    """
 
     def __init__(self, cat: gitrepo.CatFile, rel: str, jobs_dir: str, sha: str) -> None:
         self.cat = cat
@@ -84,48 +103,76 @@ class _Walker:
         self.jobs_dir = jobs_dir
         self.sha = sha
         self.uses: dict[str, Use] = {}
-        self.deleted: dict[str, bool] = {}  # job path -> deleted at the tip
+        self.deleted: dict[str, bool] = {}  # job path at the tip -> deleted at the tip
+        self.renamed: dict[str, str] = {}  # an older path -> the job's path at the tip
+        self.pending: dict[str, _Version] = {}  # the run being traced back, per tip path
+        self.settled: set[str] = set()
         self.problems: list[str] = []
+        self._lock_at: dict[str, Lockfile | None] = {}
 
     def visit(self, commit: gitrepo.LogCommit) -> None:
-        lock: Lockfile | bool | None = False  # False: not read yet
         for change in commit.changes:
             path = change.new_path or change.old_path or ""
             if not jobrefs.is_job_path(path, self.jobs_dir):
                 continue
-            self.deleted.setdefault(path, change.status == "D")
-            if change.status == "D" or path in self.uses:
+            key = self.renamed.get(path, path)
+            if change.status.startswith("R") and change.old_path:
+                self.renamed[change.old_path] = key
+            self.deleted.setdefault(key, change.status == "D")
+            if change.status == "D" or key in self.settled:
                 continue
-            raw = self.cat.read(change.new_sha)
-            if raw is None:
-                continue
-            source = f"{commit.sha[:12]}:{path}"
-            try:
-                job, _ = jobrefs.parse(raw, source)
-            except GittrainError as exc:
-                self.problems.append(exc.message)
-                continue
-            if lock is False:
-                lock = self._lock(commit.sha)
-            roles = self._matching_roles(job, lock if isinstance(lock, Lockfile) else None)
-            if roles:
-                when = job.finished_at or job.started_at or iso_time(commit.timestamp)
-                self.uses[path] = Use(
-                    job.name,
-                    path,
-                    roles,
-                    commit.sha,
-                    when,
-                    job.status,
-                    self.deleted[path],
-                )
+            version = self._version(commit, path, change.new_sha)
+            if version is not None:
+                self._trace(key, version)
 
-    def _lock(self, sha: str) -> Lockfile | None:
+    def finish(self) -> None:
+        for key in list(self.pending):
+            self._settle(key)
+
+    def _version(self, commit: gitrepo.LogCommit, path: str, blob: str) -> _Version | None:
+        raw = self.cat.read(blob)
+        if raw is None:
+            return None
         try:
-            return self.locks.at(sha)
+            job, _ = jobrefs.parse(raw, f"{commit.sha[:12]}:{path}")
         except GittrainError as exc:
             self.problems.append(exc.message)
             return None
+        finished = job.status in TERMINAL or job.finished_at is not None
+        run = (job.status, job.started_at, job.finished_at) if finished else None
+        return _Version(job, commit, run)
+
+    def _trace(self, key: str, version: _Version) -> None:
+        newer = self.pending.get(key)
+        if newer is None:
+            self.pending[key] = version
+            if version.run is None:
+                self._settle(key)
+        elif version.run == newer.run:
+            self.pending[key] = version  # the same run, recorded earlier
+        else:
+            self._settle(key)
+
+    def _settle(self, key: str) -> None:
+        version = self.pending.pop(key)
+        self.settled.add(key)
+        job, commit = version.job, version.commit
+        roles = self._matching_roles(job, self._lock(commit.sha))
+        if roles:
+            when = job.finished_at or job.started_at or iso_time(commit.timestamp)
+            name = jobrefs.job_name(key)
+            self.uses[key] = Use(
+                name, key, roles, commit.sha, when, job.status, self.deleted.get(key, False)
+            )
+
+    def _lock(self, sha: str) -> Lockfile | None:
+        if sha not in self._lock_at:
+            try:
+                self._lock_at[sha] = self.locks.at(sha)
+            except GittrainError as exc:
+                self.problems.append(exc.message)
+                self._lock_at[sha] = None
+        return self._lock_at[sha]
 
     def _matching_roles(self, job: jobrefs.JobRefs, lock: Lockfile | None) -> tuple[str, ...]:
         if lock is None:

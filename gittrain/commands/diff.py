@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from gittrain.core.filediff import (
     is_config_path,
     kind_of,
 )
-from gittrain.errors import GittrainError, usage_error
+from gittrain.errors import usage_error
 
 
 class SideKind(enum.Enum):
@@ -115,7 +116,11 @@ def _added_in_index(root: Path, specs: Sequence[str]) -> list[gitrepo.RawEntry]:
 
 
 def split_arguments(root: Path, request: DiffRequest) -> tuple[list[str], list[str]]:
-    """Revisions and paths, disambiguated the way `git diff` does without ``--``."""
+    """Revisions and paths, disambiguated the way `git diff` does without ``--``.
+
+    A word git resolves as a revision (``:/message``, ``HEAD@{1}``, ``A..B``) is
+    a revision, never a path; the first word that is not one starts the paths.
+    """
     if request.pathspecs is not None:
         return list(request.arguments), list(request.pathspecs)
     revisions: list[str] = []
@@ -123,7 +128,7 @@ def split_arguments(root: Path, request: DiffRequest) -> tuple[list[str], list[s
         if _is_revision(root, word):
             revisions.append(word)
             continue
-        if (root / request.prefix / word).exists() or word.startswith(":"):
+        if _is_path(root / request.prefix, root, word):
             return revisions, list(request.arguments[index:])
         raise usage_error(
             f"unknown revision or path not in the working tree: {word!r} "
@@ -133,15 +138,44 @@ def split_arguments(root: Path, request: DiffRequest) -> tuple[list[str], list[s
 
 
 def _is_revision(root: Path, word: str) -> bool:
-    for separator in ("...", ".."):
-        if separator in word:
-            left, _, right = word.partition(separator)
-            return all(_is_revision(root, side) for side in (left, right) if side)
-    try:
-        gitrepo.resolve_commit(root, word)
-    except GittrainError:
-        return False
-    return True
+    if split_range(root, word) is not None:
+        return True
+    return gitrepo.rev_parse(root, word) is not None
+
+
+def split_range(root: Path, word: str) -> tuple[str, str, str] | None:
+    """``A..B`` or ``A...B`` as ``(A, separator, B)`` when both ends are commits (empty is HEAD).
+
+    As in git, a word is a range only when both ends resolve, so ``:/fix a..b``
+    (one commit whose message holds ``a..b``) stays a single revision.
+    """
+    ends = _dots(word)
+    if ends is None or not all(gitrepo.rev_parse(root, ends[i]) for i in (0, 2)):
+        return None
+    return ends
+
+
+def _dots(word: str) -> tuple[str, str, str] | None:
+    cut = word.find("..")
+    if cut < 0:
+        return None
+    separator = "..." if word[cut + 2 : cut + 3] == "." else ".."
+    left, right = word[:cut], word[cut + len(separator) :]
+    return left or "HEAD", separator, right or "HEAD"
+
+
+def _is_path(here: Path, root: Path, word: str) -> bool:
+    """git's test for a word that is not a revision (``verify_filename``)."""
+    if word.startswith(":(") or any(c in word for c in "*?["):
+        return True  # pathspec magic and wildcards need not exist
+    for magic in (":/", ":!", ":^"):
+        if word.startswith(magic):
+            rest = word[len(magic) :]
+            if not rest:
+                return True
+            base = root if magic == ":/" else here
+            return os.path.lexists(base / rest)
+    return os.path.lexists(here / word)
 
 
 def resolve_sides(
@@ -157,19 +191,22 @@ def resolve_sides(
         return a, b, [a.commit or "", b.commit or ""]
     if len(revisions) == 1 and not cached:
         word = revisions[0]
-        if "..." in word:
-            left, _, right = word.partition("...")
-            a, b = _commit(root, left or "HEAD"), _commit(root, right or "HEAD")
+        ends = split_range(root, word)
+        if ends is not None and ends[1] == "...":
+            a, b = _commit(root, ends[0]), _commit(root, ends[2])
             assert a.commit and b.commit
             base = gitrepo.merge_base(root, a.commit, b.commit)
             if base is None:
                 raise usage_error(f"{word}: the revisions have no merge base")
             old = SideInfo(SideKind.COMMIT, f"merge-base of {a.label} and {b.label}", base)
             return old, b, [base, b.commit]
-        if ".." in word:
-            left, _, right = word.partition("..")
-            a, b = _commit(root, left or "HEAD"), _commit(root, right or "HEAD")
+        if ends is not None:
+            a, b = _commit(root, ends[0]), _commit(root, ends[2])
             return a, b, [a.commit or "", b.commit or ""]
+        dots = _dots(word)
+        if dots is not None and gitrepo.rev_parse(root, word) is None:
+            for end in (dots[0], dots[2]):
+                _commit(root, end)  # names the end that is not a commit
         a = _commit(root, word)
         return a, SideInfo(SideKind.WORKTREE, "working tree"), [a.commit or ""]
     if cached:
@@ -188,7 +225,7 @@ def _commit(root: Path, revision: str) -> SideInfo:
 
 
 def _has_head(root: Path) -> bool:
-    return _is_revision(root, "HEAD")
+    return gitrepo.rev_parse(root, "HEAD") is not None
 
 
 def pathspec(root: Path, prefix: str, word: str) -> str:

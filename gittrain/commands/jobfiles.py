@@ -9,6 +9,7 @@ from pathlib import Path
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.jobrefs import JOB_SUFFIXES
+from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError, usage_error
 from gittrain.fileio import confine
 
@@ -38,11 +39,11 @@ def check_name(name: str) -> str:
 def read_job(ws: Workspace, spec: str) -> JobSource:
     """``NAME`` (the work tree) or ``NAME@REV`` (that commit); a usage error when unknown."""
     root = ws.require_root()
-    name, at, rev = spec.partition("@")
+    name, rev = split_at(spec)
     check_name(name)
     jobs_dir = ws.settings.jobs_dir
-    if at:
-        commit = gitrepo.resolve_commit(root, rev or "HEAD")
+    if rev is not None:
+        commit = gitrepo.resolve_commit(root, rev)
         with gitrepo.CatFile(root) as cat:
             for suffix in JOB_SUFFIXES:
                 rel = f"{jobs_dir}/{name}{suffix}"

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gittrain.adapters import schemas, yamlio
@@ -17,7 +17,7 @@ from gittrain.core.problems import Problem, Severity
 from gittrain.core.resources import data_dir
 from gittrain.core.settings import Settings
 from gittrain.core.sizes import ModelSize, parse_size
-from gittrain.document import Document
+from gittrain.document import Document, format_path, locate
 from gittrain.errors import GittrainError
 
 RECIPE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -135,9 +135,18 @@ class Registry:
 
     recipes: dict[str, Recipe]
     problems: list[Problem]
+    broken: dict[str, Problem] = field(default_factory=dict)  # id -> its file's first problem
 
     def get(self, recipe_id: str) -> Recipe:
         recipe = self.recipes.get(recipe_id)
+        problem = self.broken.get(recipe_id)
+        if recipe is None and problem is not None:
+            # A team file that overrides a built-in and is broken: name it, never "unknown".
+            where = locate(problem.source, problem.mark)
+            subject = f"{format_path(problem.path)}: " if problem.path else ""
+            raise GittrainError(
+                f"{where}: recipe {recipe_id!r} is broken: {subject}{problem.message}"
+            )
         if recipe is None:
             known = ", ".join(sorted(self.recipes)) or "none"
             raise GittrainError(f"unknown recipe {recipe_id!r} (known: {known})")
@@ -170,8 +179,11 @@ def build_registry(files: Sequence[RecipeFile], problems: list[Problem]) -> Regi
     """The built-ins plus the team recipe ``files`` (from the work tree or a commit)."""
     builtins = {f.id: f for f in builtin_files()}
     team = {item.id: item for item in files}
+    # A team file that does not even parse still claims its id: the built-in it
+    # overrides is not quietly used in its place.
+    broken = {PurePosixPath(p.source).stem: p for p in problems}
     resolved: dict[str, Recipe] = {}
-    for recipe_id in sorted({*builtins, *team}):
+    for recipe_id in sorted({*builtins, *team} - set(broken)):
         item = team.get(recipe_id) or builtins[recipe_id]
         try:
             data = resolve(item, team, builtins)
@@ -180,7 +192,8 @@ def build_registry(files: Sequence[RecipeFile], problems: list[Problem]) -> Regi
             )
         except RecipeInvalid as exc:
             problems.extend(p for p in exc.problems if p not in problems)
-    return Registry(resolved, problems)
+            broken.setdefault(recipe_id, exc.problems[0])
+    return Registry(resolved, problems, broken)
 
 
 class RecipeInvalid(Exception):

@@ -140,6 +140,7 @@ def _preflight(root: Path, rel: str) -> tuple[str, list[str]]:
         files = list_files(root, rel)
         if not files:
             raise GittrainError(f"{rel}: directory is empty")
+        _refuse_lfs_pointers(root, files)
         return "dir", files
     try:
         st = os.stat(target)
@@ -153,7 +154,30 @@ def _preflight(root: Path, rel: str) -> tuple[str, list[str]]:
         raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
     if st.st_size == 0:
         raise GittrainError(f"{rel}: file is empty")
+    _refuse_lfs_pointers(root, [rel])
     return fmt, [rel]
+
+
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
+_LFS_POINTER_MAX = 1024  # git-lfs pointer files are always smaller than this
+
+
+def _refuse_lfs_pointers(root: Path, files: list[str]) -> None:
+    """A git-lfs pointer checked out in place of the data would lock as a tiny text file."""
+    for rel in files:
+        path = root / rel
+        try:
+            st = path.stat()
+            if not stat.S_ISREG(st.st_mode) or st.st_size >= _LFS_POINTER_MAX:
+                continue  # a FIFO would block the read; the other passes refuse it
+            with path.open("rb") as handle:
+                head = handle.read(len(_LFS_POINTER))
+        except OSError:
+            continue  # the passes that read it report the error
+        if head == _LFS_POINTER:
+            raise GittrainError(
+                f"{rel}: a git-lfs pointer file, not the data; run `git lfs pull` and try again"
+            )
 
 
 def _fingerprint(
