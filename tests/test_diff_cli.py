@@ -254,7 +254,7 @@ def test_compare_jobs_shows_different_locked_versions_of_one_dataset(repo: Repo)
     result = invoke(repo, "diff", "--jobs", "a@HEAD~1", "b", "--fail-on", "critical")
     assert result.exit_code == 1, result.output
     # name a → b is noise; the dataset is the one change shown, and it is critical.
-    assert "1 file: 1 modified, 0 added, 0 removed\nWARNING: 1 critical change\n" in result.stdout
+    assert "1 change in 1 file: 1 dataset changed\nWARNING: 1 critical change\n" in result.stdout
     assert "  [~] train changed: sha256 " in result.stdout
     assert "num_samples 10 → 12 (×1.2, +20%)" in result.stdout
     data = json.loads(invoke(repo, "diff", "--format", "json", "--jobs", "a@HEAD~1", "b").stdout)
@@ -274,12 +274,12 @@ def test_a_lockfile_only_diff_counts_its_datasets(repo: Repo) -> None:
     repo.commit("v1")
     lock(repo, 12)
     text = invoke(repo, "diff").stdout
-    assert "1 file: 1 modified, 0 added, 0 removed\nWARNING: 1 critical change\n" in text
+    assert "1 change in 1 file: 1 dataset changed\nWARNING: 1 critical change\n" in text
     markdown = invoke(repo, "diff", "--format", "markdown").stdout
-    assert "**1 modified, 0 added, 0 removed** in 1 file" in markdown
+    assert "**1 change in 1 file: 1 dataset changed**" in markdown
     repo.commit("v2")
     review = invoke(repo, "review", "HEAD~1...HEAD", "--format", "text").stdout
-    assert "1 modified, 0 added, 0 removed across 1 config file" in review
+    assert "1 change in 1 file: 1 dataset changed" in review
 
 
 @pytest.mark.parametrize(

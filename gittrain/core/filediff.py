@@ -297,19 +297,6 @@ def derived_changes(old: View | None, new: View | None) -> tuple[DerivedChange, 
     return tuple(out)
 
 
-def dataset_counts(files: Sequence[FileDiff]) -> dict[str, int]:
-    """Dataset versions added, removed and changed, tallied as config changes are.
-
-    A dataset change is a change: a lockfile-only diff is never "0 modified".
-    """
-    tally = {"modified": 0, "added": 0, "removed": 0}
-    for file in files:
-        for change in file.datasets:
-            whole = change.kind in (ChangeKind.ADDED, ChangeKind.REMOVED)
-            tally[change.kind.value if whole else "modified"] += 1
-    return tally
-
-
 def _split_datasets(
     changes: Sequence[Change],
 ) -> tuple[tuple[DatasetChange, ...], tuple[Change, ...]]:
