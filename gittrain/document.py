@@ -47,6 +47,18 @@ class Document(NamedTuple):
                 return None
             p = p[:-1]
 
+    def value_at(self, path: DocPath) -> object:
+        """The value at ``path``, or None when the document has none there."""
+        node = self.data
+        for key in path:
+            if isinstance(node, dict) and isinstance(key, str):
+                node = node.get(key)
+            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+                node = node[key]
+            else:
+                return None
+        return node
+
     def where(self, path: DocPath = ()) -> str:
         """``file:line:col`` for ``path`` (or just ``file`` when unknown)."""
         return locate(self.source, self.mark_of(path))

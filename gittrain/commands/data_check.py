@@ -19,7 +19,7 @@ from gittrain.adapters import gitrepo, yamlio
 from gittrain.commands.data_status import DatasetStatus, State, check
 from gittrain.core import jobrefs, jobs, lockstore, requirements, settings
 from gittrain.core.lockfile import Lockfile
-from gittrain.core.problems import Problem, Severity, count
+from gittrain.core.problems import Problem, Severity, count, findings
 from gittrain.core.statcache import StatCache
 from gittrain.document import Document
 from gittrain.errors import GittrainError
@@ -202,7 +202,7 @@ def _job_problems(
             if drift is None:
                 continue
             message = f"dataset {entry.name!r} ({entry.path}) {drift}"
-        problems.append(Problem(rel, doc.mark_of(path), path, Severity.ERROR, message, "data"))
+        problems.append(Problem.at(doc, path, Severity.ERROR, message, "data"))
     if recipes is not None:
         problems += _requirements(doc, job.datasets, lock, conf, recipes)
     return problems
@@ -223,10 +223,7 @@ def _requirements(
     if recipe is None:
         return []
     found = requirements.check(refs, recipe.id, recipe.data_requirements, lock, conf.rules)
-    return [
-        Problem(doc.source, doc.mark_of(f.path or ()), f.path or (), f.severity, f.message, f.rule)
-        for f in found
-    ]
+    return findings(doc, found)
 
 
 def _drift(status: DatasetStatus) -> str | None:

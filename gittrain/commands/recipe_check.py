@@ -12,7 +12,7 @@ from gittrain.core.dialects.config import read_native, read_own
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.view import Value, View
 from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Dialect
-from gittrain.core.problems import Problem, Severity, count, read_or_problem
+from gittrain.core.problems import Problem, Severity, count, findings, read_or_problem
 from gittrain.core.recipes import Recipe
 from gittrain.core.validation import Kind, classify
 from gittrain.core.words import counted
@@ -68,10 +68,7 @@ def check_against_recipe(
         view = view._replace(values={**view.values, "num_gpus": Value(gpus, None)})
     ctx = rules.Context(view, min_gpus=recipe.min_gpus, recipe_id=recipe.id)
     doc = read.doc
-    problems = [
-        Problem(rel, doc.mark_of(f.path or ()), f.path or (), f.severity, f.message, f.rule)
-        for f in rules.check(ctx, ws.settings.rules)
-    ]
+    problems = findings(doc, rules.check(ctx, ws.settings.rules))
     problems += _agreement(
         doc,
         recipe=recipe,
@@ -111,22 +108,15 @@ def _agreement(
         level = rules.severity("recipe-algorithm", Severity.ERROR, overrides)
         if a != b and level is not None:
             path = mine.path or base
-            out.append(
-                Problem(
-                    doc.source,
-                    doc.mark_of(path),
-                    path,
-                    level,
-                    f"{rule_label} {a!r} differs from recipe {recipe.id}'s {b!r}",
-                    "recipe-algorithm",
-                )
-            )
+            message = f"{rule_label} {a!r} differs from recipe {recipe.id}'s {b!r}"
+            out.append(Problem.at(doc, path, level, message, "recipe-algorithm"))
     # A recipe default is present when its idea is, under any spelling, or its key is.
     # A framework config lacks only what its framework can say: TRL has no global batch
     # key, and no framework spells gittrain's `gradient_checkpointing`.
     native = dialect.name not in (GITTRAIN, GENERIC)
     idea_of = {str(v.path[-1]): idea for idea, v in wanted.values.items() if v.path}
-    config = _config_mapping(doc, base)
+    found = doc.value_at(base)
+    config = found if isinstance(found, dict) else {}
     missing = []
     for key, value in recipe.default_config.items():
         meant = idea_of.get(key)
@@ -144,19 +134,12 @@ def _agreement(
             f"{counted(len(missing), 'key')} recipe {recipe.id} sets {are} missing: "
             + ", ".join(missing)
         )
-        out.append(Problem(doc.source, doc.mark_of(base), base, level, message, "recipe-keys"))
+        out.append(Problem.at(doc, base, level, message, "recipe-keys"))
     return out
 
 
 # Recipe keys a config need not repeat: the algorithm has its own check above.
 _CONTEXT_KEYS = frozenset({"algorithm"})
-
-
-def _config_mapping(doc: Document, base: DocPath) -> dict[str, object]:
-    node: object = doc.data
-    for key in base:
-        node = node.get(key) if isinstance(node, dict) and isinstance(key, str) else None
-    return node if isinstance(node, dict) else {}
 
 
 def _show(value: object) -> str:

@@ -6,8 +6,12 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gittrain.document import DocPath, Mark, format_path, locate
+from gittrain.document import DocPath, Document, Mark, format_path, locate
+
+if TYPE_CHECKING:
+    from gittrain.core.rules import Finding
 
 
 class Severity(str, enum.Enum):
@@ -25,6 +29,13 @@ class Problem:
     severity: Severity
     message: str
     rule: str
+
+    @classmethod
+    def at(
+        cls, doc: Document, path: DocPath, severity: Severity, message: str, rule: str
+    ) -> Problem:
+        """A finding at ``path`` of ``doc``, located at that value's (or its parent's) line."""
+        return cls(doc.source, doc.mark_of(path), path, severity, message, rule)
 
     def render(self) -> str:
         where = locate(self.source, self.mark)
@@ -67,3 +78,8 @@ def read_or_problem(
 def count(problems: Iterable[Problem], severity: Severity = Severity.ERROR) -> int:
     """How many of ``problems`` have ``severity`` (errors by default)."""
     return sum(p.severity is severity for p in problems)
+
+
+def findings(doc: Document, found: Iterable[Finding]) -> list[Problem]:
+    """Rule findings as problems located in ``doc`` (a value from outside the file: its root)."""
+    return [Problem.at(doc, f.path or (), f.severity, f.message, f.rule) for f in found]

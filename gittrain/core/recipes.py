@@ -320,7 +320,7 @@ def from_data(data: Mapping[str, Any], item: RecipeFile, *, overrides_builtin: b
 
 def _problem(item: RecipeFile, path: tuple[Any, ...], message: str) -> Problem:
     doc = item.document
-    return Problem(doc.source, doc.mark_of(path), path, Severity.ERROR, message, "schema")
+    return Problem.at(doc, path, Severity.ERROR, message, "schema")
 
 
 def _yaml_files(base: Path) -> list[Path]:

@@ -21,7 +21,7 @@ from gittrain.core.dialects.keys import unknown_keys
 from gittrain.core.dialects.view import Value, View
 from gittrain.core.dialects.vocabulary import Effective
 from gittrain.core.lockfile import Lockfile
-from gittrain.core.problems import Problem, Severity, count
+from gittrain.core.problems import Problem, Severity, count, findings
 from gittrain.core.recipes import (
     Origin,
     Recipe,
@@ -134,7 +134,7 @@ class Checker:
             outside=outside,
         )
         ctx = rules.Context(read.view, min_gpus=recipe.min_gpus, recipe_id=recipe.id)
-        return _findings(doc, rules.check(ctx, self.settings.rules))
+        return findings(doc, rules.check(ctx, self.settings.rules))
 
     def _job(self, rel: str, doc: Document) -> list[Problem]:
         problems = _schema_problems(doc, "job")
@@ -175,7 +175,7 @@ class Checker:
         problems += self._unknown(read)
         if recipe is not None:
             problems += self._data(doc, job, recipe)
-        return problems + _findings(doc, rules.check(ctx, self.settings.rules))
+        return problems + findings(doc, rules.check(ctx, self.settings.rules))
 
     def _pinned(
         self, doc: Document, ref: jobs.RecipeRef | None
@@ -205,7 +205,7 @@ class Checker:
         except GittrainError:
             return []
         found = requirements.check(refs, recipe.id, reqs, lock, self.settings.rules)
-        return _findings(doc, found)
+        return findings(doc, found)
 
     def _unknown(self, read: ConfigRead) -> list[Problem]:
         """``unknown-key`` findings for the config mapping at ``read.base``."""
@@ -214,24 +214,11 @@ class Checker:
         level = rules.severity("unknown-key", default, self.settings.rules)
         if level is None:
             return []
-        node: object = read.doc.data
-        for key in read.base:
-            node = node.get(key) if isinstance(node, dict) and isinstance(key, str) else None
         doc = read.doc
-        out = []
-        for found in unknown_keys(dialect, node):
-            path = (*read.base, *found.path)
-            out.append(
-                Problem(
-                    doc.source,
-                    doc.mark_of(path),
-                    path,
-                    level,
-                    found.message(dialect),
-                    "unknown-key",
-                )
-            )
-        return out
+        return [
+            Problem.at(doc, (*read.base, *found.path), level, found.message(dialect), "unknown-key")
+            for found in unknown_keys(dialect, doc.value_at(read.base))
+        ]
 
     def _settings(self, rel: str, doc: Document) -> list[Problem]:
         problems = _schema_problems(doc, "settings")
@@ -254,12 +241,10 @@ class Checker:
             level = rules.severity("dialect", Severity.WARNING, self.settings.rules)
             if level is not None:
                 path = detection.conflict_path
-                problems.append(
-                    Problem(rel, doc.mark_of(path), path, level, detection.conflict, "dialect")
-                )
+                problems.append(Problem.at(doc, path, level, detection.conflict, "dialect"))
         problems += self._unknown(read)
         ctx = rules.Context(read.view)
-        return problems + _findings(doc, rules.check(ctx, self.settings.rules))
+        return problems + findings(doc, rules.check(ctx, self.settings.rules))
 
 
 def classify(rel: str, settings: Settings, data: object = None) -> Kind:
@@ -285,14 +270,7 @@ def _schema_problems(doc: Document, name: str) -> list[Problem]:
 
 
 def _error(doc: Document, path: DocPath, message: str, rule: str) -> Problem:
-    return Problem(doc.source, doc.mark_of(path), path, Severity.ERROR, message, rule)
-
-
-def _findings(doc: Document, findings: Iterable[rules.Finding]) -> list[Problem]:
-    return [
-        Problem(doc.source, doc.mark_of(f.path or ()), f.path or (), f.severity, f.message, f.rule)
-        for f in findings
-    ]
+    return Problem.at(doc, path, Severity.ERROR, message, rule)
 
 
 def _without(view: View, rejected: Iterable[DocPath]) -> View:
