@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ensure_bytecode, machine, median_ms, report, time_runs, tool
+from common import ensure_bytecode, machine, median_ms, one_job_repo, report, time_runs, tool
 
 RUNS = 21
 GOAL_MS = 150.0
@@ -47,12 +46,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="gittrain-bench-export-") as tmp:
         root = Path(tmp)
-        git = ["git", "-C", tmp, "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
-        subprocess.run([*git, "init", "-q"], check=True)
-        (root / "jobs").mkdir()
-        (root / "jobs/a.yaml").write_text(JOB)
-        subprocess.run([*git, "add", "-A"], check=True)
-        subprocess.run([*git, "commit", "-q", "-m", "job"], check=True)
+        one_job_repo(root, JOB)
         show = median_ms(
             time_runs(["git", "show", "HEAD:jobs/a.yaml"], runs=RUNS, cwd=root, env=env)
         )

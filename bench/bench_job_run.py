@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ensure_bytecode, machine, median_ms, report, time_runs, tool
+from common import ensure_bytecode, machine, median_ms, one_job_repo, report, time_runs, tool
 
 RUNS = 31
 GOAL_MS = 250.0
@@ -42,12 +41,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="gittrain-bench-run-") as tmp:
         root = Path(tmp)
-        git = ["git", "-C", tmp, "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
-        subprocess.run([*git, "init", "-q"], check=True)
-        (root / "jobs").mkdir()
-        (root / "jobs/a.yaml").write_text(JOB)
-        subprocess.run([*git, "add", "-A"], check=True)
-        subprocess.run([*git, "commit", "-q", "-m", "job"], check=True)
+        one_job_repo(root, JOB)
         plain = median_ms(time_runs([true_path], runs=RUNS, cwd=root, env=env))
         startup = median_ms(time_runs([tool("git-train"), "-h"], runs=RUNS, cwd=root, env=env))
         launched = median_ms(

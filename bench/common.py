@@ -76,3 +76,13 @@ def report(title: str, rows: Sequence[tuple[str, float]], note: str = "") -> Non
     print("|---|---:|---:|")
     for label, ms in rows:
         print(f"| {label} | {ms:.1f} | {ms / base:.2f}x |")
+
+
+def one_job_repo(root: Path, job: str) -> None:
+    """A git repository at ``root`` with ``jobs/a.yaml`` holding ``job``, committed."""
+    git = ["git", "-C", str(root), "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (root / "jobs").mkdir()
+    (root / "jobs/a.yaml").write_text(job)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "job"], check=True)
