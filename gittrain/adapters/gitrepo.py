@@ -538,3 +538,85 @@ def commit_only(root: Path, rel: str, message: str) -> str:
     sha = head_commit(root)
     assert sha is not None
     return sha
+
+
+def notes_cache(root: Path, ref: str) -> tuple[str | None, dict[str, str]]:
+    """A textconv-style notes cache: its commit's subject (the validity) and its entries.
+
+    Entries map an annotated object id to the blob holding its note; fan-out
+    directories (``ab/cdef...``) are flattened back to the full id.
+    """
+    commit = rev_parse(root, ref)
+    if commit is None:
+        return None, {}
+    env = clean_env()
+    subject = run(root, ["log", "-1", "--format=%s", commit], env=env).stdout.decode().strip()
+    out = run(root, ["ls-tree", "-r", "-z", commit], env=env).stdout
+    entries: dict[str, str] = {}
+    for item in filter(None, out.split(b"\0")):
+        meta, _, name = item.partition(b"\t")
+        entries[name.decode().replace("/", "")] = meta.split()[2].decode()
+    return subject, entries
+
+
+def write_notes_cache(
+    root: Path, ref: str, validity: str, notes: Mapping[str, str], contents: Mapping[str, bytes]
+) -> str:
+    """Write ``ref`` as git writes a textconv cache: one parentless commit, subject
+    ``validity``, whose tree maps each annotated object id to its note's blob.
+
+    ``notes`` are entries kept as they are (id -> blob); ``contents`` are new notes
+    (id -> bytes), hashed into blobs here in one process.  Returns the commit.
+    """
+    import tempfile
+
+    env = clean_env()
+    entries = dict(notes)
+    if contents:
+        with tempfile.TemporaryDirectory(prefix="gittrain-notes-") as tmp:
+            paths = []
+            for i, data in enumerate(contents.values()):
+                path = os.path.join(tmp, str(i))
+                with open(path, "wb") as handle:
+                    handle.write(data)
+                paths.append(path)
+            out = (
+                run(
+                    root,
+                    ["hash-object", "-w", "--no-filters", "--stdin-paths"],
+                    input_bytes="\n".join(paths).encode() + b"\n",
+                    env=env,
+                )
+                .stdout.decode()
+                .split()
+            )
+        entries.update(zip(contents, out, strict=True))
+    listing = "".join(f"100644 blob {blob}\t{name}\n" for name, blob in sorted(entries.items()))
+    tree = run(root, ["mktree"], input_bytes=listing.encode(), env=env).stdout.decode().strip()
+    ident = {
+        "GIT_AUTHOR_NAME": "gittrain",
+        "GIT_AUTHOR_EMAIL": "gittrain@localhost",
+        "GIT_COMMITTER_NAME": "gittrain",
+        "GIT_COMMITTER_EMAIL": "gittrain@localhost",
+    }
+    commit = (
+        run(root, ["commit-tree", tree, "-m", validity], env=clean_env(ident))
+        .stdout.decode()
+        .strip()
+    )
+    run(root, ["update-ref", ref, commit], env=env)
+    return commit
+
+
+def attributes(root: Path, name: str, paths: Sequence[str]) -> dict[str, str]:
+    """``git check-attr NAME`` for many paths in one process: path -> value."""
+    if not paths:
+        return {}
+    data = b"\0".join(p.encode("utf-8", "surrogateescape") for p in paths) + b"\0"
+    out = run(
+        root, ["check-attr", "-z", "--stdin", name], input_bytes=data, env=clean_env()
+    ).stdout.split(b"\0")
+    found: dict[str, str] = {}
+    for i in range(0, len(out) - 2, 3):
+        found[_path(out[i])] = out[i + 2].decode("utf-8", "replace")
+    return found

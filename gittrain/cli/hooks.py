@@ -60,6 +60,16 @@ def _install(root: Path, hooks: bool, diff_driver: bool, merge: bool) -> None:
         install_merge.install_merge(root) if merge else None,
         undo=False,
     )
+    if diff_driver:
+        from gittrain.commands.textconv_cache import prefill
+
+        done = prefill(root)
+        if done.converted:
+            more = f"; {done.skipped} older left to git" if done.skipped else ""
+            lines.append(
+                f"textconv cache: {done.converted} config versions converted now "
+                f"({done.cached} already cached{more}), so the first `git log -p` finds them"
+            )
     click.echo("\n".join(lines) if lines else "already installed")
 
 
