@@ -195,8 +195,9 @@ def test_schema_errors_have_file_line_and_path(repo: Repo, cli: Cli) -> None:
     assert result.code == 1
     assert result.out.splitlines() == [
         'jobs/a.yaml:3:1: error: num_gpus: expected integer, got string "two" [schema]',
-        "jobs/a.yaml:4:1: error: lr: unknown key 'lr'; known keys: cloned_from, config, datasets, "
-        "description, model, model_size, name, num_gpus, recipe, result, tags [schema]",
+        "jobs/a.yaml:4:1: error: lr: unknown key 'lr'; known keys: cloned_from, config, config_file, "
+        "datasets, description, framework, model, model_size, name, num_gpus, recipe, result, tags "
+        "[schema]",
         'jobs/a.yaml:6:3: error: config.learning_rate: expected number, got string "fast" [schema]',
         'jobs/a.yaml:7:3: error: config.gradient_checkpointing: expected boolean, got string "yes" '
         "(write true or false; gittrain reads yes/no/on/off as strings) [schema]",

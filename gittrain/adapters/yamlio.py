@@ -446,6 +446,10 @@ def _kind(value: object) -> str:
 class _Dumper(yaml.CSafeDumper):
     """Writes YAML that gittrain (and YAML 1.1 tools) read back to the same values."""
 
+    def ignore_aliases(self, data: object) -> bool:
+        # The strict reader refuses aliases: a value shared twice is written out twice.
+        return True
+
 
 def _represent_str(dumper: _Dumper, text: str) -> yaml.ScalarNode:
     try:

@@ -79,6 +79,12 @@ def apply_options(f: F) -> F:
         help="A dataset by lockfile name or path, e.g. train=gsm8k (repeatable).",
     )(f)
     f = edit_options(f)
+    f = click.option(
+        "--framework",
+        metavar="FRAMEWORK",
+        help="Write the config in this trainer's keys (verl, trl, llamafactory, axolotl, "
+        "torchtune).",
+    )(f)
     f = click.option("--gpus", type=int, required=True, help="Number of GPUs.")(f)
     return click.option(
         "--model-size", required=True, help="Parameter count: 135M, 0.5B, 7B, 70B, 8x7B."

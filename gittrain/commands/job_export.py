@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import JobSource, read_job
+from gittrain.commands.validate import commit_files, worktree_files
 from gittrain.commands.workspace import Workspace
 from gittrain.core import jobs, lockstore
-from gittrain.core.dialects.config import read_own
+from gittrain.core.dialects.config import read_job as read_job_config
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.export import Exported, export, flatten
 from gittrain.core.dialects.view import Value
@@ -66,9 +68,11 @@ def export_source(
         recipe = ws.registry().recipes.get(job.recipe.id)
         if recipe is not None:
             outside["algorithm"] = Value(recipe.recommended_algorithm, None)
-    view = read_own(doc, eff, job.config, ("config",), "job", outside=outside).view
+    root = ws.require_root()
+    files = worktree_files(root) if source.commit is None else commit_files(root, source.commit)
+    view = read_job_config(doc, eff, outside=outside, load=files).view
     values = {idea: value.value for idea, value in view.values.items()}
-    data = _datasets(ws, job)
+    data = training_data(ws, job.datasets)
     if data:
         values["datasets"] = data[0] if len(data) == 1 else data
     exported = export(eff.vocabulary, target, values, where=source.shown)
@@ -76,16 +80,16 @@ def export_source(
     return JobExport(source.name, source.shown, target, exported, text, command)
 
 
-def _datasets(ws: Workspace, job: jobs.Job) -> list[str]:
+def training_data(ws: Workspace, datasets: Mapping[str, str]) -> list[str]:
     """The training data's paths: lockfile names resolved to the locked paths."""
-    if not job.datasets:
+    if not datasets:
         return []
     root = ws.require_root()
     try:
         lock = lockstore.read(root, ws.settings.lockfile)
     except GittrainError:
         lock = None
-    wanted = [ref for role, ref in job.datasets.items() if not role.startswith("eval")]
+    wanted = [ref for role, ref in datasets.items() if not role.startswith("eval")]
     out = []
     for ref in wanted:
         entry = lock.resolve(ref) if lock is not None else None

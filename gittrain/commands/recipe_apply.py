@@ -44,6 +44,7 @@ class ApplyOptions:
     name: str | None = None
     output: str | None = None
     force: bool = False
+    framework: str | None = None  # write the config in this trainer's keys
 
 
 def apply(ws: Workspace, recipe_id: str, options: ApplyOptions, *, command: str) -> ApplyResult:
@@ -69,7 +70,16 @@ def apply(ws: Workspace, recipe_id: str, options: ApplyOptions, *, command: str)
         datasets=_datasets(options.datasets),
     )
     applied = apply_recipe(recipe, request)
-    text = render(applied, recipe, command)
+    if options.framework is not None:
+        from gittrain.commands.framework_job import render_for
+        from gittrain.commands.job_export import training_data
+        from gittrain.core.dialects.effective import effective
+
+        paths = training_data(ws, request.datasets or {}) if ws.root is not None else []
+        eff = effective(ws.settings)
+        text = render_for(options.framework, applied, recipe, command, eff, data=paths)
+    else:
+        text = render(applied, recipe, command)
     shown = rel or f"{ws.settings.jobs_dir}/{job_name}.yaml"
     report = checker(ws).check(shown, text.encode("utf-8"))
     result = ApplyResult(recipe, applied, text, rel, report.problems)

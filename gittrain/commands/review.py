@@ -215,7 +215,7 @@ def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[st
     objects; the recipes they resolve against are the repository's current ones (in
     CI, the checkout of HEAD).
     """
-    from gittrain.commands.validate import checker
+    from gittrain.commands.validate import checker, commit_files
     from gittrain.commands.workspace import open_workspace
     from gittrain.core import lockstore
     from gittrain.core.settings import is_config_path
@@ -224,7 +224,11 @@ def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[st
     wanted = [p for p in paths if is_config_path(p, ws.settings)]
     lock_name = f"{head}:{ws.settings.lockfile}"
     blobs = gitrepo.read_blobs(root, [*(f"{head}:{p}" for p in wanted), lock_name])
-    check = checker(ws, lock=lockstore.loader(lambda: blobs.get(lock_name), ws.settings.lockfile))
+    check = checker(
+        ws,
+        lock=lockstore.loader(lambda: blobs.get(lock_name), ws.settings.lockfile),
+        files=commit_files(root, head),
+    )
     problems: list[str] = []
     for path in wanted:
         raw = blobs.get(f"{head}:{path}")

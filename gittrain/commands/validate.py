@@ -15,6 +15,7 @@ from gittrain.core.recipes import builtin_files, repo_files
 from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
+from gittrain.errors import GittrainError
 from gittrain.fileio import confine
 
 
@@ -32,15 +33,54 @@ class ValidationResult:
 
 
 def checker(
-    ws: Workspace, *, strict: bool = False, lock: Callable[[], Lockfile] | None = None
+    ws: Workspace,
+    *,
+    strict: bool = False,
+    lock: Callable[[], Lockfile] | None = None,
+    files: Callable[[str], bytes] | None = None,
 ) -> Checker:
-    """``lock`` is the lockfile jobs are checked against (default: the work tree's)."""
+    """``lock`` is the lockfile jobs are checked against, ``files`` reads the trainer
+    configs jobs name in ``config_file`` (defaults: the work tree's)."""
     team = {item.id: item for item in repo_files(ws.root, ws.settings)}
     builtins = {f.id: f for f in builtin_files()}
     pins = Pins(ws.root, ws.settings)
     if lock is None:
         lock = worktree_lock(ws.base, ws.settings.lockfile)
-    return Checker(ws.settings, ws.registry(), team, builtins, strict, pins, lock)
+    if files is None:
+        files = worktree_files(ws.base)
+    return Checker(ws.settings, ws.registry(), team, builtins, strict, pins, lock, files)
+
+
+def worktree_files(base: Path) -> Callable[[str], bytes]:
+    """A job's ``config_file`` from the work tree, confined to it."""
+
+    def load(rel: str) -> bytes:
+        path = confine(base, base / rel, rel)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise GittrainError(f"{rel}: no such file") from None
+        except OSError as exc:
+            raise GittrainError(f"{rel}: cannot read: {exc.strerror}") from None
+
+    return load
+
+
+def commit_files(root: Path, rev: str | None) -> Callable[[str], bytes]:
+    """A job's ``config_file`` as the commit ``rev`` holds it (None: the index)."""
+
+    def load(rel: str) -> bytes:
+        if rev is None:
+            raw = gitrepo.read_staged(root, [rel]).get(rel)
+            where = "the index"
+        else:
+            raw = gitrepo.read_blobs(root, [f"{rev}:{rel}"]).get(f"{rev}:{rel}")
+            where = rev[:12]
+        if raw is None:
+            raise GittrainError(f"{rel}: not in {where}")
+        return raw
+
+    return load
 
 
 def worktree_lock(base: Path, rel: str) -> Callable[[], Lockfile]:
@@ -129,7 +169,8 @@ def validate_staged(ws: Workspace, *, strict: bool = False) -> ValidationResult:
     targets = [p for p in gitrepo.staged_paths(root) if is_config_path(p, ws.settings)]
     blobs = gitrepo.read_staged(root, targets)
     lock = staged_lock(root, ws.settings.lockfile, blobs)
-    return validate_blobs(ws, blobs, strict=strict, lock=lock)
+    files = commit_files(root, None)
+    return validate_blobs(ws, blobs, strict=strict, lock=lock, files=files)
 
 
 def validate_blobs(
@@ -138,6 +179,7 @@ def validate_blobs(
     *,
     strict: bool = False,
     lock: Callable[[], Lockfile] | None = None,
+    files: Callable[[str], bytes] | None = None,
 ) -> ValidationResult:
     """Check contents already read (path -> bytes; None for an entry that is not a blob).
 
@@ -146,7 +188,7 @@ def validate_blobs(
     targets = list(blobs)
     if not targets:
         return ValidationResult(())
-    check = checker(ws, strict=strict, lock=lock)
+    check = checker(ws, strict=strict, lock=lock, files=files)
     reports = []
     for rel in targets:
         raw = blobs[rel]

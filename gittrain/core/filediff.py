@@ -130,6 +130,8 @@ class Read(NamedTuple):
     data: object
     view: View | None = None
     dialect: Dialect | None = None
+    # Where a framework job's config sits in the file: its keys are rated below it.
+    base: tuple[str, ...] = ()
 
 
 def parse(side: Side) -> object:
@@ -159,13 +161,18 @@ def read_side(side: Side, kind: FileKind, policy: Policy | None) -> Read:
     doc = yamlio.load_bytes(side.raw, side.source, expect_mapping=False)
     if policy is None or kind not in (FileKind.JOB, FileKind.RECIPE):
         return Read(doc.data)
-    from gittrain.core.dialects.config import read_own
+    from gittrain.core.dialects.config import FRAMEWORKS_OF_JOBS, read_job, read_own
     from gittrain.core.dialects.vocabulary import Effective
 
-    base = ("config",) if kind is FileKind.JOB else ("default_config",)
     data = doc.data
-    config = data.get(base[0]) if isinstance(data, dict) else None
     eff = Effective(policy.vocabulary, policy.dialect_paths)
+    framework = data.get("framework") if isinstance(data, dict) else None
+    if kind is FileKind.JOB and framework in FRAMEWORKS_OF_JOBS:
+        # A job in a trainer's keys (`framework:`): rated in that trainer's dialect.
+        read = read_job(doc, eff)
+        return Read(data, read.view, read.detection.dialect, ("config",))
+    base = ("config",) if kind is FileKind.JOB else ("default_config",)
+    config = data.get(base[0]) if isinstance(data, dict) else None
     read = read_own(doc, eff, config, base, kind.value)
     return Read(data, read.view, read.detection.dialect)
 
@@ -192,7 +199,8 @@ def compare(
         datasets, changes = _split_datasets(diff(sides[0], sides[1], identity_keys=()))
     else:
         changes = diff(data[0], data[1], identity_keys=policy.identity_keys)
-    rated = tuple(rate(changes, policy, dialect))
+    base = reads[1].base or reads[0].base
+    rated = tuple(rate(changes, policy, dialect, base=base))
     derived = derived_changes(reads[0].view, reads[1].view)
     name = dialect.name if dialect is not None else None
     contents = None
@@ -225,9 +233,17 @@ def key_count(data: object) -> int:
 
 
 def rate(
-    changes: Sequence[Change], policy: Policy, dialect: Dialect | None = None
+    changes: Sequence[Change],
+    policy: Policy,
+    dialect: Dialect | None = None,
+    *,
+    base: tuple[str, ...] = (),
 ) -> list[RatedChange]:
-    """Leaf changes with their tiers; changes silenced with ``off`` are dropped."""
+    """Leaf changes with their tiers; changes silenced with ``off`` are dropped.
+
+    ``base`` is where a framework job's config sits: its keys are rated below it,
+    the job's own fields (``model``, ``recipe``) as gittrain rates them.
+    """
     out = []
     hydra = dialect is not None and dialect.loader == "omegaconf"
     for change in leaf_changes(changes):
@@ -235,7 +251,11 @@ def rate(
             # Only a reference was rewritten; what it resolves to is another key's change.
             out.append(RatedChange(change, Tier.NORMAL, "interpolation"))
             continue
-        tier, rule = policy.classify(change.path, dialect)
+        path = change.path
+        if base and tuple(path[: len(base)]) == base:
+            tier, rule = policy.classify(path[len(base) :], dialect)
+        else:
+            tier, rule = policy.classify(path, dialect if not base else None)
         if tier is not Tier.OFF:
             out.append(RatedChange(change, tier, rule.idea if rule else ""))
     return out

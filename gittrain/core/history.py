@@ -47,6 +47,7 @@ class Version:
     datasets: Mapping[str, str]
     # The SUMMARY ideas of the config's canonical view; read for finished versions (runs).
     ideas: Mapping[str, object] = field(default_factory=dict)
+    framework: str | None = None  # the trainer whose keys ``config`` is written in
 
     @property
     def algorithm(self) -> str | None:
@@ -152,6 +153,7 @@ def narrow(doc: Document) -> Version:
         datasets={k: v for k, v in datasets.items() if isinstance(v, str)}
         if isinstance(datasets, dict)
         else {},
+        framework=_text(data.get("framework")),
     )
 
 
@@ -177,6 +179,7 @@ def version_entry(v: Version) -> dict[str, Any]:
         "config": dict(v.config),
         "datasets": dict(v.datasets),
         "ideas": None,
+        "fw": v.framework,
     }
 
 
@@ -193,6 +196,7 @@ def version_from(entry: Mapping[str, Any]) -> Version:
         entry["config"],
         entry["datasets"],
         _ideas(entry["ideas"]),
+        entry.get("fw"),
     )
 
 
@@ -202,10 +206,12 @@ def _ideas(saved: Mapping[str, Any] | None) -> Mapping[str, object]:
 
 def canonical(v: Version, eff: Effective) -> Ideas:
     """A job version's config through the canonical view (``read_own``, as validate reads it)."""
-    from gittrain.core.dialects.config import read_own
+    from gittrain.core.dialects.config import read_job
 
-    root = {"config": dict(v.config), "num_gpus": v.num_gpus, "model": v.model}
-    view = read_own(Document("", root), eff, root["config"], ("config",), "run").view
+    root: dict[str, object] = {"config": dict(v.config), "num_gpus": v.num_gpus, "model": v.model}
+    if v.framework is not None:
+        root["framework"] = v.framework  # read in that trainer's dialect
+    view = read_job(Document("", root), eff).view
     return {idea: (value.value, value.path) for idea, value in view.values.items()}
 
 

@@ -328,7 +328,14 @@ RULES: dict[str, Rule] = {
     "warmup-steps": warmup_steps,
 }
 # Findings made outside the rule functions, whose severity settings also select.
-OTHER_IDS = ("unknown-key", "dialect", "recipe-algorithm", "recipe-keys", "data-requirements")
+OTHER_IDS = (
+    "config-file",
+    "unknown-key",
+    "dialect",
+    "recipe-algorithm",
+    "recipe-keys",
+    "data-requirements",
+)
 ALL_IDS = (*RULES, *OTHER_IDS)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from gittrain.adapters import schemas, yamlio
 from gittrain.core import jobs, requirements, rules
 from gittrain.core import settings as settings_mod
-from gittrain.core.dialects.config import ConfigRead, read_native, read_own
+from gittrain.core.dialects.config import ConfigRead, read_job, read_native, read_own
+from gittrain.core.dialects.detect import Detection
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.keys import unknown_keys
 from gittrain.core.dialects.view import Value, View
@@ -77,6 +78,8 @@ class Checker:
     # The lockfile jobs' datasets are judged against (raises GittrainError when it is
     # broken; its own report says why).  Called only for a job that needs it.
     lock: Callable[[], Lockfile] | None = None
+    # Reads a job's ``config_file`` (the work tree, the index or a commit).
+    files: Callable[[str], bytes] | None = None
 
     @property
     def vocabulary(self) -> Effective:
@@ -108,7 +111,10 @@ class Checker:
         if kind is Kind.RECIPE:
             return self._recipe(rel, doc), "gittrain", "a recipe (under the recipes directory)"
         if kind is Kind.JOB:
-            return self._job(rel, doc), "gittrain", "a job (under the jobs directory)"
+            problems, detection = self._job(rel, doc)
+            if detection is None or detection.dialect.name == "gittrain":
+                return problems, "gittrain", "a job (under the jobs directory)"
+            return problems, detection.dialect.name, f"a job's config, {detection.why}"
         if kind is Kind.SETTINGS:
             return self._settings(rel, doc), None, "the settings file"
         return self._lockfile(rel, doc), None, "the lockfile"
@@ -136,7 +142,7 @@ class Checker:
         ctx = rules.Context(read.view, min_gpus=recipe.min_gpus, recipe_id=recipe.id)
         return findings(doc, rules.check(ctx, self.settings.rules))
 
-    def _job(self, rel: str, doc: Document) -> list[Problem]:
+    def _job(self, rel: str, doc: Document) -> tuple[list[Problem], Detection | None]:
         problems = _schema_problems(doc, "job")
         job = jobs.from_doc(doc)
         stem = PurePosixPath(rel).stem
@@ -165,7 +171,13 @@ class Checker:
                 )
             )
         outside = {"algorithm": Value(recipe.recommended_algorithm, None)} if recipe else {}
-        read = read_own(doc, self.vocabulary, job.config, ("config",), "job", outside=outside)
+        try:
+            read = read_job(doc, self.vocabulary, outside=outside, load=self.files)
+        except GittrainError as exc:
+            where = ("config_file",)
+            error = Problem(rel, exc.mark, where, Severity.ERROR, exc.detail, "config-file")
+            problems.append(error)
+            return problems, None
         view = _without(read.view, [p.path for p in problems if p.rule == "schema"])
         ctx = rules.Context(
             view,
@@ -175,7 +187,7 @@ class Checker:
         problems += self._unknown(read)
         if recipe is not None:
             problems += self._data(doc, job, recipe)
-        return problems + findings(doc, rules.check(ctx, self.settings.rules))
+        return problems + findings(read.doc, rules.check(ctx, self.settings.rules)), read.detection
 
     def _pinned(
         self, doc: Document, ref: jobs.RecipeRef | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.adapters import yamlio
@@ -154,3 +154,59 @@ def read_own(
     dialect = eff.vocabulary.get("gittrain")
     view = view_mod.read(eff.vocabulary, dialect, config, base=base, root=doc.data, outside=outside)
     return ConfigRead(doc, Detection(dialect, why), view, base)
+
+
+FRAMEWORKS_OF_JOBS = ("verl", "trl", "llamafactory", "axolotl", "torchtune")  # job schema enum
+
+
+def read_job(
+    doc: Document,
+    eff: Effective,
+    *,
+    outside: Mapping[str, view_mod.Value] | None = None,
+    load: Callable[[str], bytes] | None = None,
+) -> ConfigRead:
+    """A job's config, in whichever form the job gives it.
+
+    * ``config:`` in gittrain's keys (the default);
+    * ``framework: F`` with ``config:`` in that trainer's keys, read in F's dialect;
+    * ``config_file: PATH``, the trainer's own file, read by ``load`` (the work tree or
+      the job's commit) in its dialect (``framework`` names it, else detection):
+      findings then point into that file.
+
+    The job's own fields (``model``, ``num_gpus``, ``datasets``) and ``outside`` (a
+    recipe's algorithm) fill what the config does not state.  A ``config_file`` that
+    cannot be read is a :class:`GittrainError` naming the job's line.
+    """
+    from gittrain.core.dialects import view as view_mod
+
+    vocabulary = eff.vocabulary
+    data = doc.data if isinstance(doc.data, dict) else {}
+    framework = data.get("framework")
+    file = data.get("config_file")
+    if not isinstance(file, str) and framework not in FRAMEWORKS_OF_JOBS:
+        return read_own(doc, eff, data.get("config"), ("config",), "job", outside=outside)
+    own = vocabulary.get("gittrain")
+    known = view_mod.read(vocabulary, own, {}, base=("config",), root=data).values
+    fallback = {**(outside or {}), **known}  # the job's own fields are stated facts
+    if isinstance(file, str):
+        mark = doc.mark_of(("config_file",))
+        if load is None:
+            raise GittrainError("cannot be read here", source=doc.source, mark=mark)
+        try:
+            raw = load(file)
+        except GittrainError as exc:
+            raise GittrainError(exc.message, source=doc.source, mark=mark) from None
+        if framework in FRAMEWORKS_OF_JOBS:
+            dialect = vocabulary.get(str(framework))
+            native = yamlio.load_bytes(raw, file, reading=reading(dialect.loader))
+            chosen = Detection(dialect, f"framework: {framework} (config_file {file})")
+        else:
+            native, chosen = read_detected(raw, file, eff)
+        view = view_mod.read(vocabulary, chosen.dialect, native.data, outside=fallback)
+        return ConfigRead(native, chosen, view, ())
+    dialect = vocabulary.get(str(framework))
+    view = view_mod.read(
+        vocabulary, dialect, data.get("config"), base=("config",), outside=fallback
+    )
+    return ConfigRead(doc, Detection(dialect, f"framework: {framework}"), view, ("config",))

@@ -26,6 +26,7 @@ class Exported(NamedTuple):
     config: dict[str, object]
     unexpressed: tuple[tuple[str, object], ...]  # (idea, value) the dialect has no key for
     carried: tuple[str, ...] = ()  # ideas the run command states, not the file (`trl reward`)
+    written: Mapping[str, tuple[Path, ...]] = {}  # idea -> the native paths written for it
 
 
 def runs(dialect: Dialect) -> frozenset[str]:
@@ -68,7 +69,11 @@ def export(
             "example"
         )
     return Exported(
-        target, _nest(writer.assigned), tuple(unexpressed), tuple(sorted(writer.carried))
+        target,
+        _nest(writer.assigned),
+        tuple(unexpressed),
+        tuple(sorted(writer.carried)),
+        {idea: tuple(paths) for idea, paths in writer.written.items()},
     )
 
 
@@ -103,6 +108,7 @@ class _Writer:
         self.values = values
         self.assigned: dict[Path, object] = {}
         self.carried: set[str] = set()
+        self.written: dict[str, list[Path]] = {}
         self.idea = ""
         # Paths some idea writes directly: a case condition on one of them is that idea's
         # job, and a ratio's denominator may be one of them, not yet written.
@@ -122,6 +128,7 @@ class _Writer:
             done = self._source(source, value)
             if done is not None:
                 self.assigned.update(done)
+                self.written.setdefault(idea, []).extend(done)
                 return True
         return False
 
