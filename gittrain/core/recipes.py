@@ -18,9 +18,10 @@ from gittrain.core.resources import data_dir
 from gittrain.core.settings import Settings
 from gittrain.core.sizes import ModelSize, parse_size
 from gittrain.document import Document, format_path, locate
-from gittrain.errors import GittrainError
+from gittrain.errors import EXIT_CONTENT, EXIT_USAGE, GittrainError
 
 RECIPE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
+OUTSIDE = "io"  # the rule of a recipe file that resolves outside the work tree (exit 2)
 
 
 class Origin(str, enum.Enum):
@@ -145,7 +146,8 @@ class Registry:
             where = locate(problem.source, problem.mark)
             subject = f"{format_path(problem.path)}: " if problem.path else ""
             raise GittrainError(
-                f"{where}: recipe {recipe_id!r} is broken: {subject}{problem.message}"
+                f"{where}: recipe {recipe_id!r} is broken: {subject}{problem.message}",
+                EXIT_USAGE if problem.rule == OUTSIDE else EXIT_CONTENT,
             )
         if recipe is None:
             known = ", ".join(sorted(self.recipes)) or "none"
@@ -433,7 +435,7 @@ def repo_files(
             continue
         outside = escape(root, path)
         if outside is not None:
-            problems.append(Problem(source, None, (), Severity.ERROR, outside, "io"))
+            problems.append(Problem(source, None, (), Severity.ERROR, outside, OUTSIDE))
             continue
         try:
             out.append(_read(path, Origin.REPO, source))
