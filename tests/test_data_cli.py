@@ -185,7 +185,7 @@ def test_unlocked_dataset_referenced_by_a_job(repo: Repo, monkeypatch: pytest.Mo
         ("data/bad.parquet", 1, "error: data/bad.parquet: not a readable Parquet file: "),
         (
             "data/escape.jsonl",
-            1,
+            2,
             "error: data/escape.jsonl: is a symlink that resolves outside the repository (",
         ),
         ("data/nul\0.jsonl", 2, "error: 'data/nul\\x00.jsonl': path contains a NUL byte\n"),

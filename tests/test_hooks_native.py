@@ -117,6 +117,41 @@ def test_a_hook_that_was_there_still_runs_and_uninstall_restores_it(repo: Repo) 
     assert not (repo.root / ".git/hooks/post-merge").exists()
 
 
+def test_uninstall_keeps_a_gittrain_hook_someone_edited(repo: Repo) -> None:
+    hooks = repo.root / ".git/hooks"
+    original = "#!/bin/sh\necho mine\n"
+    (hooks / "post-merge").write_text(original)
+    (hooks / "post-merge").chmod(0o755)
+    assert _install(repo, "--hooks").returncode == 0
+    for name in ("pre-commit", "post-merge"):
+        hook = hooks / name
+        hook.write_text(hook.read_text() + "echo my own check\n")
+    edited = {name: (hooks / name).read_bytes() for name in ("pre-commit", "post-merge")}
+    proc = run(["git-train", "uninstall", "--hooks"], repo.root)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"removed hook {hooks}/pre-commit (it had been edited: kept as pre-commit.gittrain-edited)",
+        f"removed hook {hooks}/prepare-commit-msg",
+        f"restored hook {hooks}/post-merge (it had been edited: kept as post-merge.gittrain-edited)",
+        f"removed hook {hooks}/post-checkout",
+    ]
+    assert not (hooks / "pre-commit").exists()
+    assert (hooks / "post-merge").read_text() == original
+    for name, content in edited.items():
+        kept = hooks / f"{name}.gittrain-edited"
+        assert kept.read_bytes() == content
+        assert kept.stat().st_mode & stat.S_IXUSR  # still runnable, as it was
+    # A second round never overwrites the first copy.
+    assert _install(repo, "--hooks").returncode == 0
+    (hooks / "pre-commit").write_text("#!/bin/sh\n# gittrain-hook pre-commit, edited again\n")
+    proc = run(["git-train", "uninstall", "--hooks"], repo.root)
+    assert (
+        f"removed hook {hooks}/pre-commit (it had been edited: kept as pre-commit.gittrain-edited.2)"
+        in proc.stdout.splitlines()
+    )
+    assert (hooks / "pre-commit.gittrain-edited").read_bytes() == edited["pre-commit"]
+
+
 def test_core_hooks_path_is_respected(repo: Repo) -> None:
     repo.git("config", "core.hooksPath", "ci/hooks")
     proc = _install(repo, "--hooks")

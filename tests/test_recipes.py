@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Cli, Repo, assert_one_line_error, snapshot
 
+from gittrain.core import recipes
+from gittrain.core.problems import Problem
 from gittrain.core.recipes import Origin, load_registry
 from gittrain.core.settings import Settings
 from gittrain.core.validation import Kind
@@ -239,3 +244,70 @@ def test_team_recipe_in_subdirectory_run(repo: Repo, cli: Cli) -> None:
 
 def test_kind_enum_values() -> None:
     assert {k.value for k in Kind} == {"recipe", "job", "lockfile", "settings", "config"}
+
+
+def test_a_deep_extends_chain_checks_and_merges_each_file_once(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Resolving every recipe of an N-deep chain once merged N**2 layers and ran an
+    # N**2 cycle check per recipe; now each file is checked and merged exactly once.
+    depth = 200
+    repo.write("recipes/r000.yaml", "name: r000\nextends: grpo_basic\ndefault_config:\n  k000: 0\n")
+    for i in range(1, depth):
+        repo.write(
+            f"recipes/r{i:03}.yaml",
+            f"name: r{i:03}\nextends: r{i - 1:03}\ndefault_config:\n  k{i:03}: {i}\n",
+        )
+    checked: list[str] = []
+    real_check = recipes.file_problems
+    merged: list[str] = []
+    real_merge = recipes.Resolver._merge
+
+    def counting_check(item: recipes.RecipeFile) -> list[Problem]:
+        checked.append(item.source)
+        return real_check(item)
+
+    def counting_merge(
+        self: recipes.Resolver, base: Mapping[str, Any], item: recipes.RecipeFile
+    ) -> dict[str, Any]:
+        merged.append(item.source)
+        return real_merge(self, base, item)
+
+    monkeypatch.setattr(recipes, "file_problems", counting_check)
+    monkeypatch.setattr(recipes.Resolver, "_merge", counting_merge)
+    registry = load_registry(repo.root, Settings())
+    assert not registry.problems
+    files = depth + len(BUILTINS)
+    assert len(checked) == len(set(checked)) == files
+    assert len(merged) == len(set(merged)) == files
+    last = registry.get(f"r{depth - 1:03}").default_config
+    assert [last[f"k{i:03}"] for i in range(depth)] == list(range(depth))
+    assert last["kl_coef"] == 0.001  # from grpo_basic, under all 200
+    assert "k199" not in registry.get("r198").default_config
+    # `validate` (the pre-commit hook) resolves the registry and then every file:
+    # each file twice at most, not once per descendant.
+    checked.clear()
+    merged.clear()
+    assert cli("validate", "recipes", cwd=repo.root).code == 0
+    assert max(Counter(merged).values()) == 2
+    assert max(Counter(checked).values()) <= 3  # the registry, the file itself, its resolution
+
+
+def test_a_chain_into_a_cycle_names_every_file(repo: Repo, cli: Cli) -> None:
+    repo.write("recipes/x.yaml", "name: x\nextends: a\n")
+    repo.write("recipes/a.yaml", "name: a\nextends: b\n")
+    repo.write("recipes/b.yaml", "name: b\nextends: c\n")
+    repo.write("recipes/c.yaml", "name: c\nextends: a\n")
+    repo.write("recipes/ok.yaml", "name: ok\nextends: sft_basic\n")
+    result = cli("recipe", "list", cwd=repo.root)
+    assert result.code == 1
+    for line in (
+        "recipes/x.yaml:2:1: error: extends: extends cycle: x -> a -> b -> c -> a",
+        "recipes/a.yaml:2:1: error: extends: extends cycle: a -> b -> c -> a",
+        "recipes/b.yaml:2:1: error: extends: extends cycle: b -> c -> a -> b",
+        "recipes/c.yaml:2:1: error: extends: extends cycle: c -> a -> b -> c",
+    ):
+        assert line in result.out
+    assert "\nok " in result.out  # the rest still lists
+    shown = cli("recipe", "show", "x", cwd=repo.root)
+    assert_one_line_error(shown, 1, "recipes/x.yaml:2:1", "extends cycle: x -> a -> b -> c -> a")

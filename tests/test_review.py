@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 from click.testing import CliRunner, Result
@@ -182,3 +183,63 @@ def test_review_shows_the_outcomes_of_runs_of_changed_recipes(pr: Repo) -> None:
     assert f"    one@{one[:7]} completed\n" in text
     markdown = invoke(pr, f"{base}...topic").stdout
     assert f"  - `two@{failed[:7]}` failed\n" in markdown
+
+
+EVIL_NAME = "configs/x`<img src=x>`.yaml"
+EVIL_VALUE = '"</details>`<b>x</b>` [y](http://e) a|b"'
+
+
+def _unescaped_syntax(markdown: str) -> list[str]:
+    """Markdown syntax left outside code spans unescaped: HTML, backticks, links, line ends."""
+    found = []
+    # gittrain's own marks ([~], [+], ...) are no links.
+    for line in re.sub(r"\[[~+>-]\] ", "", markdown).splitlines():
+        rest, i = "", 0
+        while i < len(line):  # drop code spans as CommonMark finds them
+            if line[i] == "`":
+                run = len(line[i:]) - len(line[i:].lstrip("`"))
+                close = re.search(rf"(?<!`)`{{{run}}}(?!`)", line[i + run :])
+                assert close, f"unclosed code span: {line}"
+                i += run + close.end()
+                continue
+            if line[i] == "\\":
+                i += 2
+                continue
+            rest += line[i]
+            i += 1
+        found += [f"{ch} in {line}" for ch in "<`[" if ch in rest]
+    return found
+
+
+def test_markdown_escapes_file_names_and_values(repo: Repo) -> None:
+    # A pull request names the files and writes the values: none of it may become
+    # HTML, a link, or a code span that swallows the rest of a PR comment.
+    repo.write(EVIL_NAME, "learning_rate: 1.0e-6\nmodel_name_or_path: a\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.write(EVIL_NAME, f"learning_rate: 2.0e-6\nmodel_name_or_path: {EVIL_VALUE}\n")
+    repo.write("configs/n``ew|`.yaml", 'model_name_or_path: "</details>`x` ``y"\n')
+    repo.commit("topic")
+    review = invoke(repo, "main...topic", "--format", "markdown")
+    assert review.exit_code == 0, review.output
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo.root)
+        diff = CliRunner().invoke(cli, ["diff", "main", "topic", "--format", "markdown"])
+    assert diff.exit_code == 0, diff.output
+    for text in (review.stdout, diff.stdout):
+        assert _unescaped_syntax(text) == []
+        assert "<img" not in text.replace("``configs/x`<img src=x>`.yaml``", "")
+    changed = '"a" → "\\</details>\\`\\<b>x\\</b>\\` \\[y](http://e) a\\|b"'
+    assert review.stdout.splitlines()[8:12] == [
+        "- **```configs/n``ew|`.yaml```** (config, added; generic, 1 key): "
+        "model \\</details>\\`x\\` \\`\\`y",
+        "- **``configs/x`<img src=x>`.yaml``** (config, generic)",
+        "  - [~] `learning_rate` 1e-06 → 2e-06 (×2, +100%) — _critical_",
+        f"  - [~] `model_name_or_path` {changed} — _critical_",
+    ]
+    assert diff.stdout.splitlines()[-2:] == [
+        "| [~] | ``configs/x`<img src=x>`.yaml`` | `learning_rate` | 1e-06 → 2e-06 (×2, +100%) |",
+        f"| [~] | ``configs/x`<img src=x>`.yaml`` | `model_name_or_path` | {changed} |",
+    ]
+    assert "- [+] ```configs/n``ew\\|`.yaml``` (config, added; generic, 1 key)" not in diff.stdout
+    assert "- [+] ```configs/n``ew|`.yaml``` (config, added; generic, 1 key): model " in diff.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -219,11 +220,15 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _code(text: str) -> str:
+    return code(text)
+
+
 def skipped_note(skipped: Sequence[str], *, code: bool = False) -> str:
     """What the configured paths left out, and how to include it; "" when nothing was."""
     if not skipped:
         return ""
-    quote = (lambda p: f"`{p}`") if code else (lambda p: p)
+    quote = _code if code else (lambda p: p)
     names = ", ".join(quote(p) for p in skipped[:5]) + (", ..." if len(skipped) > 5 else "")
     n = len(skipped)
     return (
@@ -373,8 +378,29 @@ def styler(colour: bool) -> Styler:
     return style
 
 
+# What file names and values must not carry into markdown as syntax: `<` (HTML), a
+# backtick (a code span), `[` (a link or image), `|` (a table cell's end), `\\` (an escape).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`<\[|])")
+_LINE_BREAK = re.compile(r"[\r\n]+")
+
+
 def cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` (a value, a message, a name) as plain markdown text: shown, never parsed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAK.sub(" ", text))
+
+
+def code(text: str, *, table: bool = False) -> str:
+    """``text`` as one code span whatever it holds (HTML stays literal inside one).
+
+    The fence is one backtick longer than any run inside; ``table``: a ``|`` is
+    escaped, which GitHub undoes inside a table cell (and only there).
+    """
+    text = _LINE_BREAK.sub(" ", text)
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    if table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 # ----------------------------------------------------------------------------- json

@@ -26,9 +26,9 @@ class Group:
     def row(self) -> fmt.Row:
         return self.rows[0]
 
-    def files(self, names: int | None) -> str:
+    def files(self, names: int | None, *, table: bool = False) -> str:
         """``21 files: `a.yaml`, `b.yaml`, ...``, at most ``names`` names when given."""
-        paths = [f"`{r.file.path}`" for r in self.rows]
+        paths = [fmt.code(r.file.path, table=table) for r in self.rows]
         shown = paths if names is None else paths[:names]
         more = f" and {len(paths) - len(shown)} more" if len(shown) < len(paths) else ""
         return f"{len(paths)} files: {', '.join(shown)}{more}"
@@ -114,7 +114,8 @@ def markdown_report(
     limit: int = LIMIT,
 ) -> str:
     heading = title or (
-        f"gittrain diff: `{fmt.side_label(report.old)}` → `{fmt.side_label(report.new)}`"
+        f"gittrain diff: {fmt.code(fmt.side_label(report.old))} → "
+        f"{fmt.code(fmt.side_label(report.new))}"
     )
     all_rows = fmt.rows(report.files, show_all)
     groups, singles = group(all_rows)
@@ -166,7 +167,7 @@ def body(
     lines: list[str] = []
     for file in files:
         if file.error:
-            lines += ["", f"- :x: `{file.path}`: {fmt.cell(file.error)}"]
+            lines += ["", f"- :x: {fmt.code(file.path)}: {fmt.cell(file.error)}"]
     whole = [f for f in files if f.contents is not None]
     if whole:
         lines += ["", "#### Added and deleted files", ""]
@@ -183,11 +184,11 @@ def body(
             "| | file | key | change |",
             "|---|---|---|---|",
         ]
-        lines += [row_line(g.row, g.files(names)) for g in tier_groups]
-        lines += [row_line(r, f"`{r.file.path}`") for r in tier_rows]
+        lines += [row_line(g.row, g.files(names, table=True)) for g in tier_groups]
+        lines += [row_line(r, fmt.code(r.file.path, table=True)) for r in tier_rows]
     for file in files:
         if file.datasets:
-            lines += ["", f"#### Datasets (`{file.path}`)", ""]
+            lines += ["", f"#### Datasets ({fmt.code(file.path)})", ""]
             lines += [
                 f"- {fmt.MARK[d.kind.value]} {fmt.cell(fmt.dataset_line(d))}" for d in file.datasets
             ]
@@ -195,13 +196,13 @@ def body(
 
 
 def row_line(row: fmt.Row, where: str) -> str:
-    label = f"`{fmt.cell(row.label)}`" + (" _(derived)_" if row.derived else "")
+    label = fmt.code(row.label, table=True) + (" _(derived)_" if row.derived else "")
     return f"| {fmt.MARK[row.kind]} | {where} | {label} | {fmt.cell(row.text)} |"
 
 
 def whole_file(file: FileDiff) -> str:
     """``[+] `configs/grpo.yaml` (config, added; verl, 212 keys): algorithm grpo, ...``."""
     mark = fmt.STATUS_MARK[file.status.value]
-    line = f"{mark} `{file.path}` ({fmt.file_what(file)}; {fmt.contents_head(file)})"
-    values = fmt.contents_values(file)
-    return fmt.cell(line + (f": {values}" if values else ""))
+    what = fmt.cell(f"{fmt.file_what(file)}; {fmt.contents_head(file)}")
+    values = fmt.cell(fmt.contents_values(file))
+    return f"{mark} {fmt.code(file.path)} ({what})" + (f": {values}" if values else "")

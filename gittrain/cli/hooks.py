@@ -108,6 +108,8 @@ def _changes(
                 continue
             chained = change.chained and change.action in ("installed", "updated")
             tail = f" (runs {change.name}.pre-gittrain first)" if chained else ""
+            if change.kept is not None:
+                tail = f" (it had been edited: kept as {change.kept})"
             lines.append(f"{change.action} hook {hooks.directory / change.name}{tail}")
     if diff is not None:
         lines += [f"{set_word} {line}" for line in diff.config_set]

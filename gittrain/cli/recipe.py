@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,6 +19,7 @@ from gittrain.cli.options import CONTEXT, TEXT, apply_options, format_option
 
 if TYPE_CHECKING:
     from gittrain.core.apply import Change
+    from gittrain.core.problems import Problem
     from gittrain.core.recipes import Recipe
 
 
@@ -65,7 +67,16 @@ def list_(task_type: str | None, tag: str | None, fmt: str) -> None:
         if not listing.recipes:
             click.echo("no recipes match", err=True)
         print_problems(listing.problems)
-    raise SystemExit(1 if listing.problems else 0)
+    raise SystemExit(_exit_code(listing.problems))
+
+
+def _exit_code(problems: Sequence[Problem]) -> int:
+    """1 for a broken recipe; 2 when one resolves outside the work tree (as everywhere)."""
+    from gittrain.core.recipes import OUTSIDE
+
+    if any(p.rule == OUTSIDE for p in problems):
+        return 2
+    return 1 if problems else 0
 
 
 @recipe.command(context_settings=CONTEXT)

@@ -75,17 +75,17 @@ def _outcomes(use: RecipeUse, code: bool = False) -> list[str]:
     for run in use.outcomes:
         cite = f"{run.job}@{run.commit[:7]}"
         metrics = " ".join(f"{k}={v:g}" for k, v in run.metrics.items())
-        lines.append(
-            f"{'`' + cite + '`' if code else cite} {run.status}"
-            + (f" {metrics}" if metrics else "")
-        )
+        line = f"{run.status}" + (f" {metrics}" if metrics else "")
+        lines.append(f"{fmt.code(cite)} {fmt.cell(line)}" if code else f"{cite} {line}")
     return lines
 
 
 def _pinned_older(use: RecipeUse, code: bool = False) -> list[str]:
     """The jobs still pinned to an older version of the changed recipe (one line, or none)."""
     pinned = [
-        f"{'`' + j.name + '`' if code else j.name} ({j.pinned_older})"
+        f"{fmt.code(j.name)} ({fmt.cell(j.pinned_older)})"
+        if code
+        else f"{j.name} ({j.pinned_older})"
         for j in use.jobs
         if j.pinned_older
     ]
@@ -108,9 +108,9 @@ def _jobs(use: RecipeUse, code: bool = False) -> str:
         from gittrain.commands.review import JobUse
 
         assert isinstance(job, JobUse)
-        name = f"`{job.name}`" if code else job.name
         notes = [n for n in (job.status, None if job.present else "deleted") if n]
-        return name + (f" ({', '.join(notes)})" if notes else "")
+        tail = f" ({', '.join(notes)})" if notes else ""
+        return fmt.code(job.name) + fmt.cell(tail) if code else job.name + tail
 
     return ", ".join(one(job) for job in use.jobs)
 
@@ -123,7 +123,7 @@ def markdown_review(report: ReviewReport, *, command: str = "", limit: int = LIM
     order = cuttable(report.files, singles)
 
     def render(k: int, names: int | None) -> list[str]:
-        lines = [f"## {_title(report)}", ""]
+        lines = [f"## {fmt.cell(_title(report))}", ""]
         lines += head(report.all_files, all_rows, show_all=False, skipped=report.skipped)
         lines += ["", "### Changed config files", ""]
         if not report.files:
@@ -143,7 +143,7 @@ def markdown_review(report: ReviewReport, *, command: str = "", limit: int = LIM
 
 
 def _row_item(row: fmt.Row) -> str:
-    return f"{fmt.MARK[row.kind]} `{fmt.cell(row.label)}` {fmt.cell(row.text)} — _{row.tier.value}_"
+    return f"{fmt.MARK[row.kind]} {fmt.code(row.label)} {fmt.cell(row.text)} — _{row.tier.value}_"
 
 
 def _file_items(file: FileDiff, file_rows: list[fmt.Row]) -> list[str]:
@@ -151,7 +151,10 @@ def _file_items(file: FileDiff, file_rows: list[fmt.Row]) -> list[str]:
     if file.contents is not None:
         what += f"; {fmt.contents_head(file)}"
     values = fmt.contents_values(file)
-    lines = [f"- **`{file.path}`** ({what})" + (f": {fmt.cell(values)}" if values else "")]
+    lines = [
+        f"- **{fmt.code(file.path)}** ({fmt.cell(what)})"
+        + (f": {fmt.cell(values)}" if values else "")
+    ]
     if file.error:
         lines.append(f"  - :x: {fmt.cell(file.error)}")
     lines += [f"  - {_row_item(row)}" for row in file_rows]
@@ -174,7 +177,7 @@ def _markdown_sections(report: ReviewReport) -> list[str]:
     if report.recipe_uses:
         lines += ["", "### Jobs that used the changed recipes", ""]
         for use in report.recipe_uses:
-            lines.append(f"- `{use.recipe}`: " + (_jobs(use, code=True) or "_no jobs_"))
+            lines.append(f"- {fmt.code(use.recipe)}: " + (_jobs(use, code=True) or "_no jobs_"))
             lines += [f"  - {line}" for line in _pinned_older(use, code=True)]
             lines += [f"  - {line}" for line in _outcomes(use, code=True)]
     return lines

@@ -15,6 +15,7 @@ from gittrain.adapters import gitrepo
 from gittrain.core import importance, settings
 from gittrain.core.atomic import atomic_write
 from gittrain.core.textconvkey import fingerprint
+from gittrain.errors import GittrainError, usage_error
 
 DRIVER = "gittrain"
 TEXTCONV_KEY = f"diff.{DRIVER}.textconv"
@@ -142,7 +143,7 @@ def write_block(root: Path, wanted: list[str]) -> tuple[tuple[str, ...], tuple[s
     older versions wrote.  The file goes when nothing else is left in it.
     """
     path = root / ".gitattributes"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    text = _read(path) if path.exists() else ""
     lockfile = settings.load(root).lockfile
     legacy = {f"{p} diff={DRIVER}" for p in (*LEGACY_PATTERNS, lockfile)}
     kept: list[str] = []
@@ -169,11 +170,28 @@ def write_block(root: Path, wanted: list[str]) -> tuple[tuple[str, ...], tuple[s
     removed = tuple(line for line in old if line not in wanted)
     new_text = "".join(f"{line}\n" for line in lines)
     if new_text != text:
-        if any(line.strip() for line in lines):
-            atomic_write(path, new_text.encode("utf-8"))
+        _write(path, new_text if any(line.strip() for line in lines) else None)
+    return added, removed
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise usage_error(f".gitattributes: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise GittrainError(".gitattributes: not valid UTF-8") from None
+
+
+def _write(path: Path, text: str | None) -> None:
+    """Replace ``path`` with ``text``; None removes it."""
+    try:
+        if text is not None:
+            atomic_write(path, text.encode("utf-8"))
         elif path.is_file():
             path.unlink()
-    return added, removed
+    except OSError as exc:
+        raise usage_error(f".gitattributes: cannot write: {exc.strerror}") from None
 
 
 def remove_attributes(root: Path, lines: set[str]) -> tuple[str, ...]:
@@ -181,15 +199,12 @@ def remove_attributes(root: Path, lines: set[str]) -> tuple[str, ...]:
     path = root / ".gitattributes"
     if not path.is_file():
         return ()
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
     kept: list[str] = []
     removed: list[str] = []
     for line in text.splitlines():
         (removed if " ".join(line.split()) in lines else kept).append(line)
     if not removed:
         return ()
-    if any(line.strip() for line in kept):
-        atomic_write(path, "".join(f"{line}\n" for line in kept).encode("utf-8"))
-    else:
-        path.unlink()
+    _write(path, "".join(f"{line}\n" for line in kept) if any(x.strip() for x in kept) else None)
     return tuple(removed)

@@ -14,6 +14,7 @@ from gittrain.errors import usage_error
 HOOK_NAMES = ("pre-commit", "prepare-commit-msg", "post-merge", "post-checkout")
 MARKER = "# gittrain-hook "
 BACKUP_SUFFIX = ".pre-gittrain"
+EDITED_SUFFIX = ".gittrain-edited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class HookChange:
     name: str
     action: str
     chained: bool = False  # a hook that was there first is kept and runs first
+    kept: str | None = None  # where an edited gittrain hook was moved before uninstall
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +83,35 @@ def uninstall_hooks(root: Path) -> HooksResult:
             continue
         _require_writable(directory)
         try:
+            kept = _keep_edits(target, (data_dir("hooks") / name).read_bytes())
             if backup.exists() or backup.is_symlink():
                 os.replace(backup, target)
-                changes.append(HookChange(name, "restored", True))
+                changes.append(HookChange(name, "restored", True, kept))
             else:
-                target.unlink()
-                changes.append(HookChange(name, "removed"))
+                if kept is None:
+                    target.unlink()
+                changes.append(HookChange(name, "removed", kept=kept))
         except OSError as exc:
             raise usage_error(f"{target}: cannot remove the hook: {exc.strerror}") from None
     return HooksResult(directory, tuple(changes))
+
+
+def _keep_edits(target: Path, script: bytes) -> str | None:
+    """Move a gittrain hook someone edited aside (never over an earlier copy); its new name.
+
+    "Edited" means it differs from the script this gittrain installs, so a hook
+    left by an older gittrain is kept too: a spare copy, never a lost edit.
+    """
+    if target.read_bytes() == script:
+        return None
+    number = 1
+    while True:
+        name = target.name + EDITED_SUFFIX + (f".{number}" if number > 1 else "")
+        kept = target.with_name(name)
+        if not (kept.exists() or kept.is_symlink()):
+            os.replace(target, kept)
+            return name
+        number += 1
 
 
 def _require_writable(directory: Path) -> None:

@@ -11,7 +11,7 @@ from gittrain.commands.workspace import Workspace
 from gittrain.core import lockstore
 from gittrain.core.lockfile import Lockfile
 from gittrain.core.problems import Problem, read_or_problem
-from gittrain.core.recipes import builtin_files, repo_files
+from gittrain.core.recipes import Resolver, builtin_files, repo_files
 from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
@@ -48,7 +48,7 @@ def checker(
         lock = worktree_lock(ws.base, ws.settings.lockfile)
     if files is None:
         files = worktree_files(ws.base)
-    return Checker(ws.settings, ws.registry(), team, builtins, strict, pins, lock, files)
+    return Checker(ws.settings, ws.registry(), Resolver(team, builtins), strict, pins, lock, files)
 
 
 def worktree_files(base: Path) -> Callable[[str], bytes]:

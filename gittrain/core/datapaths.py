@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from gittrain.errors import GittrainError
+from gittrain.errors import GittrainError, usage_error
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -42,7 +42,7 @@ def resolve_inside(root: Path, rel: str) -> Path:
             raise GittrainError(f"{rel}: {exc.strerror} (a symlink loop)") from None
     real = Path(os.path.realpath(path))
     if not real.is_relative_to(Path(os.path.realpath(root))):
-        raise GittrainError(f"{rel}: is a symlink that resolves outside the repository ({real})")
+        raise usage_error(f"{rel}: is a symlink that resolves outside the repository ({real})")
     return path
 
 

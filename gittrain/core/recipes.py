@@ -18,9 +18,10 @@ from gittrain.core.resources import data_dir
 from gittrain.core.settings import Settings
 from gittrain.core.sizes import ModelSize, parse_size
 from gittrain.document import Document, format_path, locate
-from gittrain.errors import GittrainError
+from gittrain.errors import EXIT_CONTENT, EXIT_USAGE, GittrainError
 
 RECIPE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
+OUTSIDE = "io"  # the rule of a recipe file that resolves outside the work tree (exit 2)
 
 
 class Origin(str, enum.Enum):
@@ -145,7 +146,8 @@ class Registry:
             where = locate(problem.source, problem.mark)
             subject = f"{format_path(problem.path)}: " if problem.path else ""
             raise GittrainError(
-                f"{where}: recipe {recipe_id!r} is broken: {subject}{problem.message}"
+                f"{where}: recipe {recipe_id!r} is broken: {subject}{problem.message}",
+                EXIT_USAGE if problem.rule == OUTSIDE else EXIT_CONTENT,
             )
         if recipe is None:
             known = ", ".join(sorted(self.recipes)) or "none"
@@ -182,11 +184,12 @@ def build_registry(files: Sequence[RecipeFile], problems: list[Problem]) -> Regi
     # A team file that does not even parse still claims its id: the built-in it
     # overrides is not quietly used in its place.
     broken = {PurePosixPath(p.source).stem: p for p in problems}
+    resolver = Resolver(team, builtins)
     resolved: dict[str, Recipe] = {}
     for recipe_id in sorted({*builtins, *team} - set(broken)):
         item = team.get(recipe_id) or builtins[recipe_id]
         try:
-            data = resolve(item, team, builtins)
+            data = resolver.resolve(item)
             resolved[recipe_id] = from_data(
                 data, item, overrides_builtin=item.origin is Origin.REPO and recipe_id in builtins
             )
@@ -208,42 +211,116 @@ def resolve(
     builtins: Mapping[str, RecipeFile],
 ) -> dict[str, Any]:
     """The recipe's data with every ``extends`` ancestor deep-merged underneath it."""
-    problems = file_problems(item)
-    if problems:
-        raise RecipeInvalid(problems)
-    chain: list[RecipeFile] = [item]
-    current = item
-    while True:
-        data = current.document.data
-        assert isinstance(data, dict)
-        parent_id = data.get("extends")
-        if parent_id is None:
-            break
+    return Resolver(team, builtins).resolve(item)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    problems: list[Problem]
+    cycle: str | None = None  # "a -> b -> a" when the chain runs into a cycle
+
+
+_Key = tuple[Origin, str]
+
+
+class Resolver:
+    """``extends`` over one set of recipe files: each file is checked and merged once.
+
+    Every ancestor's merged layers are kept, so resolving all N recipes of a chain
+    N deep costs N merges, not N**2 (each with an N**2 cycle check, as it once did).
+    """
+
+    def __init__(self, team: Mapping[str, RecipeFile], builtins: Mapping[str, RecipeFile]) -> None:
+        self.team = team
+        self.builtins = builtins
+        self._done: dict[_Key, dict[str, Any] | _Failed] = {}
+        self.merges = 0  # layers merged so far: a test keeps it linear
+
+    def resolve(self, item: RecipeFile) -> dict[str, Any]:
+        """``item``'s data with every ancestor merged in, checked against the schema."""
+        outcome = self._outcome(item)
+        if isinstance(outcome, _Failed):
+            raise RecipeInvalid(outcome.problems)
+        merged = copy.deepcopy(outcome)
+        merged["name"] = item.id
+        full = schemas.check("recipe", merged)
+        if full:
+            raise RecipeInvalid([_problem(item, e.path, e.message) for e in full])
+        return merged
+
+    def _outcome(self, item: RecipeFile) -> dict[str, Any] | _Failed:
+        # Walk up to the first file already resolved, a root, or an error; then
+        # merge back down. A loop, not recursion: a chain may be deeper than the stack.
+        path: list[RecipeFile] = []
+        on_path: dict[_Key, int] = {}
+        current = item
+        while True:
+            key = (current.origin, current.id)
+            known = self._done.get(key)
+            if known is not None:
+                start = known
+                break
+            if key in on_path:
+                start = self._cycle(path[on_path[key] :])
+                del path[on_path[key] :]
+                break
+            problems = file_problems(current)
+            if problems:
+                start = self._done[key] = _Failed(problems)
+                break
+            data = current.document.data
+            assert isinstance(data, dict)
+            parent_id = data.get("extends")
+            if parent_id is None:
+                start = self._done[key] = self._merge({}, current)
+                break
+            parent = self._parent(current, parent_id)
+            if parent is None:
+                problem = _problem(current, ("extends",), f"unknown recipe {parent_id!r}")
+                start = self._done[key] = _Failed([problem])
+                break
+            on_path[key] = len(path)
+            path.append(current)
+            current = parent
+        for link in reversed(path):
+            start = self._done[(link.origin, link.id)] = self._below(start, link)
+        return start
+
+    def _parent(self, item: RecipeFile, parent_id: object) -> RecipeFile | None:
+        if not isinstance(parent_id, str):
+            return None
         # `extends: <own id>` in a repo recipe means the built-in of that id.
-        if parent_id == current.id and current.origin is Origin.REPO:
-            parent = builtins.get(parent_id)
-        else:
-            parent = team.get(parent_id) or builtins.get(parent_id)
-        if parent is None:
-            raise RecipeInvalid([_problem(current, ("extends",), f"unknown recipe {parent_id!r}")])
-        if parent in chain:
-            cycle = " -> ".join([*(c.id for c in chain), parent.id])
-            raise RecipeInvalid([_problem(item, ("extends",), f"extends cycle: {cycle}")])
-        parent_problems = file_problems(parent)
-        if parent_problems:
-            raise RecipeInvalid(parent_problems)
-        chain.append(parent)
-        current = parent
-    merged: dict[str, Any] = {}
-    for link in reversed(chain):
-        layer = dict(link.document.data)  # type: ignore[call-overload]
+        if parent_id == item.id and item.origin is Origin.REPO:
+            return self.builtins.get(parent_id)
+        return self.team.get(parent_id) or self.builtins.get(parent_id)
+
+    def _cycle(self, cycle: list[RecipeFile]) -> _Failed:
+        """Each file of the cycle fails with the cycle as seen from it; returns the first's."""
+        for index, link in enumerate(cycle):
+            ids = [c.id for c in (*cycle[index:], *cycle[:index], link)]
+            self._done[(link.origin, link.id)] = _Failed(
+                [_problem(link, ("extends",), f"extends cycle: {' -> '.join(ids)}")],
+                " -> ".join(ids),
+            )
+        first = self._done[(cycle[0].origin, cycle[0].id)]
+        assert isinstance(first, _Failed)
+        return first
+
+    def _below(
+        self, parent: dict[str, Any] | _Failed, item: RecipeFile
+    ) -> dict[str, Any] | _Failed:
+        if not isinstance(parent, _Failed):
+            return self._merge(parent, item)
+        if parent.cycle is None:
+            return parent
+        cycle = f"{item.id} -> {parent.cycle}"
+        return _Failed([_problem(item, ("extends",), f"extends cycle: {cycle}")], cycle)
+
+    def _merge(self, base: Mapping[str, Any], item: RecipeFile) -> dict[str, Any]:
+        self.merges += 1
+        layer = dict(item.document.data)  # type: ignore[call-overload]
         layer.pop("extends", None)
-        merged = deep_merge(merged, layer)
-    merged["name"] = item.id
-    full = schemas.check("recipe", merged)
-    if full:
-        raise RecipeInvalid([_problem(item, e.path, e.message) for e in full])
-    return merged
+        return deep_merge(base, layer)
 
 
 def file_problems(item: RecipeFile) -> list[Problem]:
@@ -358,7 +435,7 @@ def repo_files(
             continue
         outside = escape(root, path)
         if outside is not None:
-            problems.append(Problem(source, None, (), Severity.ERROR, outside, "io"))
+            problems.append(Problem(source, None, (), Severity.ERROR, outside, OUTSIDE))
             continue
         try:
             out.append(_read(path, Origin.REPO, source))

@@ -7,7 +7,7 @@ raises for bad content, so callers report every file before setting an exit code
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -29,9 +29,9 @@ from gittrain.core.recipes import (
     RecipeFile,
     RecipeInvalid,
     Registry,
+    Resolver,
     file_problems,
     from_data,
-    resolve,
 )
 from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import Settings
@@ -71,8 +71,7 @@ class Checker:
 
     settings: Settings
     registry: Registry
-    team_recipes: Mapping[str, RecipeFile]
-    builtin_recipes: Mapping[str, RecipeFile]
+    recipes: Resolver  # the work tree's team recipes and the built-ins
     strict: bool = False  # unknown keys are errors
     pins: Pins | None = None  # recipes at the revisions jobs pin (None: pins are errors)
     # The lockfile jobs' datasets are judged against (raises GittrainError when it is
@@ -124,9 +123,14 @@ class Checker:
         problems = file_problems(item)
         if problems:
             return problems
-        team = {**self.team_recipes, item.id: item}
+        known = self.recipes.team.get(item.id)
+        if known is not None and known.document == doc:
+            # The work tree's own file: its ancestors are resolved once for every file.
+            resolver, item = self.recipes, known
+        else:
+            resolver = Resolver({**self.recipes.team, item.id: item}, self.recipes.builtins)
         try:
-            data = resolve(item, team, self.builtin_recipes)
+            data = resolver.resolve(item)
             recipe = from_data(data, item, overrides_builtin=False)
         except RecipeInvalid as exc:
             return exc.problems
