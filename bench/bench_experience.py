@@ -8,6 +8,7 @@ every version); warm (cache filled) next to a bare `git log --raw -- jobs/`.
 Goals: cold <= 1.3x, warm <= 1.5x.
 
     .venv/bin/python bench/bench_experience.py [--runs N] [--commits N] [--jobs N]
+        [--config-files K]    # every Kth job keeps its settings in a TRL file (config_file:)
 """
 
 from __future__ import annotations
@@ -58,6 +59,45 @@ result:
 {metrics}"""
 
 
+# A job whose settings live in the trainer's own file (issue 12: config_file jobs).
+FILE_JOB = """\
+# job {i} (version {v})
+name: job-{i:03d}
+recipe: {{id: {recipe}, version: "1.0.0"}}
+model: Qwen/Qwen2.5-7B-Instruct
+model_size: 7B
+num_gpus: 8
+config_file: configs/job-{i:03d}.yaml
+result:
+  status: {status}
+{metrics}"""
+
+TRL_FILE = """\
+model_name_or_path: Qwen/Qwen2.5-7B-Instruct
+dataset_name: trl-lib/DeepMath-103K
+learning_rate: {lr}
+per_device_train_batch_size: 4
+gradient_accumulation_steps: 32
+num_generations: 8
+max_prompt_length: 1024
+max_completion_length: 3072
+beta: 0.001
+bf16: true
+"""
+
+
+def file_texts(i: int, version: int) -> tuple[bytes, bytes]:
+    """A config_file job's version and its TRL file."""
+    status = STATUSES[version % len(STATUSES)]
+    metrics = ""
+    if status == "completed":
+        metrics = f"  metrics: {{gsm8k_acc: {0.5 + (i * 7 + version) % 40 / 100}}}\n"
+        metrics += f'  finished_at: "2026-11-{1 + version % 28:02d}T10:00:00Z"\n'
+    recipe = RECIPES[i % 3]
+    job = FILE_JOB.format(i=i, v=version, recipe=recipe, status=status, metrics=metrics)
+    return job.encode(), TRL_FILE.format(lr=f"{(i % 9 + 1)}.0e-7").encode()
+
+
 def job_text(i: int, version: int) -> bytes:
     status = STATUSES[version % len(STATUSES)]
     metrics = ""
@@ -75,7 +115,7 @@ def job_text(i: int, version: int) -> bytes:
     return text.encode()
 
 
-def build(root: Path, commits: int, jobs: int) -> None:
+def build(root: Path, commits: int, jobs: int, config_files: int = 0) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     stream: list[bytes] = []
     stamp = 1_700_000_000
@@ -88,6 +128,10 @@ def build(root: Path, commits: int, jobs: int) -> None:
             f"committer Bench <bench@example.com> {stamp + c * 60} +0000\n".encode(),
             f"data {len(message)}\n".encode() + message + b"\n",
         ]
+        if config_files and i % config_files == 0:
+            data, trl = file_texts(i, c // jobs)
+            stream.append(f"M 100644 inline configs/job-{i:03d}.yaml\n".encode())
+            stream.append(f"data {len(trl)}\n".encode() + trl + b"\n")
         stream.append(f"M 100644 inline jobs/job-{i:03d}.yaml\n".encode())
         stream.append(f"data {len(data)}\n".encode() + data + b"\n")
     subprocess.run(
@@ -141,18 +185,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--commits", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=500)
+    parser.add_argument(
+        "--config-files", type=int, default=0, help="every Kth job is a config_file job"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="gittrain-bench-exp-", dir="/tmp"))
     try:
         root = tmp / "repo"
         started = time.perf_counter()
-        build(root, args.commits, args.jobs)
+        build(root, args.commits, args.jobs, args.config_files)
+        kind = f", every {args.config_files}th a config_file job" if args.config_files else ""
         print(
-            f"built {args.commits} commits over {args.jobs} jobs in "
+            f"built {args.commits} commits over {args.jobs} jobs{kind} in "
             f"{time.perf_counter() - started:.1f} s ({machine()})"
         )
         recommend = [tool("git-train"), "experience", "recommend"]
         limit = [sys.executable, str(HERE / "limit_experience.py"), str(root)]
+        if args.config_files:
+            limit += ["jobs", "configs"]  # the trainer files are part of the history to mine
         cold = cold_runs(recommend, root, args.runs)
         plumbing = time_runs(limit, runs=args.runs)
         report(

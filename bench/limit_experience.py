@@ -1,9 +1,11 @@
 """The plumbing limit for mining job history: `git log --raw`, `cat-file --batch`, libyaml.
 
 Reads every version of every job file on HEAD's first-parent history and parses
-each with libyaml's C loader; nothing else.  `bench_experience.py` times it.
+each with libyaml's C loader; nothing else.  `bench_experience.py` times it.  With
+more directories (`jobs configs`), the trainer files that config_file jobs name are
+read and parsed the same way: the least any miner of those jobs must do.
 
-    python bench/limit_experience.py REPO [JOBS_DIR]
+    python bench/limit_experience.py REPO [DIR ...]
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 import yaml
 
 
-def main(repo: str, jobs_dir: str = "jobs") -> int:
+def main(repo: str, *dirs: str) -> int:
     log = subprocess.run(
         [
             "git",
@@ -28,7 +30,7 @@ def main(repo: str, jobs_dir: str = "jobs") -> int:
             "--no-abbrev",
             "--format=%x1e%H",
             "--",
-            jobs_dir,
+            *(dirs or ("jobs",)),
         ],
         capture_output=True,
         check=True,

@@ -124,3 +124,22 @@ def test_mining_reads_a_finished_framework_job(repo: Repo, cli: Cli) -> None:
     result = cli("experience", "recommend", "--format", "json", cwd=repo.root)
     (row,) = json.loads(result.out)["recommendations"]
     assert row["recipe_id"] == "grpo_basic" and row["avg_learning_rate"] == 1e-6
+
+
+def test_mining_reads_a_config_file_job_at_the_commit_it_finished(repo: Repo, cli: Cli) -> None:
+    config = (FIXTURES / "trl/valid/grpo.yaml").read_text()
+    repo.write("configs/grpo.yaml", config)
+    repo.write(
+        "jobs/a.yaml",
+        "name: a\nrecipe: grpo_basic\nconfig_file: configs/grpo.yaml\nresult:\n"
+        "  status: completed\n  metrics: {acc: 0.7}\n",
+    )
+    repo.commit("a finished")
+    # The file changes later; the run trained with what its commit held.
+    lr = next(line for line in config.splitlines() if line.startswith("learning_rate:"))
+    repo.write("configs/grpo.yaml", config.replace(lr, "learning_rate: 5.0e-6"))
+    repo.commit("retune for the next run")
+    result = cli("experience", "recommend", "--format", "json", cwd=repo.root)
+    (row,) = json.loads(result.out)["recommendations"]
+    expected = float(lr.split(":", 1)[1])
+    assert row["recipe_id"] == "grpo_basic" and row["avg_learning_rate"] == expected

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ class Version:
     # The SUMMARY ideas of the config's canonical view; read for finished versions (runs).
     ideas: Mapping[str, object] = field(default_factory=dict)
     framework: str | None = None  # the trainer whose keys ``config`` is written in
+    config_file: str | None = None  # instead of ``config``: the trainer's own file
 
     @property
     def algorithm(self) -> str | None:
@@ -154,6 +155,7 @@ def narrow(doc: Document) -> Version:
         if isinstance(datasets, dict)
         else {},
         framework=_text(data.get("framework")),
+        config_file=_text(data.get("config_file")),
     )
 
 
@@ -180,6 +182,7 @@ def version_entry(v: Version) -> dict[str, Any]:
         "datasets": dict(v.datasets),
         "ideas": None,
         "fw": v.framework,
+        "cf": v.config_file,
     }
 
 
@@ -197,6 +200,7 @@ def version_from(entry: Mapping[str, Any]) -> Version:
         entry["datasets"],
         _ideas(entry["ideas"]),
         entry.get("fw"),
+        entry.get("cf"),
     )
 
 
@@ -204,14 +208,19 @@ def _ideas(saved: Mapping[str, Any] | None) -> Mapping[str, object]:
     return {} if saved is None else saved["v"]
 
 
-def canonical(v: Version, eff: Effective) -> Ideas:
+def canonical(v: Version, eff: Effective, load: Callable[[str], bytes] | None = None) -> Ideas:
     """A job version's config through the canonical view (``read_own``, as validate reads it)."""
     from gittrain.core.dialects.config import read_job
 
     root: dict[str, object] = {"config": dict(v.config), "num_gpus": v.num_gpus, "model": v.model}
     if v.framework is not None:
         root["framework"] = v.framework  # read in that trainer's dialect
-    view = read_job(Document("", root), eff).view
+    if v.config_file is not None:
+        root["config_file"] = v.config_file  # read by ``load`` as the run's commit holds it
+    try:
+        view = read_job(Document("", root), eff, load=load).view
+    except GittrainError:
+        return {}  # its file is missing at that commit: a run with no readable settings
     return {idea: (value.value, value.path) for idea, value in view.values.items()}
 
 
@@ -238,15 +247,20 @@ class IdeaReader:
         ideas = entry["ideas"]
         return ideas is not None and ideas["fp"] == self.key
 
-    def read(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """``entry`` with its ``ideas`` (only for finished versions: they make runs)."""
+    def read(
+        self, entry: dict[str, Any], load: Callable[[str], bytes] | None = None
+    ) -> dict[str, Any]:
+        """``entry`` with its ``ideas`` (only for finished versions: they make runs).
+
+        ``load`` reads a ``config_file`` as the commit that holds this version does.
+        """
         if entry.get("k") != JOB or not self.wanted(entry):
             return entry
         from gittrain.core.dialects.effective import effective
 
         if self._eff is None:
             self._eff = effective(self.settings)
-        ideas = canonical(version_from(entry), self._eff)
+        ideas = canonical(version_from(entry), self._eff, load)
         values = {
             idea: ideas[idea][0]
             for idea in SUMMARY
@@ -255,7 +269,11 @@ class IdeaReader:
         return {**entry, "ideas": {"fp": self.key, "v": values}}
 
 
-def parse_job(raw: bytes | None, reader: IdeaReader | None = None) -> dict[str, Any]:
+def parse_job(
+    raw: bytes | None,
+    reader: IdeaReader | None = None,
+    load: Callable[[str], bytes] | None = None,
+) -> dict[str, Any]:
     """A job blob as a cache entry: its :class:`Version`, or why it cannot be used."""
     from gittrain.adapters import yamlio  # only new blobs are parsed; warm runs skip it
 
@@ -266,7 +284,7 @@ def parse_job(raw: bytes | None, reader: IdeaReader | None = None) -> dict[str, 
     except GittrainError as exc:
         where = f"{exc.mark.line}:{exc.mark.column}: " if exc.mark else ""
         return {"k": "error", "message": where + exc.detail}
-    return reader.read(entry) if reader is not None else entry
+    return reader.read(entry, load) if reader is not None else entry
 
 
 def parse_lock(raw: bytes | None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ branches were merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from gittrain.core.historycache import BlobCache
 from gittrain.core.jobrefs import is_job_path, job_name
 from gittrain.core.jobs import TERMINAL
 from gittrain.core.settings import Settings
-from gittrain.errors import usage_error
+from gittrain.errors import GittrainError, usage_error
 
 _NO_LOCK: Mapping[str, Any] = {"names": {}, "paths": {}}
 
@@ -46,11 +46,27 @@ class _Entries:
         self.cat = cat
         self.reader = reader
 
-    def see(self, blob: str, keys: frozenset[str]) -> None:
+    def see(self, blob: str, keys: frozenset[str], commit: str | None = None) -> None:
         if not self.has(blob, keys):
             raw = self.cat.read(blob)
-            entry = parse_job(raw, self.reader) if keys is JOB_KEYS else parse_lock(raw)
+            if keys is JOB_KEYS:
+                entry = parse_job(raw, self.reader, self._at(commit))
+            else:
+                entry = parse_lock(raw)
             self.cache.put(blob, entry)
+
+    def _at(self, commit: str | None) -> Callable[[str], bytes] | None:
+        """A job's ``config_file`` as ``commit`` (where the version was first seen) holds it."""
+        if commit is None:
+            return None
+
+        def load(rel: str) -> bytes:
+            raw = self.cat.read(f"{commit}:{rel}")
+            if raw is None:
+                raise GittrainError(f"{rel}: not in {commit[:12]}")
+            return raw
+
+        return load
 
     def get(self, blob: str) -> Mapping[str, Any]:
         entry: Mapping[str, Any] = self.cache.get(blob)
@@ -110,7 +126,7 @@ def _log(
             if new == lockfile:
                 entries.see(change.new_sha, LOCK_KEYS)
             elif is_job_path(new, jobs_dir):
-                entries.see(change.new_sha, JOB_KEYS)
+                entries.see(change.new_sha, JOB_KEYS, commit.sha)
     commits.reverse()
     return commits
 

@@ -158,6 +158,31 @@ def read_own(
 
 FRAMEWORKS_OF_JOBS = ("verl", "trl", "llamafactory", "axolotl", "torchtune")  # job schema enum
 
+# The trainer files config_file jobs name, parsed once per content: mining meets the same
+# file at every status change of its job.  Bounded; cleared when the vocabulary differs.
+_FILES: dict[tuple[bytes, str, object], tuple[Document, Detection]] = {}
+_FILES_MAX = 512
+_VIEWS: dict[tuple[bytes, str, object, str], view_mod.View] = {}
+
+
+def _native_file(
+    raw: bytes, file: str, eff: Effective, framework: object
+) -> tuple[Document, Detection]:
+    key = (raw, file, framework)
+    found = _FILES.get(key)
+    if found is not None and found[1].dialect is eff.vocabulary.get(found[1].dialect.name):
+        return found
+    if framework in FRAMEWORKS_OF_JOBS:
+        dialect = eff.vocabulary.get(str(framework))
+        native = yamlio.load_bytes(raw, file, reading=reading(dialect.loader))
+        read = (native, Detection(dialect, f"framework: {framework} (config_file {file})"))
+    else:
+        read = read_detected(raw, file, eff)
+    if len(_FILES) >= _FILES_MAX:
+        _FILES.clear()
+    _FILES[key] = read
+    return read
+
 
 def read_job(
     doc: Document,
@@ -197,13 +222,14 @@ def read_job(
             raw = load(file)
         except GittrainError as exc:
             raise GittrainError(exc.message, source=doc.source, mark=mark) from None
-        if framework in FRAMEWORKS_OF_JOBS:
-            dialect = vocabulary.get(str(framework))
-            native = yamlio.load_bytes(raw, file, reading=reading(dialect.loader))
-            chosen = Detection(dialect, f"framework: {framework} (config_file {file})")
-        else:
-            native, chosen = read_detected(raw, file, eff)
-        view = view_mod.read(vocabulary, chosen.dialect, native.data, outside=fallback)
+        native, chosen = _native_file(raw, file, eff, framework)
+        key = (raw, file, framework, repr(sorted(fallback.items())))
+        view = _VIEWS.get(key)
+        if view is None or view.dialect is not chosen.dialect:
+            view = view_mod.read(vocabulary, chosen.dialect, native.data, outside=fallback)
+            if len(_VIEWS) >= _FILES_MAX:
+                _VIEWS.clear()
+            _VIEWS[key] = view
         return ConfigRead(native, chosen, view, ())
     dialect = vocabulary.get(str(framework))
     view = view_mod.read(
