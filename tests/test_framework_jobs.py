@@ -143,3 +143,19 @@ def test_mining_reads_a_config_file_job_at_the_commit_it_finished(repo: Repo, cl
     (row,) = json.loads(result.out)["recommendations"]
     expected = float(lr.split(":", 1)[1])
     assert row["recipe_id"] == "grpo_basic" and row["avg_learning_rate"] == expected
+
+
+def test_a_config_file_outside_the_repository_is_refused_at_the_jobs_line(
+    repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((FIXTURES / "trl/valid/grpo.yaml").read_text())
+    (repo.root / "configs").mkdir()
+    (repo.root / "configs/link.yaml").symlink_to(outside)
+    repo.write("jobs/a.yaml", "name: a\nrecipe: grpo_basic\nconfig_file: configs/link.yaml\n")
+    result = cli("validate", "jobs/a.yaml", cwd=repo.root)
+    assert result.code == 1 and "Traceback" not in result.out + result.err
+    line = next(line for line in result.out.splitlines() if "[config-file]" in line)
+    assert line.startswith("jobs/a.yaml:3:1: error: config_file: configs/link.yaml: ")
+    assert "outside" in line
+    assert "num_generations" not in result.out  # nothing read out there is echoed
