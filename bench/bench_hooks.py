@@ -25,15 +25,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_foundation import JOB  # the same job files the validation benchmark uses
-from common import BIN, machine, report, tool
+from common import BIN, ensure_bytecode, machine, report, tool
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("GITTRAIN_BENCH_RUNS", "15"))
+# GITTRAIN_BENCH_HOOKS=native times only the native hooks and plain `git commit` (no peers).
+NATIVE_ONLY = os.environ.get("GITTRAIN_BENCH_HOOKS") == "native"
 SCHEMA = PROJECT / "schemas/job.schema.json"
 
 
 def env() -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k == "GIT_EXEC_PATH"}
+    out = {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("GIT_") or k == "GIT_EXEC_PATH") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     out.update(
         PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
         GIT_CONFIG_NOSYSTEM="1",
@@ -60,7 +66,7 @@ def make_repo(parent: Path, jobs: int) -> Path:
     git(root, "init", "-q")
     git(root, "config", "commit.gpgsign", "false")
     (root / "data").mkdir()
-    (root / "data/gsm8k.jsonl").write_text('{"q": "1+1", "a": "2"}\n' * 200)
+    (root / "data/gsm8k.jsonl").write_text('{"prompt": "1+1=", "answer": "2"}\n' * 200)
     subprocess.run(
         [tool("git-train"), "data", "add", "data/gsm8k.jsonl", "--name", "gsm8k_train"],
         cwd=root,
@@ -81,12 +87,18 @@ HOOKS_DIR = ".git/hooks"
 Setup = Callable[[Path], None]
 
 
-def hook_script(script: str | None) -> Setup:
-    """Install exactly one pre-commit hook (or none); ``.pre-commit-config.yaml`` is removed."""
+def hook_script(script: str | None, message_hook: str | None = None) -> Setup:
+    """Install exactly one pre-commit hook (or none) and, if given, a prepare-commit-msg hook;
+    ``.pre-commit-config.yaml`` is removed."""
 
     def setup(root: Path) -> None:
         hook = root / HOOKS_DIR / "pre-commit"
         hook.unlink(missing_ok=True)
+        message = root / HOOKS_DIR / "prepare-commit-msg"
+        message.unlink(missing_ok=True)
+        if message_hook is not None:
+            message.write_text(message_hook)
+            message.chmod(0o755)
         if (root / ".pre-commit-config.yaml").exists():
             git(root, "rm", "-q", "-f", ".pre-commit-config.yaml")
         if script is not None:
@@ -141,6 +153,8 @@ def commit_once(root: Path) -> float:
 
 def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
     """Median ms of a whole `git commit` under each variant, one of each per round."""
+    if NATIVE_ONLY:
+        variants = {k: v for k, v in variants.items() if k.startswith(("git commit", "native"))}
     times: dict[str, list[float]] = {label: [] for label in variants}
     for round_no in range(RUNS + 1):
         for label, setup in variants.items():
@@ -192,11 +206,13 @@ def in_process(root: Path) -> str:
 
 def main() -> int:
     print(f"machine: {machine()}; {RUNS} interleaved rounds (median), whole `git commit` runs")
+    ensure_bytecode()
     work = Path(tempfile.mkdtemp(prefix="gittrain-bench-hooks-"))
     ENV["PRE_COMMIT_HOME"] = str(work / "pre-commit-home")
     gittrain = tool("git-train")
     cjs = f"{tool('check-jsonschema')} --schemafile {SCHEMA}"
     native = (PROJECT / "hooks/pre-commit").read_text()
+    message = (PROJECT / "hooks/prepare-commit-msg").read_text()
     try:
         for jobs in (1, 50):
             root = make_repo(work, jobs)
@@ -216,21 +232,17 @@ def main() -> int:
                         f"#!/bin/sh\nexec {gittrain} validate --staged --quiet\n"
                     ),
                     "native hook (hooks/pre-commit): validation + data check": hook_script(native),
+                    "native pre-commit + prepare-commit-msg (the installed pair)": hook_script(
+                        native, message
+                    ),
                 },
             )
             rows = list(got.items())
             none = got["git commit, no hook"]
-            data_cost = (
-                got["native hook (hooks/pre-commit): validation + data check"]
-                - got["hook: git-train validate --staged"]
-            )
             report(
                 f"{jobs} staged job file(s), dataset locked and unchanged",
                 rows,
-                note=f"added to a commit: gittrain-validate "
-                f"{got['hook: git-train validate FILES'] - none:.1f} ms, check-jsonschema "
-                f"{got['hook: check-jsonschema FILES'] - none:.1f} ms; the data check adds "
-                f"{data_cost:.1f} ms to validation in the native hook\n{in_process(root)}",
+                note=f"{added(got, none)}\n{in_process(root)}",
             )
         root = make_repo(work, 0)
         (root / "notes.md").write_text("a commit that touches no config\n")
@@ -248,6 +260,16 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def added(got: dict[str, float], none: float) -> str:
+    """What each hook adds to a commit, and what the data check adds to validation."""
+    parts = [f"{label} +{ms - none:.1f} ms" for label, ms in got.items() if ms is not none]
+    native = got["native hook (hooks/pre-commit): validation + data check"]
+    if "hook: git-train validate --staged" in got:
+        data_cost = native - got["hook: git-train validate --staged"]
+        parts.append(f"the data check adds {data_cost:.1f} ms to validation in the native hook")
+    return "added to a commit: " + "; ".join(parts)
 
 
 def _timed(argv: list[str]) -> float:

@@ -225,6 +225,23 @@ def test_prepare_commit_msg_adds_the_config_changes_summary(repo: Repo) -> None:
     assert repo.git("log", "-1", "--format=%B").count("Config-Changes:") == 1
 
 
+def test_summary_names_added_and_deleted_configs_without_reading_them(repo: Repo) -> None:
+    # The summary reads only modified configs and the lockfile: an added or deleted one is
+    # one line, whatever it holds (an unreadable one included).
+    repo.write("jobs/old.yaml", GOOD_JOB.format(name="old", dataset="x"))
+    repo.commit("start")
+    repo.write("jobs/new.yaml", "name: [unclosed\n")
+    repo.git("rm", "-q", "jobs/old.yaml")
+    repo.git("add", "jobs/new.yaml")
+    message = repo.root / "msg"
+    message.write_text("Swap jobs\n")
+    proc = run(["git-train", "hook", "prepare-commit-msg", str(message), "message"], repo.root)
+    assert proc.returncode == 0, proc.stderr
+    assert message.read_text() == (
+        "Swap jobs\n\nConfig-Changes:\n  jobs/new.yaml: added\n  jobs/old.yaml: deleted\n\n"
+    )
+
+
 def test_a_message_that_is_not_utf8_keeps_its_bytes_and_gets_the_summary(repo: Repo) -> None:
     repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
     repo.commit("start")

@@ -13,6 +13,7 @@ from gittrain.adapters import gitrepo
 from gittrain.core import importance, settings
 from gittrain.core.filediff import (
     FileDiff,
+    FileKind,
     FileStatus,
     Side,
     compare,
@@ -61,6 +62,9 @@ class DiffRequest:
     cached: bool = False
     prefix: str = ""
     report_skipped: bool = True  # look for YAML changed outside `diff.paths` (one more git call)
+    # False: an added or deleted config (not the lockfile) is named, not read or rated; the
+    # commit summary says only that it was added or deleted.
+    whole_files: bool = True
 
 
 def run_diff(root: Path, request: DiffRequest) -> DiffReport:
@@ -91,7 +95,9 @@ def run_diff(root: Path, request: DiffRequest) -> DiffReport:
             for e in changed(_ALL_YAML)
             if (path := e.new_path or e.old_path) and path not in seen and not _hidden(path)
         )
-    files = file_diffs(root, wanted, old=old, new=new, conf=conf, policy=policy)
+    files = file_diffs(
+        root, wanted, old=old, new=new, conf=conf, policy=policy, whole_files=request.whole_files
+    )
     return DiffReport(old, new, tuple(files), skipped)
 
 
@@ -253,12 +259,38 @@ def file_diffs(
     new: SideInfo,
     conf: settings.Settings,
     policy: importance.Policy,
+    whole_files: bool = True,
 ) -> list[FileDiff]:
-    """Read every blob in one ``cat-file --batch`` call and compare each file."""
-    shas = [s for e in entries for s in (e.old_sha, e.new_sha) if s != gitrepo.NULL_SHA]
+    """Read every blob in one ``cat-file --batch`` call and compare each file.
+
+    Without ``whole_files`` an added or deleted config is not read: its FileDiff
+    carries its status and kind only.
+    """
+
+    def kind_of_entry(entry: gitrepo.RawEntry) -> FileKind:
+        path = entry.new_path or entry.old_path or ""
+        return kind_of(
+            path, recipes_dir=conf.recipes_dir, jobs_dir=conf.jobs_dir, lockfile=conf.lockfile
+        )
+
+    def named_only(entry: gitrepo.RawEntry) -> bool:
+        whole = _STATUS[entry.status] in (FileStatus.ADDED, FileStatus.DELETED)
+        return not whole_files and whole and kind_of_entry(entry) is not FileKind.LOCKFILE
+
+    shas = [
+        s
+        for e in entries
+        if not named_only(e)
+        for s in (e.old_sha, e.new_sha)
+        if s != gitrepo.NULL_SHA
+    ]
     blobs = gitrepo.read_blobs(root, shas) if shas else {}
     out = []
     for entry in entries:
+        if named_only(entry):
+            status = _STATUS[entry.status]
+            out.append(FileDiff(status, entry.old_path, entry.new_path, kind_of_entry(entry)))
+            continue
         old_side = _side(root, entry.old_path, entry.old_sha, blobs, old)
         new_side = _side(root, entry.new_path, entry.new_sha, blobs, new)
         path = entry.new_path or entry.old_path or ""

@@ -61,10 +61,11 @@ def pre_commit(root: Path) -> PreCommitResult | None:
 
 
 def staged_diff(root: Path) -> DiffReport:
-    """The semantic diff of the index against HEAD (`git train diff --cached`)."""
+    """The semantic diff of the index against HEAD (`git train diff --cached`), as much of it
+    as the summary shows: added and deleted configs are named, not read."""
     from gittrain.commands.diff import DiffRequest, run_diff
 
-    return run_diff(root, DiffRequest(cached=True, report_skipped=False))
+    return run_diff(root, DiffRequest(cached=True, report_skipped=False, whole_files=False))
 
 
 def with_summary(message: str, summary: list[str], comment_char: str = "#") -> str | None:
