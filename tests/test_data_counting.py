@@ -44,6 +44,22 @@ def test_jsonl_fast_path_matches_a_line_by_line_count(
     assert count(path).num_samples == expected == 3002
 
 
+def test_jsonl_record_longer_than_many_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(counting, "CHUNK", 16)
+    monkeypatch.setattr(counting, "HEAD_RECORDS", 1)
+    path = tmp_path / "long.jsonl"
+    long = json.dumps({"text": "x" * 5000})
+    path.write_text(f'{{"a": 1}}\n{long}\n{long}\n{{"a": 2}}\n{long}')
+    got = count(path)
+    assert got.num_samples == 5
+    assert dict(got.columns) == {"a": "integer"}
+    path.write_text(f'{{"a": 1}}\n{long}\n{long[:-1]}\n{long}\n')
+    with pytest.raises(GittrainError, match=r"^long.jsonl:3: malformed JSON record"):
+        count(path)
+
+
 def test_jsonl_malformed_line_reports_its_number(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"a": 1}\n{"a": 2\n{"a": 3}\n')
