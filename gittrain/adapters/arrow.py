@@ -84,6 +84,8 @@ def csv_stats(path: Path, display: str) -> CsvStats:
         with pc.open_csv(pa.BufferReader(head), read_options=read, parse_options=parse) as reader:
             schema = reader.schema
         del head
+        # Hand the first block's parse back to the system before counting: ~10 MB of peak.
+        pa.default_memory_pool().release_unused()
         columns = {f.name: str(f.type) for f in schema}
         # Count with one column read as text: a later block whose values do not fit
         # the type inferred from the first block is still one record.
