@@ -44,6 +44,22 @@ def test_jsonl_fast_path_matches_a_line_by_line_count(
     assert count(path).num_samples == expected == 3002
 
 
+def test_jsonl_record_longer_than_many_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(counting, "CHUNK", 16)
+    monkeypatch.setattr(counting, "HEAD_RECORDS", 1)
+    path = tmp_path / "long.jsonl"
+    long = json.dumps({"text": "x" * 5000})
+    path.write_text(f'{{"a": 1}}\n{long}\n{long}\n{{"a": 2}}\n{long}')
+    got = count(path)
+    assert got.num_samples == 5
+    assert dict(got.columns) == {"a": "integer"}
+    path.write_text(f'{{"a": 1}}\n{long}\n{long[:-1]}\n{long}\n')
+    with pytest.raises(GittrainError, match=r"^long.jsonl:3: malformed JSON record"):
+        count(path)
+
+
 def test_jsonl_malformed_line_reports_its_number(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"a": 1}\n{"a": 2\n{"a": 3}\n')
@@ -104,9 +120,48 @@ def test_csv_type_change_after_the_first_block_still_counts(
     from gittrain.adapters import arrow
 
     monkeypatch.setattr(arrow, "_CSV_BLOCK", 1024)
+    monkeypatch.setattr(arrow, "_COUNT_BLOCKS", (1024,))
     path = tmp_path / "c.csv"
     path.write_text("n\n" + "1\n" * 2000 + "abc\n")
     assert count(path).num_samples == 2001
+
+
+@pytest.mark.parametrize("block", [256, 300, 1000])
+def test_csv_columns_are_those_of_the_whole_files_first_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """Types are read from the first two blocks' bytes only, which may end inside a
+    record; they must be the types the reader infers from the whole file."""
+    from gittrain.adapters import arrow
+
+    monkeypatch.setattr(arrow, "_CSV_BLOCK", block)
+    monkeypatch.setattr(arrow, "_COUNT_BLOCKS", (64, 4096))
+    path = tmp_path / "c.csv"
+    rows = [f'{i},"line one\nline {i}",{i}' for i in range(200)]
+    path.write_text("id,text,score\n" + "\n".join(rows) + '\n7,"x",2.5\nabc,"y",z\n')
+    whole = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=block),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+    )
+    expected = {f.name: str(f.type) for f in whole.schema}
+    got = count(path)
+    assert got.num_samples == 202
+    assert dict(got.columns) == expected == {"id": "int64", "text": "string", "score": "int64"}
+
+
+def test_csv_record_longer_than_the_first_count_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gittrain.adapters import arrow
+
+    path = tmp_path / "c.csv"
+    path.write_text('a,b\n1,x\n2,"' + "y\n" * 500 + '"\n3,z\n')
+    monkeypatch.setattr(arrow, "_COUNT_BLOCKS", (64, 4096))
+    assert count(path).num_samples == 3
+    monkeypatch.setattr(arrow, "_COUNT_BLOCKS", (64, 256))
+    with pytest.raises(GittrainError, match=r"^c.csv: not a readable CSV file: .*straddl"):
+        count(path)
 
 
 @pytest.mark.parametrize(

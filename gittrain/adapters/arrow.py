@@ -14,9 +14,14 @@ from typing import Any, BinaryIO
 
 from gittrain.errors import GittrainError
 
-# Rows are counted from record batches of this many bytes; the reader parses
-# blocks on its own threads.
+# Column types are inferred from the first block of this many bytes (a smaller block
+# would infer from fewer rows and could name other types for the same file).
 _CSV_BLOCK = 16 << 20
+# Rows are counted in blocks of these sizes, the smallest first: the reader parses and
+# keeps several blocks at once on its threads, so 16 MiB blocks peaked at 515-714 MB RSS
+# and 1 MiB blocks at ~150 MB.  A record longer than a block makes pyarrow refuse it as
+# "straddling", and the count starts again with the next size up.
+_COUNT_BLOCKS = (1 << 20, 16 << 20)
 
 
 def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
@@ -69,10 +74,18 @@ def csv_stats(path: Path, display: str) -> CsvStats:
     import pyarrow.csv as pc
 
     parse = pc.ParseOptions(newlines_in_values=True)
-    read = pc.ReadOptions(block_size=_CSV_BLOCK)
     try:
-        with pc.open_csv(path, read_options=read, parse_options=parse) as reader:
+        # Types come from the first block only, but the reader starts reading and parsing
+        # blocks ahead (366 MB RSS on a large file), so it gets the first two blocks'
+        # bytes: the first block, and so the types, are the same as from the whole file.
+        with open(path, "rb") as handle:
+            head = handle.read(2 * _CSV_BLOCK)
+        read = pc.ReadOptions(block_size=_CSV_BLOCK)
+        with pc.open_csv(pa.BufferReader(head), read_options=read, parse_options=parse) as reader:
             schema = reader.schema
+        del head
+        # Hand the first block's parse back to the system before counting: ~10 MB of peak.
+        pa.default_memory_pool().release_unused()
         columns = {f.name: str(f.type) for f in schema}
         # Count with one column read as text: a later block whose values do not fit
         # the type inferred from the first block is still one record.
@@ -80,17 +93,32 @@ def csv_stats(path: Path, display: str) -> CsvStats:
             column_types={name: pa.string() for name in schema.names},
             include_columns=schema.names[:1],
         )
-        rows = 0
-        with open(path, "rb", buffering=0) as raw:
-            counter = _QuoteCounter(raw)
-            with pc.open_csv(
-                counter, read_options=read, parse_options=parse, convert_options=convert
-            ) as reader:
-                for batch in reader:
-                    rows += batch.num_rows
+        for block in _COUNT_BLOCKS:
+            try:
+                rows, quotes = _count_csv_rows(path, block, parse, convert)
+                break
+            except pa.ArrowException as exc:
+                if "straddl" not in str(exc) or block == _COUNT_BLOCKS[-1]:
+                    raise
     except (pa.ArrowException, OSError) as exc:
         raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
-    return CsvStats(rows, columns, counter.quotes)
+    return CsvStats(rows, columns, quotes)
+
+
+def _count_csv_rows(path: Path, block: int, parse: Any, convert: Any) -> tuple[int, int]:
+    """Records and quote bytes of ``path``, read in ``block``-byte blocks."""
+    import pyarrow.csv as pc
+
+    rows = 0
+    with open(path, "rb", buffering=0) as raw:
+        counter = _QuoteCounter(raw)
+        read = pc.ReadOptions(block_size=block)
+        with pc.open_csv(
+            counter, read_options=read, parse_options=parse, convert_options=convert
+        ) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+    return rows, counter.quotes
 
 
 def _first_line(exc: BaseException) -> str:
