@@ -91,3 +91,12 @@ def test_compiled_vocabulary_matches_the_data() -> None:
         generic[1],
     ), hint
     assert keys == {n: e["keys"] for n, e in data["dialects"].items()}, hint
+
+
+def test_the_job_schema_names_every_framework_dialect() -> None:
+    """A job's `framework:` is one of the shipped trainer dialects: the two lists are one."""
+    from gittrain.core.dialects.vocabulary import shipped
+    from gittrain.core.resources import data_dir
+
+    schema = json.loads((data_dir("schemas") / "job.schema.json").read_text(encoding="utf-8"))
+    assert tuple(schema["properties"]["framework"]["enum"]) == shipped().framework_names

@@ -12,7 +12,7 @@ from typing import Any
 
 from gittrain.adapters import yamlio
 from gittrain.core.apply import Applied
-from gittrain.core.dialects.config import FRAMEWORKS_OF_JOBS, read_own
+from gittrain.core.dialects.config import read_own
 from gittrain.core.dialects.export import export
 from gittrain.core.dialects.view import Value
 from gittrain.core.dialects.vocabulary import Effective
@@ -31,11 +31,10 @@ def render_for(
     data: list[str],
 ) -> str:
     """The job file's text with ``config`` in ``framework``'s keys and ``framework:`` set."""
-    if framework not in FRAMEWORKS_OF_JOBS:
-        raise usage_error(
-            f"--framework {framework}: unknown (known: {', '.join(FRAMEWORKS_OF_JOBS)})"
-        )
     vocabulary = eff.vocabulary
+    if framework not in vocabulary.framework_names:
+        known = ", ".join(vocabulary.framework_names)
+        raise usage_error(f"--framework {framework}: unknown (known: {known})")
     target = vocabulary.get(framework)
     job: dict[str, Any] = dict(applied.job)
     doc = Document("job", job)

@@ -17,7 +17,7 @@ from gittrain.core.dialects.config import read_job as read_job_config
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.export import Exported, export, flatten
 from gittrain.core.dialects.view import Value
-from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Dialect
+from gittrain.core.dialects.vocabulary import Dialect
 from gittrain.errors import GittrainError, usage_error
 from gittrain.fileio import atomic_write
 
@@ -31,11 +31,6 @@ class JobExport:
     text: str  # the config file as written (YAML with a header), or the overrides command
     command: str  # how to run it
     written: str | None = None  # the file written with -o
-
-
-def frameworks(ws: Workspace) -> list[str]:
-    vocabulary = effective(ws.settings).vocabulary
-    return [n for n in vocabulary.names if n not in (GITTRAIN, GENERIC)]
 
 
 def export_job(
@@ -57,7 +52,7 @@ def export_source(
     """``source`` in framework ``to``'s keys; ``file`` asks for the config file even for
     verl, whose export is otherwise its command line."""
     eff = effective(ws.settings)
-    known = frameworks(ws)
+    known = eff.vocabulary.framework_names
     if to not in known:
         raise usage_error(f"--to {to}: unknown framework (known: {', '.join(known)})")
     target = eff.vocabulary.get(to)

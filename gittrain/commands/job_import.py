@@ -8,12 +8,11 @@ from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import check_name
 from gittrain.commands.validate import checker
 from gittrain.commands.workspace import Workspace
-from gittrain.core.dialects.config import read_native
+from gittrain.core.dialects.config import read_file
 from gittrain.core.dialects.detect import Detection
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.export import export
-from gittrain.core.dialects.reading import reading
-from gittrain.core.dialects.view import Value
+from gittrain.core.dialects.view import View
 from gittrain.core.dialects.view import read as read_view
 from gittrain.core.dialects.vocabulary import GENERIC, GITTRAIN, Effective, Vocabulary
 from gittrain.core.problems import Problem, count, read_or_problem
@@ -55,9 +54,9 @@ def import_job(
         raise GittrainError(f"{source}: {raw.message}")
     eff = effective(ws.settings)
     vocabulary = eff.vocabulary
-    detection = _read(vocabulary, eff, raw, source, framework)
+    detection, view = _read(vocabulary, eff, raw, source, framework)
     dialect = detection.dialect
-    values = {idea: v.value for idea, v in detection_view(vocabulary, detection, raw, source)}
+    values = {idea: v.value for idea, v in view.values.items()}
     algorithm = values.get("algorithm")
     recipe, alternatives = _recipe(ws, recipe_id, algorithm)
     own = vocabulary.get(GITTRAIN)
@@ -91,13 +90,12 @@ def import_job(
 
 def _read(
     vocabulary: Vocabulary, eff: Effective, raw: bytes, source: str, framework: str | None
-) -> Detection:
-    if framework is not None:
-        names = [n for n in vocabulary.names if n not in (GITTRAIN, GENERIC)]
-        if framework not in names:
-            raise usage_error(f"--framework {framework}: unknown (known: {', '.join(names)})")
-        return Detection(vocabulary.get(framework), "named with --framework")
-    detection = read_native(raw, source, eff, with_view=False).detection
+) -> tuple[Detection, View]:
+    """The file in the dialect ``framework`` names, or the one its markers show."""
+    if framework is not None and framework not in vocabulary.framework_names:
+        known = ", ".join(vocabulary.framework_names)
+        raise usage_error(f"--framework {framework}: unknown (known: {known})")
+    doc, detection = read_file(raw, source, eff, framework)
     if detection.dialect.name == GENERIC:
         looked = "; ".join(
             f"{vocabulary.get(m.name).title}: {', '.join('.'.join(p) for p in m.strong[:4])}"
@@ -108,16 +106,7 @@ def _read(
             f"{source}: in no known framework dialect ({why}); looked for {looked} "
             "(or name it with --framework)"
         )
-    return detection
-
-
-def detection_view(
-    vocabulary: Vocabulary, detection: Detection, raw: bytes, source: str
-) -> list[tuple[str, Value]]:
-    # Read the file as its framework reads it (OmegaConf, PyYAML), then its ideas.
-    doc = yamlio.load_bytes(raw, source, reading=reading(detection.dialect.loader))
-    view = read_view(vocabulary, detection.dialect, doc.data)
-    return list(view.values.items())
+    return detection, read_view(vocabulary, detection.dialect, doc.data)
 
 
 def _recipe(ws: Workspace, wanted: str | None, algorithm: object) -> tuple[str, tuple[str, ...]]:

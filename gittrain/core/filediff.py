@@ -161,13 +161,13 @@ def read_side(side: Side, kind: FileKind, policy: Policy | None) -> Read:
     doc = yamlio.load_bytes(side.raw, side.source, expect_mapping=False)
     if policy is None or kind not in (FileKind.JOB, FileKind.RECIPE):
         return Read(doc.data)
-    from gittrain.core.dialects.config import FRAMEWORKS_OF_JOBS, read_job, read_own
+    from gittrain.core.dialects.config import read_job, read_own
     from gittrain.core.dialects.vocabulary import Effective
 
     data = doc.data
     eff = Effective(policy.vocabulary, policy.dialect_paths)
     framework = data.get("framework") if isinstance(data, dict) else None
-    if kind is FileKind.JOB and framework in FRAMEWORKS_OF_JOBS:
+    if kind is FileKind.JOB and framework in policy.vocabulary.framework_names:
         # A job in a trainer's keys (`framework:`): rated in that trainer's dialect.
         read = read_job(doc, eff)
         return Read(data, read.view, read.detection.dialect, ("config",))

@@ -75,11 +75,6 @@ class Policy(NamedTuple):
         return Tier(found[0]), Rule((), Tier(found[0]), found[1])
 
 
-def path_segments(path: Path) -> tuple[str, ...]:
-    """``datasets[name=x].path`` -> ``("datasets[]", "path")``: list items are ``[]``."""
-    return keys_of(path)
-
-
 def split_pattern(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(".") if part)
 

@@ -156,8 +156,6 @@ def read_own(
     return ConfigRead(doc, Detection(dialect, why), view, base)
 
 
-FRAMEWORKS_OF_JOBS = ("verl", "trl", "llamafactory", "axolotl", "torchtune")  # job schema enum
-
 # The trainer files config_file jobs name, parsed once per content: mining meets the same
 # file at every status change of its job.  Bounded; cleared when the vocabulary differs.
 _FILES: dict[tuple[bytes, str, object], tuple[Document, Detection]] = {}
@@ -165,14 +163,15 @@ _FILES_MAX = 512
 _VIEWS: dict[tuple[bytes, str, object, str], view_mod.View] = {}
 
 
-def _native_file(
-    raw: bytes, file: str, eff: Effective, framework: object
+def read_file(
+    raw: bytes, file: str, eff: Effective, framework: object = None
 ) -> tuple[Document, Detection]:
+    """A trainer's file, in the dialect ``framework`` names, else the one detected."""
     key = (raw, file, framework)
     found = _FILES.get(key)
     if found is not None and found[1].dialect is eff.vocabulary.get(found[1].dialect.name):
         return found
-    if framework in FRAMEWORKS_OF_JOBS:
+    if framework in eff.vocabulary.framework_names:
         dialect = eff.vocabulary.get(str(framework))
         native = yamlio.load_bytes(raw, file, reading=reading(dialect.loader))
         read = (native, Detection(dialect, f"framework: {framework} (config_file {file})"))
@@ -209,7 +208,7 @@ def read_job(
     data = doc.data if isinstance(doc.data, dict) else {}
     framework = data.get("framework")
     file = data.get("config_file")
-    if not isinstance(file, str) and framework not in FRAMEWORKS_OF_JOBS:
+    if not isinstance(file, str) and framework not in vocabulary.framework_names:
         return read_own(doc, eff, data.get("config"), ("config",), "job", outside=outside)
     own = vocabulary.get("gittrain")
     known = view_mod.read(vocabulary, own, {}, base=("config",), root=data).values
@@ -222,7 +221,7 @@ def read_job(
             raw = load(file)
         except GittrainError as exc:
             raise GittrainError(exc.message, source=doc.source, mark=mark) from None
-        native, chosen = _native_file(raw, file, eff, framework)
+        native, chosen = read_file(raw, file, eff, framework)
         key = (raw, file, framework, repr(sorted(fallback.items())))
         view = _VIEWS.get(key)
         if view is None or view.dialect is not chosen.dialect:

@@ -341,8 +341,13 @@ class Vocabulary:
         return {name: self.get(name) for name in self.names}
 
     @property
+    def framework_names(self) -> tuple[str, ...]:
+        """The trainers' dialects: every one but gittrain's own and the generic fallback."""
+        return tuple(n for n in self.names if n not in (GITTRAIN, GENERIC))
+
+    @property
     def frameworks(self) -> tuple[Dialect, ...]:
-        return tuple(self.get(n) for n in self.names if n not in (GITTRAIN, GENERIC))
+        return tuple(self.get(n) for n in self.framework_names)
 
     def markers(self) -> tuple[Marker, ...]:
         if self._markers is None:
@@ -351,9 +356,7 @@ class Vocabulary:
 
     def _read_markers(self) -> tuple[Marker, ...]:
         out = []
-        for name in self.names:
-            if name in (GITTRAIN, GENERIC):
-                continue
+        for name in self.framework_names:
             spec = self._specs[name]
             detect = spec.get("detect", {}) if isinstance(spec, dict) else {}
             assert isinstance(detect, dict)
