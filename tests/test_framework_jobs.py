@@ -159,3 +159,16 @@ def test_a_config_file_outside_the_repository_is_refused_at_the_jobs_line(
     assert line.startswith("jobs/a.yaml:3:1: error: config_file: configs/link.yaml: ")
     assert "outside" in line
     assert "num_generations" not in result.out  # nothing read out there is echoed
+
+
+def test_diff_of_a_config_file_job_with_a_framework_reads_the_job_itself(
+    repo: Repo, cli: Cli
+) -> None:
+    repo.write("configs/g.yaml", (FIXTURES / "trl/valid/grpo.yaml").read_text())
+    job = "name: a\nrecipe: grpo_basic\nframework: trl\nconfig_file: configs/g.yaml\n"
+    repo.write("jobs/a.yaml", job)
+    repo.commit("a")
+    repo.write("jobs/a.yaml", job + "num_gpus: 8\n")
+    result = cli("diff", cwd=repo.root)
+    assert "unreadable" not in result.out and "error" not in result.out, result.out
+    assert "[+] num_gpus = 8" in result.out

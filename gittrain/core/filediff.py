@@ -167,8 +167,10 @@ def read_side(side: Side, kind: FileKind, policy: Policy | None) -> Read:
     data = doc.data
     eff = Effective(policy.vocabulary, policy.dialect_paths)
     framework = data.get("framework") if isinstance(data, dict) else None
-    if kind is FileKind.JOB and framework in policy.vocabulary.framework_names:
-        # A job in a trainer's keys (`framework:`): rated in that trainer's dialect.
+    inline = isinstance(data, dict) and "config_file" not in data
+    if kind is FileKind.JOB and inline and framework in policy.vocabulary.framework_names:
+        # A job in a trainer's keys (`framework:`): rated in that trainer's dialect.  A
+        # config_file job holds no config here; its file is diffed as itself.
         read = read_job(doc, eff)
         return Read(data, read.view, read.detection.dialect, ("config",))
     base = ("config",) if kind is FileKind.JOB else ("default_config",)
