@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ensure_bytecode, machine, tool
 
 from gittrain.commands.data_status import status
-from gittrain.core import counting, hashing
+from gittrain.core.data import counting, hashing
 
 WORK = Path(os.environ.get("GITTRAIN_BENCH_DIR", "/tmp/gittrain-bench-data"))
 GIB = 1 << 30

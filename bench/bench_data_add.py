@@ -31,7 +31,7 @@ from bench_data import (
 )
 from common import ensure_bytecode, machine, tool
 
-from gittrain.core import counting
+from gittrain.core.data import counting
 
 RUNS = 5
 
@@ -86,7 +86,7 @@ def csv_rss(size: int) -> None:
         WORK / f"rss-{size >> 20}.csv", csv_block(), size, header=b"id,prompt,answer,score\n"
     )
     code = (
-        "import sys, resource; from pathlib import Path; from gittrain.core import counting; "
+        "import sys, resource; from pathlib import Path; from gittrain.core.data import counting; "
         "counting.count(Path(sys.argv[1]), 'csv', 'x.csv'); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )

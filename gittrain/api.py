@@ -11,10 +11,11 @@ from gittrain.commands.data_add import add
 from gittrain.commands.data_status import DatasetStatus, State, check
 from gittrain.commands.job_finish import Finished, finish
 from gittrain.commands.workspace import open_workspace
-from gittrain.core import lockstore, settings
-from gittrain.core.hashing import Progress
-from gittrain.core.lockfile import DatasetEntry
-from gittrain.core.statcache import StatCache
+from gittrain.core import settings
+from gittrain.core.data import lockstore
+from gittrain.core.data.hashing import Progress
+from gittrain.core.data.lockfile import DatasetEntry
+from gittrain.core.data.statcache import StatCache
 from gittrain.errors import GittrainError, usage_error
 
 

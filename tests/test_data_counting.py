@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gittrain.core import counting
+from gittrain.core.data import counting
 from gittrain.errors import GittrainError
 from tests.datahelp import write_jsonl
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gittrain import snapshot_dataset
-from gittrain.core import hashing
-from gittrain.core.lockfile import parse
+from gittrain.core.data import hashing
+from gittrain.core.data.lockfile import parse
 from gittrain.errors import GittrainError
 from tests.conftest import Repo
 from tests.datahelp import write_jsonl
@@ -139,7 +139,7 @@ def test_file_modified_during_hashing_is_not_recorded(
 def test_file_modified_between_hash_and_count_is_not_recorded(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gittrain.core import counting
+    from gittrain.core.data import counting
 
     path = write_jsonl(repo.root / "data/a.jsonl", 50)
     real = counting.count
@@ -179,7 +179,7 @@ def test_change_before_the_hash_thread_starts_is_caught(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The hash thread can start after the count; both must see the same bytes."""
-    from gittrain.core import snapshot as snapshot_module
+    from gittrain.core.data import snapshot as snapshot_module
 
     path = write_jsonl(repo.root / "data/a.jsonl", 50)
     real = snapshot_module._fingerprint

@@ -8,8 +8,8 @@ import jsonschema
 import pytest
 
 from gittrain.adapters import yamlio
-from gittrain.core import lockfile
-from gittrain.core.lockfile import DatasetEntry, Lockfile
+from gittrain.core.data import lockfile
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.resources import data_dir
 from gittrain.errors import GittrainError
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gittrain.commands.install_merge import install_merge
-from gittrain.core.lockfile import parse
+from gittrain.core.data.lockfile import parse
 from tests.conftest import Repo
 from tests.datahelp import run, write_jsonl
 
@@ -135,8 +135,8 @@ def test_both_sides_add_the_same_bytes_at_different_times(
 def test_same_content_merges_the_same_whichever_side_is_ours() -> None:
     from dataclasses import replace
 
-    from gittrain.core.lockfile import DatasetEntry, Lockfile
-    from gittrain.core.lockmerge import merge
+    from gittrain.core.data.lockfile import DatasetEntry, Lockfile
+    from gittrain.core.data.lockmerge import merge
 
     entry = DatasetEntry("d", "data/d.jsonl", "jsonl", "a" * 64, 10, 1)
     early = replace(entry, created_at="2020-01-01T00:00:00Z", modified_at="2020-01-01T00:00:00Z")

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gittrain.core.lockfile import Lockfile
+from gittrain.core.data.lockfile import Lockfile
+from gittrain.core.data.requirements import check, checked_roles, is_chat
 from gittrain.core.recipes import DataRequirements
-from gittrain.core.requirements import check, checked_roles, is_chat
 from tests.conftest import Cli, Repo
 
 ALGORITHMS = {"grpo_basic": ("grpo", "1.0e-6"), "sft_basic": ("sft", "2.0e-5")}

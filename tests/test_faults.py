@@ -39,7 +39,7 @@ def test_exception_while_serialising_keeps_the_old_lockfile(repo: Repo) -> None:
     crash = textwrap.dedent(
         """
         import sys
-        import gittrain.core.lockfile as lockfile
+        import gittrain.core.data.lockfile as lockfile
         def broken(lock):
             raise RuntimeError("serialiser blew up")
         lockfile.render = broken
@@ -65,7 +65,7 @@ def test_a_process_that_dies_holding_the_lock_does_not_block_the_next(repo: Repo
         """
         import sys, time
         from pathlib import Path
-        from gittrain.core import lockstore
+        from gittrain.core.data import lockstore
         from gittrain.core.atomic import exclusive_lock
         with exclusive_lock(lockstore.lock_path(Path("."))):
             print("locked", flush=True)

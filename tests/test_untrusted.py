@@ -13,7 +13,7 @@ from conftest import Cli, Repo
 from datahelp import age, write_jsonl
 
 import gittrain
-from gittrain.core import lockstore
+from gittrain.core.data import lockstore
 from gittrain.errors import GittrainError
 
 JOB = (

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from gittrain.commands.data_log import LogResult
     from gittrain.commands.data_status import StatusResult
     from gittrain.commands.data_update import UpdateResult
-    from gittrain.core.lockfile import DatasetEntry
+    from gittrain.core.data.lockfile import DatasetEntry
 
 
 def entry_json(entry: DatasetEntry) -> dict[str, object]:

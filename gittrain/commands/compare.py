@@ -10,11 +10,12 @@ from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.diff import DiffReport, SideInfo, SideKind
-from gittrain.core import importance, jobrefs, lockstore, settings
+from gittrain.core import importance, jobrefs, settings
+from gittrain.core.data import lockstore
+from gittrain.core.data.lockfile import Lockfile
+from gittrain.core.data.lockhistory import LockReader
 from gittrain.core.diff import ChangeKind, diff, leaf_changes
 from gittrain.core.filediff import DatasetChange, FileKind, FileStatus, Side, compare, kind_of
-from gittrain.core.lockfile import Lockfile
-from gittrain.core.lockhistory import LockReader
 from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError, usage_error
 

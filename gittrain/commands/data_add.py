@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import counting, lockfile, lockstore, settings
-from gittrain.core.datapaths import check_relpath
-from gittrain.core.hashing import Progress
-from gittrain.core.lockfile import DatasetEntry, Lockfile
-from gittrain.core.snapshot import snapshot, to_entry
-from gittrain.core.statcache import StatCache
+from gittrain.core import settings
+from gittrain.core.data import counting, lockfile, lockstore
+from gittrain.core.data.datapaths import check_relpath
+from gittrain.core.data.hashing import Progress
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
+from gittrain.core.data.snapshot import snapshot, to_entry
+from gittrain.core.data.statcache import StatCache
 from gittrain.errors import GittrainError
 
 

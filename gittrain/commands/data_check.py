@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo, yamlio
 from gittrain.commands.data_status import DatasetStatus, State, check
-from gittrain.core import jobrefs, jobs, lockstore, requirements, settings
-from gittrain.core.lockfile import Lockfile
+from gittrain.core import jobrefs, jobs, settings
+from gittrain.core.data import lockstore, requirements
+from gittrain.core.data.lockfile import Lockfile
+from gittrain.core.data.statcache import StatCache
 from gittrain.core.problems import Problem, Severity, count, findings
-from gittrain.core.statcache import StatCache
 from gittrain.document import Document
 from gittrain.errors import GittrainError
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import lockstore, settings
-from gittrain.core.datapaths import check_relpath
-from gittrain.core.lockfile import SHA_PREFIX_RE, DatasetEntry
-from gittrain.core.lockhistory import LockReader
+from gittrain.core import settings
+from gittrain.core.data import lockstore
+from gittrain.core.data.datapaths import check_relpath
+from gittrain.core.data.lockfile import SHA_PREFIX_RE, DatasetEntry
+from gittrain.core.data.lockhistory import LockReader
+from gittrain.core.data.snapshot import snapshot
+from gittrain.core.data.statcache import StatCache
 from gittrain.core.revspec import split_at
-from gittrain.core.snapshot import snapshot
-from gittrain.core.statcache import StatCache
 from gittrain.errors import GittrainError
 
 

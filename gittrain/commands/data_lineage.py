@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import jobrefs, lockstore, settings
+from gittrain.core import jobrefs, settings
+from gittrain.core.data import lockstore
+from gittrain.core.data.lockfile import SHA_PREFIX_RE, Lockfile
+from gittrain.core.data.lockhistory import LockReader, iso_time
 from gittrain.core.jobs import TERMINAL
-from gittrain.core.lockfile import SHA_PREFIX_RE, Lockfile
-from gittrain.core.lockhistory import LockReader, iso_time
 from gittrain.core.revspec import split_at
 from gittrain.errors import GittrainError
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import lockfile, settings
-from gittrain.core.lockfile import DatasetEntry
-from gittrain.core.lockhistory import LockReader, iso_time
+from gittrain.core import settings
+from gittrain.core.data import lockfile
+from gittrain.core.data.lockfile import DatasetEntry
+from gittrain.core.data.lockhistory import LockReader, iso_time
 from gittrain.errors import GittrainError
 
 

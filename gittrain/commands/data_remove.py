@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gittrain.core import lockstore, settings
-from gittrain.core.lockfile import DatasetEntry, Lockfile
+from gittrain.core import settings
+from gittrain.core.data import lockstore
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.errors import GittrainError
 
 

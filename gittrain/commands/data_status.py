@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import jobrefs, lockstore, settings
-from gittrain.core.hashing import Progress
-from gittrain.core.lockfile import DatasetEntry, Lockfile
-from gittrain.core.snapshot import fingerprint
-from gittrain.core.statcache import StatCache
+from gittrain.core import jobrefs, settings
+from gittrain.core.data import lockstore
+from gittrain.core.data.hashing import Progress
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
+from gittrain.core.data.snapshot import fingerprint
+from gittrain.core.data.statcache import StatCache
 from gittrain.errors import GittrainError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gittrain.core import hookspec, settings
 from gittrain.core.atomic import atomic_write
-from gittrain.core.lockfile import Lockfile, render
+from gittrain.core.data.lockfile import Lockfile, render
 from gittrain.errors import usage_error
 
 SETTINGS_TEXT = """\

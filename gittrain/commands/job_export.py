@@ -12,7 +12,8 @@ from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import JobSource, read_job
 from gittrain.commands.validate import commit_files, worktree_files
 from gittrain.commands.workspace import Workspace
-from gittrain.core import jobs, lockstore
+from gittrain.core import jobs
+from gittrain.core.data import lockstore
 from gittrain.core.dialects.config import read_job as read_job_config
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.export import Exported, export, flatten

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gittrain.core import lockmerge, lockstore
 from gittrain.core.atomic import atomic_write
-from gittrain.core.lockfile import Lockfile
+from gittrain.core.data import lockmerge, lockstore
+from gittrain.core.data.lockfile import Lockfile
 from gittrain.errors import usage_error
 
 

@@ -9,8 +9,8 @@ from pathlib import PurePosixPath
 from gittrain import __version__
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
+from gittrain.core.data.lockhistory import iso_time
 from gittrain.core.dialects.effective import effective
-from gittrain.core.lockhistory import iso_time
 from gittrain.core.recipes import RECIPE_ID, Recipe, builtin_files
 from gittrain.core.recipeversions import (
     IdeaChange,

@@ -217,7 +217,7 @@ def validation_problems(root: Path, head: str, paths: Sequence[str]) -> tuple[st
     """
     from gittrain.commands.validate import checker, commit_files
     from gittrain.commands.workspace import open_workspace
-    from gittrain.core import lockstore
+    from gittrain.core.data import lockstore
     from gittrain.core.settings import is_config_path
 
     ws = open_workspace(root)

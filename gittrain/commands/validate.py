@@ -8,8 +8,8 @@ from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
-from gittrain.core import lockstore
-from gittrain.core.lockfile import Lockfile
+from gittrain.core.data import lockstore
+from gittrain.core.data.lockfile import Lockfile
 from gittrain.core.problems import Problem, read_or_problem
 from gittrain.core.recipes import Resolver, builtin_files, repo_files
 from gittrain.core.recipeversions import Pins

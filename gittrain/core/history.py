@@ -289,7 +289,7 @@ def parse_job(
 
 def parse_lock(raw: bytes | None) -> dict[str, Any]:
     """A lockfile blob as a cache entry: dataset name -> sha256, and path -> name."""
-    from gittrain.core import lockstore
+    from gittrain.core.data import lockstore
 
     if raw is None:
         return {"k": LOCK, "names": {}, "paths": {}}

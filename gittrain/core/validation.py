@@ -13,15 +13,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gittrain.adapters import schemas, yamlio
-from gittrain.core import jobs, requirements, rules
+from gittrain.core import jobs, rules
 from gittrain.core import settings as settings_mod
+from gittrain.core.data import requirements
+from gittrain.core.data.lockfile import Lockfile
 from gittrain.core.dialects.config import ConfigRead, read_job, read_native, read_own
 from gittrain.core.dialects.detect import Detection
 from gittrain.core.dialects.effective import effective
 from gittrain.core.dialects.keys import unknown_keys
 from gittrain.core.dialects.view import Value, View
 from gittrain.core.dialects.vocabulary import Effective
-from gittrain.core.lockfile import Lockfile
 from gittrain.core.problems import Problem, Severity, count, findings
 from gittrain.core.recipes import (
     Origin,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from gittrain.core import lockfile
-from gittrain.core.lockfile import DatasetEntry, Lockfile
+from gittrain.core.data import lockfile
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gittrain.core import counting
-from gittrain.core.datapaths import check_relpath, resolve_inside
-from gittrain.core.hashing import FileStat, Progress, hash_files, manifest_hash
-from gittrain.core.lockfile import DatasetEntry
-from gittrain.core.statcache import StatCache, now_ns
+from gittrain.core.data import counting
+from gittrain.core.data.datapaths import check_relpath, resolve_inside
+from gittrain.core.data.hashing import FileStat, Progress, hash_files, manifest_hash
+from gittrain.core.data.lockfile import DatasetEntry
+from gittrain.core.data.statcache import StatCache, now_ns
 from gittrain.errors import GittrainError
 
 

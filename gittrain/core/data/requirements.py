@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from gittrain.core.lockfile import DatasetEntry, Lockfile
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.problems import Severity
 from gittrain.core.recipes import DataRequirements
 from gittrain.core.rules import Finding, severity

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import lockfile
 from gittrain.core.atomic import atomic_write, command_lock, remove_stale_temps
-from gittrain.core.lockfile import Lockfile
+from gittrain.core.data import lockfile
+from gittrain.core.data.lockfile import Lockfile
 from gittrain.errors import GittrainError, usage_error
 
 

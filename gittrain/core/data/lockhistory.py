@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from gittrain.adapters.gitrepo import CatFile
-from gittrain.core import lockstore
-from gittrain.core.lockfile import Lockfile
+from gittrain.core.data import lockstore
+from gittrain.core.data.lockfile import Lockfile
 
 
 class LockReader:

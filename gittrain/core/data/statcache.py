@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gittrain.core.atomic import atomic_write, exclusive_lock
-from gittrain.core.hashing import FileStat
+from gittrain.core.data.hashing import FileStat
 
 CACHE_VERSION = 1
 # A file whose mtime falls this close to the moment we hashed it may be

@@ -1,0 +1,1 @@
+"""Datasets: the lockfile, hashing and counting, snapshots and remote storage."""
