@@ -110,3 +110,59 @@ def test_check_name() -> None:
     for bad in ("", "a/b", "a@b", "-x", "a b"):
         with pytest.raises(GittrainError):
             lockfile.check_name(bad)
+
+
+def remote_sample() -> Lockfile:
+    s3 = entry(
+        "evals",
+        None,
+        path="s3://bucket/eval.parquet",
+        format="parquet",
+        provider={"etag": '"9b2cf535f27731c974343645a3985328"', "version_id": "v1"},
+    )
+    hub = entry(
+        "gsm8k",
+        SHA_B,
+        path="hf://datasets/openai/gsm8k",
+        format="dir",
+        files=2,
+        sha256_from="hub-lfs",
+        provider={"repo": "openai/gsm8k", "revision": "main", "commit": "c" * 40},
+    )
+    return Lockfile({"evals": s3, "gsm8k": hub})
+
+
+def test_remote_entries_round_trip_and_match_the_schema() -> None:
+    text = lockfile.render(remote_sample())
+    assert "sha256: null" in text
+    assert text.index("commit:") < text.index("repo:") < text.index("revision:")  # sorted
+    again = lockfile.parse(text, "gittrain.lock")
+    assert again == remote_sample()
+    assert again.datasets["evals"].location == "s3"
+    assert again.datasets["evals"].hash_algorithm is None
+    assert again.datasets["gsm8k"].location == "hf"
+    # a remote entry nobody hashed still has a stable version to name it by
+    assert again.datasets["evals"].version == remote_sample().datasets["evals"].version
+    assert again.datasets["gsm8k"].version == SHA_B
+    schema = json.loads((data_dir("schemas") / "lockfile.schema.json").read_text())
+    data = yamlio.load_text(text, "x").data
+    jsonschema.Draft202012Validator(schema).validate(data)
+    local = json.loads(json.dumps(data))
+    local["datasets"]["evals"]["path"] = "data/eval.parquet"
+    assert not jsonschema.Draft202012Validator(schema).is_valid(local)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("path: s3://bucket/eval.parquet", "path: data/eval.parquet", "sha256: invalid value None"),
+        ("path: s3://bucket/eval.parquet", "path: ftp://x/eval.parquet", "unsupported URL"),
+        ("sha256_from: hub-lfs", "sha256_from: etag", "sha256_from: invalid value 'etag'"),
+        ("    revision: main", "    Revision: main", "provider: expected a mapping"),
+    ],
+)
+def test_bad_remote_fields_are_refused_with_their_line(old: str, new: str, message: str) -> None:
+    text = lockfile.render(remote_sample())
+    assert old in text
+    with pytest.raises(GittrainError, match=r"^gittrain.lock:\d+:\d+: .*" + message):
+        lockfile.parse(text.replace(old, new), "gittrain.lock")

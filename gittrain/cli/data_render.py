@@ -32,10 +32,17 @@ def _signed(n: int | None, word: str) -> str:
     return "" if n is None else f"{'+' if n >= 0 else '-'}{counted(abs(n), word, grouped=True)}"
 
 
+def _version(entry: DatasetEntry) -> str:
+    """``sha256 1a2b3c4d5e6f``, or for remote data nobody hashed, its identity version."""
+    if entry.sha256 is not None:
+        return f"sha256 {entry.sha256[:12]}"
+    return f"version {entry.version[:12]} (no sha256 known)"
+
+
 def summary(entry: DatasetEntry) -> str:
     files = f", {counted(entry.files, 'file')}" if entry.files is not None else ""
     return (
-        f"{entry.name}: {entry.path} ({entry.format}{files}), sha256 {entry.sha256[:12]}, "
+        f"{entry.name}: {entry.path} ({entry.format}{files}), {_version(entry)}, "
         f"{_samples(entry.num_samples)}, {size_text(entry.size)}"
     )
 
@@ -145,7 +152,7 @@ def log(result: LogResult, fmt: str) -> None:
         if v.samples_delta is not None or v.size_delta is not None:
             parts = (_signed(v.samples_delta, "sample"), _signed(v.size_delta, "byte"))
             delta = f"  ({', '.join(p for p in parts if p)})"
-        click.echo(f"{head} {v.entry.sha256[:12]}  {_samples(v.entry.num_samples)}{delta}")
+        click.echo(f"{head} {v.entry.version[:12]}  {_samples(v.entry.num_samples)}{delta}")
 
 
 def lineage(result: LineageResult, fmt: str) -> None:

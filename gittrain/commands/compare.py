@@ -56,7 +56,7 @@ def locked_versions(
     out: list[DatasetChange] = []
     for role in sorted(old_refs.keys() & new_refs.keys()):
         before, after = old_lock.resolve(old_refs[role]), new_lock.resolve(new_refs[role])
-        if before is None or after is None or before.sha256 == after.sha256:
+        if before is None or after is None or before.version == after.version:
             continue
         refs = dict.fromkeys((old_refs[role], new_refs[role]))
         name = role if list(refs) == [role] else f"{role} ({' → '.join(refs)})"

@@ -132,7 +132,7 @@ class _Resolver:
     def _by_hash(self, prefix: str) -> tuple[DatasetEntry, str | None] | None:
         """The work tree's lockfile first, then the lockfile's history, newest first."""
         for entry in self.current.datasets.values():
-            if entry.sha256.startswith(prefix):
+            if entry.version.startswith(prefix):
                 return entry, None
         if gitrepo.rev_parse(self.root, "HEAD") is None:
             return None
@@ -142,7 +142,7 @@ class _Resolver:
             except GittrainError:
                 continue  # a broken historical lockfile cannot hold the answer
             for entry in lock.datasets.values() if lock else ():
-                if entry.sha256.startswith(prefix):
+                if entry.version.startswith(prefix):
                     return entry, commit.sha[:12]
         return None
 
@@ -155,7 +155,7 @@ def _from_entry(spec: str, kind: str, entry: DatasetEntry, rev: str | None) -> S
         rev,
         entry.path,
         entry.format,
-        entry.sha256,
+        entry.version,
         entry.size,
         entry.num_samples,
         dict(entry.columns),

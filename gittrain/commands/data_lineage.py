@@ -52,10 +52,10 @@ def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Tar
         entry = lock.get(name) if lock else None
         if entry is None:
             raise GittrainError(f"{rev}:{rel}: no dataset named {name!r}")
-        return Target(spec, entry.sha256, name, rev)
+        return Target(spec, entry.version, name, rev)
     entry = lockstore.read(root, rel).get(spec)
     if entry is not None:
-        return Target(spec, entry.sha256, spec)
+        return Target(spec, entry.version, spec)
     if SHA_PREFIX_RE.match(spec):
         return Target(spec, spec)
     raise GittrainError(f"{rel}: no dataset named {spec!r} (and it is not a sha256)")
@@ -181,6 +181,6 @@ class _Walker:
         roles = []
         for role, ref in sorted(job.datasets.items()):
             entry = lock.resolve(ref)
-            if entry is not None and entry.sha256.startswith(self.sha):
+            if entry is not None and entry.version.startswith(self.sha):
                 roles.append(role)
         return tuple(roles)

@@ -91,7 +91,7 @@ def _event(old: DatasetEntry | None, new: DatasetEntry | None) -> Event | None:
         return Event.ADDED if new is not None else None
     if new is None:
         return Event.REMOVED
-    if (old.sha256, old.path) != (new.sha256, new.path):
+    if (old.version, old.path) != (new.version, new.path):
         return Event.CHANGED
     return None
 

@@ -297,7 +297,7 @@ def parse_lock(raw: bytes | None) -> dict[str, Any]:
         lock = lockstore.parse_bytes(raw, "lockfile")
     except GittrainError:
         return {"k": LOCK, "names": {}, "paths": {}}  # an unreadable lockfile resolves nothing
-    names = {name: entry.sha256 for name, entry in lock.datasets.items()}
+    names = {name: entry.version for name, entry in lock.datasets.items()}
     paths = {entry.path: name for name, entry in lock.datasets.items()}
     return {"k": LOCK, "names": names, "paths": paths}
 
