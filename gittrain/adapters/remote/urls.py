@@ -1,0 +1,110 @@
+"""Remote dataset URLs: ``s3://``, ``gs://``, ``hf://datasets/ORG/NAME[@REV]/path``,
+``https://``, and a bare Hub id ``ORG/NAME`` (standard library only)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+SCHEMES = ("s3", "gs", "hf", "https", "http")
+_URL_RE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.S)
+# A Hub repo id: an owner and a name (https://huggingface.co/docs/hub/repositories).
+HUB_ID_RE = re.compile(r"^(?P<org>[A-Za-z0-9][\w.-]{0,95})/(?P<name>[A-Za-z0-9][\w.-]{0,95})$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteURL:
+    """A parsed remote location.
+
+    ``bucket`` is the S3/GCS bucket, the Hub repo id (``ORG/NAME``) or the HTTP host;
+    ``key`` is the object key or the path inside the repo: empty or ending in ``/``
+    for a prefix (a directory), else one object.  ``revision`` is the Hub revision
+    asked for (``None``: the default branch).
+    """
+
+    scheme: str  # s3 | gs | hf | https | http
+    bucket: str
+    key: str
+    revision: str | None = None
+
+    @property
+    def location(self) -> str:
+        return "https" if self.scheme == "http" else self.scheme
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.key == "" or self.key.endswith("/")
+
+    @property
+    def text(self) -> str:
+        """The canonical URL, as the lockfile records it."""
+        if self.scheme == "hf":
+            rev = f"@{quote(self.revision, safe='')}" if self.revision else ""
+            key = f"/{self.key}" if self.key else ""
+            return f"hf://datasets/{self.bucket}{rev}{key}"
+        return f"{self.scheme}://{self.bucket}/{self.key}"
+
+    def child(self, key: str) -> RemoteURL:
+        """The object ``key`` (relative to this prefix)."""
+        return RemoteURL(self.scheme, self.bucket, self.key + key, self.revision)
+
+    def name(self) -> str:
+        """A default dataset name: the last path segment without its suffix, or the repo."""
+        last = self.key.rstrip("/").rsplit("/", 1)[-1] or self.bucket.rsplit("/", 1)[-1]
+        return last
+
+
+class URLError(ValueError):
+    """``text`` looks like a URL but is not one gittrain can read; the message says why."""
+
+
+def parse(text: str) -> RemoteURL | None:
+    """The remote URL ``text`` names, or None when it is not a URL at all.
+
+    Raises ``URLError`` for a URL of an unknown scheme or a malformed one.
+    """
+    match = _URL_RE.match(text)
+    if match is None:
+        return None
+    scheme = match["scheme"].lower()
+    rest = match["rest"]
+    if scheme not in SCHEMES:
+        raise URLError(
+            f"{text}: unsupported URL scheme {scheme!r} (use s3://, gs://, hf:// or https://)"
+        )
+    if scheme == "hf":
+        return _parse_hub(text, rest)
+    bucket, _, key = rest.partition("/")
+    if not bucket:
+        raise URLError(f"{text}: no {'host' if scheme.startswith('http') else 'bucket'} in the URL")
+    if scheme in ("s3", "gs") and not _BUCKET_RE.match(bucket):
+        raise URLError(f"{text}: {bucket!r} is not a valid bucket name")
+    return RemoteURL(scheme, bucket, key)
+
+
+def _parse_hub(text: str, rest: str) -> RemoteURL:
+    kind, _, repo_path = rest.partition("/")
+    if kind != "datasets":
+        raise URLError(
+            f"{text}: only Hub datasets are supported (hf://datasets/ORG/NAME[@REV]/path)"
+        )
+    parts = repo_path.split("/", 2)
+    if len(parts) < 2:
+        raise URLError(f"{text}: expected hf://datasets/ORG/NAME[@REV]/path")
+    org, name_rev = parts[0], parts[1]
+    name, _, revision = name_rev.partition("@")
+    repo = f"{org}/{name}"
+    if not HUB_ID_RE.match(repo):
+        raise URLError(f"{text}: {repo!r} is not a Hub repo id")
+    key = parts[2] if len(parts) == 3 else ""
+    return RemoteURL("hf", repo, key, unquote(revision) if revision else None)
+
+
+def hub_id(text: str) -> RemoteURL | None:
+    """A bare ``ORG/NAME`` as the Hub dataset it names, or None when it is not one."""
+    name, _, revision = text.partition("@")
+    if not HUB_ID_RE.match(name):
+        return None
+    return RemoteURL("hf", name, "", revision or None)
