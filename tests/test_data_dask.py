@@ -1,0 +1,360 @@
+"""The dask executor on a real LocalCluster: order, progress, errors, a worker that dies."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gittrain.adapters import daskcluster
+from gittrain.core.data.executor import executor_for
+from gittrain.document import Mark
+from gittrain.errors import GittrainError, file_error, usage_error
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """Two worker processes, one thread each: the address a test connects to."""
+    with distributed.LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        scheduler_kwargs=daskcluster.NO_DASHBOARD,  # not port 8787, which may be taken
+        silence_logs=50,
+    ) as local:
+        yield local.scheduler_address
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Tasks run on the workers: module-level so they pickle by reference.
+def square(n: int) -> int:
+    time.sleep(0.002 * (5 - n % 5))
+    return n * n
+
+
+def pid_of(_: int) -> int:
+    return os.getpid()
+
+
+def missing_object(n: int) -> int:
+    if n == 3:
+        raise file_error("s3://bucket/shard-3.jsonl", "no such object", Mark(4, 2))
+    return n
+
+
+def bug(n: int) -> int:
+    raise ZeroDivisionError(f"bug on {n}")
+
+
+def kill_worker_once(marker: str) -> str:
+    """Kills its own worker process the first time any worker runs it."""
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return f"done {Path(marker).name}"
+    os.close(fd)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def flaky_once(marker: str) -> str:
+    """Raises a non-gittrain error the first time: a retry succeeds."""
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return "ok"
+    os.close(fd)
+    raise ConnectionResetError("peer reset")
+
+
+def slow_unless_first(n: int) -> int:
+    if n:
+        time.sleep(2)
+    return n
+
+
+def count_runs(marker: str) -> int:
+    with open(marker, "a", encoding="utf-8") as f:
+        f.write("x")
+    raise usage_error("s3://bucket: no credentials")
+
+
+def test_gittrain_error_pickles_with_its_code_and_location() -> None:
+    for error in (
+        usage_error("s3://b: no credentials"),
+        file_error("gittrain.lock", "bad entry", Mark(3, 1)),
+    ):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is GittrainError
+        assert (back.message, back.code, back.detail, back.source, back.mark) == (
+            error.message,
+            error.code,
+            error.detail,
+            error.source,
+            error.mark,
+        )
+        assert str(back) == str(error)
+
+
+def test_results_in_input_order_and_done_on_the_callers_thread(cluster: str) -> None:
+    seen: list[tuple[int, int, int]] = []
+    executor = executor_for(f"dask={cluster}")
+    try:
+        out = executor.map(
+            square, list(range(30)), lambda i, r: seen.append((i, r, threading.get_ident()))
+        )
+    finally:
+        executor.close()
+    assert out == [n * n for n in range(30)]
+    assert sorted((i, r) for i, r, _ in seen) == [(n, n * n) for n in range(30)]
+    assert {t for _, _, t in seen} == {threading.get_ident()}
+
+
+def test_tasks_run_on_the_workers_not_here(cluster: str) -> None:
+    executor = executor_for(f"dask={cluster}")
+    try:
+        pids = set(executor.map(pid_of, list(range(8))))
+        assert executor.map(square, []) == []
+    finally:
+        executor.close()
+    assert os.getpid() not in pids
+
+
+def test_a_gittrain_error_in_a_task_reaches_the_caller_intact(cluster: str) -> None:
+    executor = executor_for(f"dask={cluster}")
+    try:
+        with pytest.raises(GittrainError) as info:
+            executor.map(missing_object, list(range(8)))
+    finally:
+        executor.close()
+    assert type(info.value) is GittrainError
+    assert info.value.message == "s3://bucket/shard-3.jsonl:4:2: no such object"
+    assert (info.value.code, info.value.source, info.value.mark) == (
+        1,
+        "s3://bucket/shard-3.jsonl",
+        Mark(4, 2),
+    )
+
+
+def test_a_gittrain_error_is_a_verdict_and_not_retried(cluster: str, tmp_path: Path) -> None:
+    marker = tmp_path / "runs"
+    executor = executor_for(f"dask={cluster}")
+    try:
+        with pytest.raises(GittrainError, match="no credentials") as info:
+            executor.map(count_runs, [str(marker)])
+    finally:
+        executor.close()
+    assert info.value.code == 2
+    assert marker.read_text() == "x"
+
+
+def test_another_exception_is_retried(cluster: str, tmp_path: Path) -> None:
+    executor = executor_for(f"dask={cluster}")
+    try:
+        assert executor.map(flaky_once, [str(tmp_path / "flaky")]) == ["ok"]
+    finally:
+        executor.close()
+
+
+def test_a_bug_in_a_task_is_raised_as_itself_after_the_retries(cluster: str) -> None:
+    executor = executor_for(f"dask={cluster}")
+    try:
+        with pytest.raises(ZeroDivisionError, match="bug on"):
+            executor.map(bug, [1, 2])
+    finally:
+        executor.close()
+
+
+def test_a_worker_killed_mid_map_loses_no_result(cluster: str, tmp_path: Path) -> None:
+    """The first run of shard 5 kills its worker; distributed reruns it elsewhere."""
+    markers = [str(tmp_path / ("kill" if i == 5 else f"pre-{i}")) for i in range(12)]
+    for i, marker in enumerate(markers):
+        if i != 5:
+            Path(marker).touch()  # every other shard is already "killed": it just returns
+    seen: list[str] = []
+    executor = executor_for(f"dask={cluster}")
+    try:
+        out = executor.map(kill_worker_once, markers, lambda item, r: seen.append(item))
+    finally:
+        executor.close()
+    assert out == [f"done {Path(m).name}" for m in markers]
+    assert sorted(seen) == sorted(markers)
+    # the killed worker is restarted by its nanny: the cluster is whole for the next test
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        client.wait_for_workers(2, timeout=30)
+    finally:
+        client.close()
+
+
+def test_a_scheduler_lost_mid_map_fails_the_map_with_one_line() -> None:
+    import dask
+
+    # A cluster whose scheduler is gone waits out the connect timeout (30 s) to close.
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        distributed.LocalCluster(
+            n_workers=1,
+            processes=False,
+            protocol="tcp://",
+            threads_per_worker=1,
+            dashboard_address=None,
+            scheduler_kwargs=daskcluster.NO_DASHBOARD,
+            silence_logs=50,
+        ) as doomed,
+    ):
+        executor = executor_for(f"dask={doomed.scheduler_address}")
+        try:
+            with pytest.raises(GittrainError) as info:
+                # the first shard to finish takes the scheduler down with it
+                executor.map(
+                    slow_unless_first,
+                    [0, 1, 2, 3],
+                    lambda item, r: doomed.sync(doomed.scheduler.close),
+                )
+        finally:
+            executor.close()
+    assert info.value.code == 2
+    assert info.value.message == (
+        f"dask on {doomed.scheduler_address}: lost the cluster before every shard was done;"
+        " nothing recorded"
+    )
+
+
+def test_an_unreachable_scheduler_is_exit_2_naming_it_within_seconds() -> None:
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    start = time.monotonic()
+    with pytest.raises(GittrainError) as info:
+        executor_for(f"dask={address}")
+    assert time.monotonic() - start < 15
+    assert info.value.code == 2
+    assert address in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_a_bad_scheduler_address_is_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """No half-open client whose ``__del__`` hangs and prints a traceback at exit."""
+    code = (
+        "import warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from gittrain.core.data.executor import executor_for\n"
+        "from gittrain.errors import GittrainError\n"
+        "for address in ('foo', 'udp://127.0.0.1:5', 'tcp://h:x', 'tls://127.0.0.1:1'):\n"
+        "    try:\n"
+        "        executor_for('dask=' + address)\n"
+        "    except GittrainError as e:\n"
+        "        print(e.code, e.message)\n"
+    )
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert time.monotonic() - start < 8
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines() == [
+        "2 dask scheduler foo: not an address (missing port number in address 'foo');"
+        " expected tcp://HOST:PORT",
+        "2 dask scheduler udp://127.0.0.1:5: not an address (unknown address scheme 'udp'"
+        " (known schemes: ['inproc', 'tcp', 'tls', 'ucx', 'ws', 'wss'])); expected tcp://HOST:PORT",
+        "2 dask scheduler tcp://h:x: not an address (invalid literal for int() with base 10:"
+        " 'x'); expected tcp://HOST:PORT",
+        "2 dask scheduler tls://127.0.0.1:1: tls:// needs dask's TLS settings"
+        " (distributed.comm.tls.ca-file, .client.cert, .client.key)",
+    ]
+
+
+@pytest.mark.parametrize("spec", ["dask=", "dask= ", "ray", "local=x", "dasky"])
+def test_bad_executor_specs_are_usage_errors(spec: str) -> None:
+    with pytest.raises(GittrainError) as info:
+        executor_for(spec)
+    assert info.value.code == 2
+    assert "expected local, dask or dask=ADDRESS" in info.value.message
+
+
+def test_without_dask_installed_the_error_names_the_extra(tmp_path: Path) -> None:
+    """A blocker on sys.meta_path stands in for an environment without the extra."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('dask', 'distributed'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from gittrain.core.data.executor import executor_for\n"
+        "from gittrain.errors import GittrainError\n"
+        "try:\n"
+        "    executor_for('dask')\n"
+        "except GittrainError as e:\n"
+        "    print(e.code, e.message)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert (
+        proc.stdout.strip()
+        == "2 --executor dask needs dask.distributed: pip install 'gittrain[dask]'"
+    )
+    assert proc.stderr == ""
+
+
+def test_the_local_executor_does_not_import_dask(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from gittrain.core.data.executor import executor_for\n"
+        "executor_for('local').close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert proc.stdout.strip() == "[]"
+
+
+def test_a_local_cluster_started_by_us_is_quiet_and_closes_cleanly(tmp_path: Path) -> None:
+    """`--executor dask` with no address: workers start, run, and stop, saying nothing."""
+    code = (
+        "import warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from gittrain.core.data.executor import executor_for\n"
+        "def main():\n"
+        "    executor = executor_for('dask')\n"
+        "    try:\n"
+        "        print(executor.map(abs, [-1, -2, 3]))\n"
+        "    finally:\n"
+        "        executor.close()\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n"
+    )
+    script = tmp_path / "run_local.py"
+    script.write_text(code, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-X", "dev", str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "[1, 2, 3]\n", ""), proc.stderr
