@@ -121,9 +121,14 @@ class DaskExecutor:
         index = {future.key: i for i, future in enumerate(futures)}
         results: dict[int, R] = {}
         try:
-            for future in distributed.as_completed(futures, loop=self.client.loop):
+            # with_results: results are fetched concurrently on the client's loop as
+            # tasks finish, not one round trip at a time here.
+            done_in_order = distributed.as_completed(
+                futures, loop=self.client.loop, with_results=True, raise_errors=False
+            )
+            for future, outcome in done_in_order:
                 i = index[future.key]
-                results[i] = value = self._result(distributed, future, items[i])
+                results[i] = value = self._result(distributed, future, outcome, items[i])
                 if done is not None:
                     done(items[i], value)
         finally:
@@ -134,19 +139,22 @@ class DaskExecutor:
             raise usage_error(self._lost(len(items) - len(results)))
         return [results[i] for i in range(len(items))]
 
-    def _result(self, distributed: Any, future: Any, item: object) -> Any:
-        try:
-            value = future.result()
-        except distributed.KilledWorker:
-            raise usage_error(
-                f"dask on {self.where}: workers kept dying while reading {_short(item)};"
-                " nothing recorded"
-            ) from None
-        except distributed.client.FutureCancelledError:
-            raise usage_error(self._lost()) from None
-        if isinstance(value, Failed):
-            raise value.error
-        return value
+    def _result(self, distributed: Any, future: Any, outcome: Any, item: object) -> Any:
+        """``outcome`` is the value, ``(type, exception, traceback)`` for a task that
+        raised, or the ``CancelledError`` of a task the cluster lost."""
+        if future.status == "cancelled":
+            raise usage_error(self._lost())
+        if future.status == "error":
+            _, exc, traceback = outcome
+            if isinstance(exc, distributed.KilledWorker):
+                raise usage_error(
+                    f"dask on {self.where}: workers kept dying while reading {_short(item)};"
+                    " nothing recorded"
+                ) from None
+            raise exc.with_traceback(traceback)
+        if isinstance(outcome, Failed):
+            raise outcome.error
+        return outcome
 
     def _lost(self, count: int | None = None) -> str:
         what = "every shard was done" if count is None else f"{count} shard(s) were done"
