@@ -100,14 +100,26 @@ def local_workers() -> int:
 
 class DaskExecutor:
     """Runs tasks on a dask.distributed cluster; ``close`` releases what it opened and
-    restores the logging it silenced."""
+    restores the logging it silenced.  A local cluster starts at the first ``map`` with
+    work to do (a dataset with nothing to read never pays for it)."""
 
-    def __init__(self, client: Any, cluster: Any, where: str, quiet: contextlib.ExitStack) -> None:
-        self.client = client
-        self.cluster = cluster
+    def __init__(
+        self, distributed: Any, where: str, quiet: contextlib.ExitStack, client: Any = None
+    ) -> None:
+        self._distributed = distributed
+        self._client = client
+        self.cluster: Any = None  # the LocalCluster we started, if any
         self.where = where  # "tcp://host:8786" or "a local cluster", for messages
         self._quiet = quiet
         self._closed = False
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            if self._closed:
+                raise RuntimeError("the dask executor is closed")
+            self.cluster, self._client = _start_local(self._distributed)
+        return self._client
 
     def map(
         self,
@@ -117,7 +129,7 @@ class DaskExecutor:
     ) -> list[R]:
         if not items:
             return []
-        distributed = _import_distributed()
+        distributed = self._distributed
         futures = self.client.map(Task(fn), list(items), pure=False, retries=RETRIES)
         index = {future.key: i for i, future in enumerate(futures)}
         results: dict[int, R] = {}
@@ -164,12 +176,14 @@ class DaskExecutor:
         if self._closed:
             return
         self._closed = True
-        lost = self.client.status != "running"
-        with contextlib.suppress(Exception):
-            self.client.close()
-        if self.cluster is not None:
+        client, cluster = self._client, self.cluster
+        lost = client is not None and client.status != "running"
+        if client is not None:
             with contextlib.suppress(Exception):
-                self.cluster.close()
+                client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
         if not lost:
             self._quiet.close()
         # else a client that lost its scheduler goes on trying to reconnect in the
@@ -182,28 +196,28 @@ def _short(item: object, limit: int = 120) -> str:
 
 
 def dask_executor(address: str | None) -> DaskExecutor:
-    """A client on ``address``'s scheduler, or on a local cluster started now."""
+    """A client on ``address``'s scheduler, or on a local cluster started when first used."""
     distributed = _import_distributed()
     if address is not None:
         _check_address(distributed, address)
     quiet = contextlib.ExitStack()
     quiet.enter_context(_quiet_logs(distributed))
+    if address is None:
+        return DaskExecutor(distributed, "a local cluster", quiet)
     try:
-        if address is None:
-            return _local(distributed, quiet)
-        try:
-            client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except Exception as exc:  # whatever distributed raises, it is one line here
-            raise usage_error(
-                f"dask scheduler {address}: cannot connect ({_reason(exc)})"
-            ) from None
-        return DaskExecutor(client, None, address, quiet)
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except Exception as exc:  # whatever distributed raises, it is one line here
+        quiet.close()
+        raise usage_error(f"dask scheduler {address}: cannot connect ({_reason(exc)})") from None
     except BaseException:
         quiet.close()
         raise
+    return DaskExecutor(distributed, address, quiet, client)
 
 
-def _local(distributed: Any, quiet: contextlib.ExitStack) -> DaskExecutor:
+def _start_local(distributed: Any) -> tuple[Any, Any]:
+    """A cluster of worker processes on this machine; they inherit this process's
+    environment (object-storage endpoints and credentials)."""
     cluster = distributed.LocalCluster(
         n_workers=local_workers(),
         threads_per_worker=THREADS_PER_WORKER,
@@ -217,7 +231,7 @@ def _local(distributed: Any, quiet: contextlib.ExitStack) -> DaskExecutor:
     except BaseException:
         cluster.close()
         raise
-    return DaskExecutor(client, cluster, "a local cluster", quiet)
+    return cluster, client
 
 
 def _check_address(distributed: Any, address: str) -> None:
