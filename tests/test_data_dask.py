@@ -335,7 +335,7 @@ def test_the_local_executor_does_not_import_dask(tmp_path: Path) -> None:
 def test_a_local_cluster_started_by_us_is_quiet_and_closes_cleanly(tmp_path: Path) -> None:
     """`--executor dask` with no address: workers start, run, and stop, saying nothing."""
     code = (
-        "import warnings\n"
+        "import signal, warnings\n"
         "warnings.simplefilter('error')\n"
         "from gittrain.core.data.executor import executor_for\n"
         "def main():\n"
@@ -345,6 +345,8 @@ def test_a_local_cluster_started_by_us_is_quiet_and_closes_cleanly(tmp_path: Pat
         "    executor = executor_for('dask')\n"
         "    try:\n"
         "        print(executor.map(abs, [-1, -2, 3]))\n"
+        "        handlers = executor.map(signal.getsignal, [signal.SIGINT] * 8)\n"
+        "        print(all(h == signal.SIG_IGN for h in handlers))\n"
         "    finally:\n"
         "        executor.close()\n"
         "if __name__ == '__main__':\n"
@@ -360,4 +362,55 @@ def test_a_local_cluster_started_by_us_is_quiet_and_closes_cleanly(tmp_path: Pat
         cwd=tmp_path,
         timeout=120,
     )
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "[1, 2, 3]\n", ""), proc.stderr
+    # the workers ignore Ctrl-C: the client stops them (see the next test)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "[1, 2, 3]\nTrue\n", ""), proc.stderr
+
+
+def test_ctrl_c_on_a_local_cluster_stops_it_without_a_traceback_per_worker(
+    tmp_path: Path,
+) -> None:
+    """The terminal sends SIGINT to the whole process group, workers included."""
+    (tmp_path / "slowtask.py").write_text(
+        "import pathlib, time\n"
+        "def slow(marker):\n"
+        "    pathlib.Path(marker).touch()\n"
+        "    time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "run.py").write_text(
+        "import sys\n"
+        "from slowtask import slow\n"
+        "from gittrain.core.data.executor import executor_for\n"
+        "def main():\n"
+        "    executor = executor_for('dask')\n"
+        "    try:\n"
+        "        executor.map(slow, [sys.argv[1]] * 4)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('interrupted')\n"
+        "    finally:\n"
+        "        executor.close()\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n",
+        encoding="utf-8",
+    )
+    marker = tmp_path / "running"
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "run.py"), str(marker)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), proc.communicate()
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only when the test fails
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert (out, err) == ("interrupted\n", "")

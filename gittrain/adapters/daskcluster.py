@@ -225,6 +225,7 @@ def _start_local(distributed: Any) -> tuple[Any, Any]:
         dashboard_address=None,
         scheduler_kwargs=NO_DASHBOARD,
         silence_logs=_QUIET,
+        preload=[__name__],  # dask_setup below, in every worker, restarted ones too
     )
     try:
         client = distributed.Client(cluster, set_as_default=False)
@@ -232,6 +233,17 @@ def _start_local(distributed: Any) -> tuple[Any, Any]:
         cluster.close()
         raise
     return cluster, client
+
+
+def dask_setup(worker: object) -> None:
+    """Run in each worker process of a local cluster we start (a dask preload).
+
+    Ctrl-C in the terminal reaches the whole process group: the workers leave it to
+    us (the client cancels their tasks and closes the cluster) instead of each one
+    printing a KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check_address(distributed: Any, address: str) -> None:
