@@ -154,6 +154,7 @@ def log(result: LogResult, fmt: str) -> None:
                         "author": v.author,
                         "event": v.event.value,
                         "sha256": v.entry.sha256 if v.entry else None,
+                        "version": v.entry.version if v.entry else None,
                         "path": v.entry.path if v.entry else None,
                         "size": v.entry.size if v.entry else None,
                         "num_samples": v.entry.num_samples if v.entry else None,
@@ -189,7 +190,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
                     "spec": t.spec,
                     "name": t.name,
                     "revision": t.revision,
-                    "sha256": t.sha256,
+                    "sha256": t.sha256 if t.hashed else None,
+                    "version": t.sha256,
                 },
                 "jobs": [
                     {
@@ -209,7 +211,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
         return
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
-    click.echo(f"{t.spec} (sha256 {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
+    kind = "sha256" if t.hashed else "version"
+    click.echo(f"{t.spec} ({kind} {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
     for u in result.uses:
         gone = "  (deleted)" if u.deleted else ""
         click.echo(
@@ -227,6 +230,7 @@ def _side_json(s: Side) -> dict[str, object]:
         "path": s.path,
         "format": s.format,
         "sha256": s.sha256,
+        "version": s.version,
         "size": s.size,
         "num_samples": s.num_samples,
         "columns": s.columns,
@@ -257,7 +261,12 @@ def compare(result: CompareResult, fmt: str) -> None:
     a, b = result.a, result.b
     for side in (a, b):
         size = counted(side.size, "byte", grouped=True)
-        click.echo(f"{side.spec}: sha256 {side.sha256[:12]}, {_samples(side.num_samples)}, {size}")
+        version = (
+            f"sha256 {side.sha256[:12]}"
+            if side.sha256
+            else f"version {side.version[:12]} (no sha256 known)"
+        )
+        click.echo(f"{side.spec}: {version}, {_samples(side.num_samples)}, {size}")
     if not result.changed:
         click.echo("data: identical")
         return
