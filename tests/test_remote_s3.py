@@ -635,3 +635,119 @@ def test_footer_reader_matches_the_local_one(tmp_path: Path) -> None:
     path.write_bytes(parquet_bytes(9))
     with open(path, "rb") as handle:
         assert arrow.parquet_stats_from(handle, "a") == arrow.parquet_stats(path, "a")
+
+
+class ProcessExecutor:
+    """A stand-in for a cluster: each task runs in another process from pickled
+    arguments, and builds its own store there (as a Dask worker does)."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+
+    def map(self, fn, items, done=None):  # type: ignore[no-untyped-def]
+        results = [future.result() for future in [self.pool.submit(fn, item) for item in items]]
+        for item, result in zip(items, results, strict=True):
+            if done is not None:
+                done(item, result)
+        return results
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+def test_per_object_work_runs_in_other_processes_from_pickled_tasks(s3: S3) -> None:
+    from gittrain.core.data.remote import status_remote, to_entry
+
+    s3.bucket()
+    s3.put("bkt", "p/a.jsonl", jsonl(3))
+    s3.put("bkt", "p/b.parquet", parquet_bytes(5))
+    s3.put("bkt", "p/c.csv", b"x\n1\n2\n")
+    url = urls.parse("s3://bkt/p/")
+    assert url is not None
+    near = snapshot_remote(url, hash=True)
+    pool = ProcessExecutor()
+    seen: list[int] = []
+    try:
+        far = snapshot_remote(url, hash=True, executor=pool, progress=seen.append)
+        entry = to_entry("p", far, None)
+        s3.put("bkt", "p/c.csv", b"x\n1\n")
+        (checked,) = status_remote([entry], pool)
+    finally:
+        pool.close()
+    assert far == near and far.num_samples == 3 + 5 + 2
+    assert sum(seen) == far.size  # progress per finished object
+    assert [c.field for c in checked.changes] == ["size", "identity_digest"]
+
+
+def test_a_prefix_is_listed_page_by_page(s3: S3, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gittrain.adapters.remote import s3 as s3_adapter
+
+    monkeypatch.setattr(s3_adapter, "PAGE", 4)
+    s3.bucket()
+    for i in range(10):
+        s3.put("bkt", f"many/{i:02d}.jsonl", jsonl(1))
+    pages: list[int] = []
+    url = urls.parse("s3://bkt/many/")
+    assert url is not None
+    snap = snapshot_remote(url, listed=pages.append)
+    assert pages == [4, 4, 2] and snap.files == 10
+    assert s3.log.count("GET") == 3 and s3.log.count("HEAD") == 0
+
+
+def test_listing_progress_counts_objects(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gittrain.cli import progress as progress_mod
+    from gittrain.cli.progress import ByteProgress
+
+    bar = ByteProgress("listing", enabled=True, unit="objects")
+    clock = iter([bar.start + 2.0, bar.start + 2.0])
+    monkeypatch.setattr(progress_mod.time, "monotonic", lambda: next(clock))
+    bar(12_000)
+    assert capsys.readouterr().err == "\rlisting 12,000 objects  (6,000/s)  "
+    bar.close()
+
+
+def test_what_data_add_reads_as_a_remote_dataset(tmp_path: Path) -> None:
+    from gittrain.commands.data_add import remote_target
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "openai").mkdir()
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "name").write_text("x")
+    hub = remote_target("someorg/gsm8k@v1.0", tmp_path)
+    assert hub is not None and hub.text == "hf://datasets/someorg/gsm8k@v1.0"
+    s3_url = remote_target("s3://bkt/a/", tmp_path)
+    assert s3_url is not None and s3_url.text == "s3://bkt/a/"
+    for local in ("org/name", "data/missing", "openai/gsm8k", "x/typo.jsonl", "single"):
+        assert remote_target(local, tmp_path) is None, local
+    with pytest.raises(GittrainError) as caught:
+        remote_target("s3:///a.jsonl", tmp_path)
+    assert caught.value.code == 2
+
+
+@pytest.mark.parametrize(("chunk", "ahead"), [(1000, 1), (4096, 3), (1 << 20, 2)])
+def test_streamed_reads_hand_over_every_byte_in_order(
+    s3: S3, monkeypatch: pytest.MonkeyPatch, chunk: int, ahead: int
+) -> None:
+    from gittrain.adapters.remote import s3 as s3_adapter
+    from gittrain.adapters.remote.store import store_for
+
+    monkeypatch.setattr(s3_adapter, "STREAM_CHUNK", chunk)
+    monkeypatch.setattr(s3_adapter, "READ_AHEAD", ahead)
+    s3.bucket()
+    body = os.urandom(100_003)
+    s3.put("bkt", "blob.jsonl", body)
+    url = urls.parse("s3://bkt/blob.jsonl")
+    assert url is not None
+    with store_for(url).open(url) as handle:
+        got = bytearray()
+        buffer = bytearray(7_777)
+        while n := handle.readinto(buffer):  # type: ignore[attr-defined]
+            got += buffer[:n]
+    assert bytes(got) == body
+    with store_for(url).open(url) as handle:
+        assert handle.read(10) == body[:10]  # closed early: the read-ahead task stops

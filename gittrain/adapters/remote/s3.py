@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
+import collections
 import functools
 import io
 import json
@@ -32,7 +33,8 @@ PAGE = 1000  # objects per ListObjectsV2 page (the API's maximum)
 HEADS = 64  # concurrent HEAD requests (and pooled connections)
 # A Parquet footer is read with one ranged GET of pyarrow's 64 KiB tail read plus this much.
 RANDOM_BLOCK = 256 << 10
-STREAM_CHUNK = 4 << 20  # bytes per hop from the event loop for a sequential read
+STREAM_CHUNK = 4 << 20  # bytes per hand-over from the event loop for a sequential read
+READ_AHEAD = 2  # chunks read ahead of the reader (per stream: 8 MiB of memory)
 # A multipart upload's ETag ends in "-<parts>"; its ChecksumSHA256 (when S3 does not say
 # FULL_OBJECT) is a sha256 of the parts' checksums, not of the object.
 _MULTIPART = re.compile(r"-\d+$")
@@ -137,8 +139,9 @@ class S3Store:
             self._run(url, lambda: self._explain_missing(url))
 
     def open(self, url: RemoteURL) -> BinaryIO:
-        body = self._run(url, lambda: self._get(url))
-        return _Body(self, url, body)  # type: ignore[return-value]
+        body = _Body(self, url)
+        self._run(url, body.start)
+        return body  # type: ignore[return-value]
 
     def open_random(self, url: RemoteURL, size: int) -> BinaryIO:
         try:
@@ -225,11 +228,6 @@ class S3Store:
                     page[i] = info
         more = reply.get("IsTruncated") and reply.get("NextContinuationToken")
         return page, more or None
-
-    async def _get(self, url: RemoteURL) -> Any:
-        s3 = await self._client()
-        reply = await s3.get_object(Bucket=url.bucket, Key=url.key)
-        return reply["Body"]
 
     async def _explain_missing(self, url: RemoteURL) -> None:
         """Raise the right one-line error for a missing object, prefix or bucket."""
@@ -343,36 +341,94 @@ def _info(url: RemoteURL, key: str, head: dict[str, Any]) -> ObjectInfo:
 
 
 class _Body(io.RawIOBase):
-    """The body of one GET, read sequentially from the event loop in big hops."""
+    """The body of one GET, read front to back.
 
-    def __init__(self, store: S3Store, url: RemoteURL, body: Any) -> None:
+    A task on the event loop reads ahead into a few big chunks while the caller's
+    thread hashes and counts the ones before: a socket drained only on demand would
+    leave the server waiting during every hash update.
+    """
+
+    def __init__(self, store: S3Store, url: RemoteURL) -> None:
         super().__init__()
-        self._store, self._url, self._body = store, url, body
+        self._store, self._url = store, url
+        self._ready: collections.deque[list[bytes]] = collections.deque()
+        self._parts: collections.deque[bytes] = collections.deque()
+        self._cond = threading.Condition()
+        self._eof = False
+        self._error: BaseException | None = None
+        self._space: asyncio.Semaphore | None = None
+        self._pump: asyncio.Future[None] | None = None
+        self._view = memoryview(b"")
+
+    async def start(self) -> None:
+        """The GET itself (its errors raise from ``open``), then the read-ahead task."""
+        s3 = await self._store._client()
+        reply = await s3.get_object(Bucket=self._url.bucket, Key=self._url.key)
+        self._space = asyncio.Semaphore(READ_AHEAD)
+        self._pump = asyncio.ensure_future(self._fill(reply["Body"]))
+
+    async def _fill(self, body: Any) -> None:
+        assert self._space is not None
+        try:
+            while True:
+                await self._space.acquire()
+                parts, got = [], 0  # as received: joining them would cost a copy here
+                while got < STREAM_CHUNK:
+                    part = await body.read(STREAM_CHUNK - got)
+                    if not part:
+                        break
+                    parts.append(part)
+                    got += len(part)
+                end = got < STREAM_CHUNK
+                with self._cond:
+                    if parts:
+                        self._ready.append(parts)
+                    self._eof = end
+                    self._cond.notify_all()
+                if end:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            with self._cond:
+                self._error = exc
+                self._cond.notify_all()
+        finally:
+            body.close()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        want = min(len(buffer), STREAM_CHUNK)
-        body = self._body
-
-        async def fill() -> bytes:
-            parts, got = [], 0
-            while got < want:
-                chunk = await body.read(want - got)
-                if not chunk:
-                    break
-                parts.append(chunk)
-                got += len(chunk)
-            return b"".join(parts)
-
-        data = self._store._run(self._url, fill)
-        buffer[: len(data)] = data
-        return len(data)
+        filled, want = 0, len(buffer)
+        while filled < want:
+            if not self._view and not self._parts:
+                with self._cond:
+                    while not self._ready and not self._eof and self._error is None:
+                        if filled:
+                            return filled
+                        self._cond.wait()
+                    if self._error is not None:
+                        raise self._store._translate(self._error, self._url) from None
+                    if not self._ready:
+                        return filled
+                    self._parts = collections.deque(self._ready.popleft())
+                if self._space is not None:  # room for the read-ahead task's next chunk
+                    self._store.fs.loop.call_soon_threadsafe(self._space.release)
+            if not self._view:
+                self._view = memoryview(self._parts.popleft())
+            n = min(want - filled, len(self._view))
+            buffer[filled : filled + n] = self._view[:n]
+            self._view = self._view[n:]
+            filled += n
+        return filled
 
     def close(self) -> None:
-        if not self.closed:
-            self._body.close()
+        if not self.closed and self._pump is not None and not self._pump.done():
+            self._store.fs.loop.call_soon_threadsafe(self._pump.cancel)
+        self._view = memoryview(b"")
+        self._ready.clear()
+        self._parts.clear()
         super().close()
 
 
