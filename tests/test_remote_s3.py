@@ -751,3 +751,31 @@ def test_streamed_reads_hand_over_every_byte_in_order(
     assert bytes(got) == body
     with store_for(url).open(url) as handle:
         assert handle.read(10) == body[:10]  # closed early: the read-ahead task stops
+
+
+@pytest.mark.parametrize("setting", ["AWS_ENDPOINT_URL_S3", "FSSPEC_S3_ENDPOINT_URL"])
+def test_the_endpoint_comes_from_the_standard_settings(
+    repo: Repo, cli: Cli, s3: S3, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    """The service-specific AWS setting and fsspec's own both win over AWS_ENDPOINT_URL."""
+    s3.bucket()
+    s3.put("bkt", "a.jsonl", jsonl(1))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing there
+    monkeypatch.setenv(setting, s3.endpoint)
+    r = cli("data", "add", "s3://bkt/a.jsonl", cwd=repo.root)
+    assert r.code == 0, r
+
+
+def test_credentials_from_an_aws_profile(
+    repo: Repo, cli: Cli, s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    s3.bucket()
+    s3.put("bkt", "a.jsonl", jsonl(1))
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[team]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_PROFILE", "team")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    r = cli("data", "add", "s3://bkt/a.jsonl", cwd=repo.root)
+    assert r.code == 0, r

@@ -30,6 +30,7 @@ from gittrain.errors import GittrainError, usage_error
 T = TypeVar("T")
 
 PAGE = 1000  # objects per ListObjectsV2 page (the API's maximum)
+CONNECT_TIMEOUT = 10.0  # seconds; at most 3 attempts (botocore's standard retry mode)
 HEADS = 64  # concurrent HEAD requests (and pooled connections)
 # A Parquet footer is read with one ranged GET of pyarrow's 64 KiB tail read plus this much.
 RANDOM_BLOCK = 256 << 10
@@ -88,7 +89,8 @@ def _settings(timeout: float) -> dict[str, Any]:
     fsspec.config.set_conf_env(conf)
     user = dict(conf.get("s3", {}))
     config = {
-        "connect_timeout": timeout,
+        # A black-holed endpoint fails within a few connect timeouts, a slow one per read.
+        "connect_timeout": min(timeout, CONNECT_TIMEOUT),
         "read_timeout": timeout,
         "retries": {"max_attempts": 3, "mode": "standard"},
         "max_pool_connections": HEADS,
