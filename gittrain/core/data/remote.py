@@ -22,7 +22,7 @@ from typing import Any
 from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, store_for
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.core.data import counting
-from gittrain.core.data.executor import Executor, ThreadExecutor
+from gittrain.core.data.executor import REMOTE_THREADS, Executor, ThreadExecutor
 from gittrain.core.data.hashing import Progress, manifest_hash
 from gittrain.core.data.lockfile import DatasetEntry
 from gittrain.errors import GittrainError
@@ -35,6 +35,8 @@ IDENTITY_KEYS = ("etag", "lfs_sha256", "blob_id", "generation", "md5", "crc32c",
 # Object identity compared by `data status` and by the check around a `--hash` read.
 VERSION_KEYS = ("version_id", "generation", "etag", "lfs_sha256", "blob_id", "md5", "crc32c")
 HASH_CHUNK = 4 << 20
+# Metadata requests (HEADs, footers) wait on round trips, not on this machine.
+METADATA_THREADS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +204,9 @@ def _run(
     if not tasks:
         return []
     own = executor is None
-    pool = executor if executor is not None else ThreadExecutor()
+    # Footer reads wait on the network; hashing also on the CPU, so fewer threads.
+    default = REMOTE_THREADS if tasks[0].hash else METADATA_THREADS
+    pool = executor if executor is not None else ThreadExecutor(default)
     try:
         if isinstance(pool, ThreadExecutor) and progress is not None:
             # Threads share this process: bytes are reported as they stream.
@@ -458,7 +462,7 @@ def status_remote(
     if not tasks:
         return []
     own = executor is None
-    pool = executor if executor is not None else ThreadExecutor()
+    pool = executor if executor is not None else ThreadExecutor(METADATA_THREADS)
     try:
         return pool.map(check_remote, tasks)
     finally:
