@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import signal
@@ -19,13 +20,32 @@ from gittrain.adapters import daskcluster
 from gittrain.core.data.executor import executor_for
 from gittrain.document import Mark
 from gittrain.errors import GittrainError, file_error, usage_error
+from tests.conftest import Cli, Repo, assert_one_line_error, snapshot
+from tests.remote_servers import REGION, S3
 
 distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """Two worker processes, one thread each: the address a test connects to."""
+def cluster(
+    _s3_server: tuple[str, object], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Two worker processes, one thread each: the address a test connects to.
+
+    Its workers are configured like a remote cluster's would be: credentials and the
+    endpoint of the session's S3 server in their own environment (``s3_env``'s values).
+    """
+    endpoint, _ = _s3_server
+    home = tmp_path_factory.mktemp("worker-home")
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / "aws-config-absent"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials-absent"),
+    }
     with distributed.LocalCluster(
         n_workers=2,
         processes=True,
@@ -33,6 +53,7 @@ def cluster() -> Iterator[str]:
         dashboard_address=None,
         scheduler_kwargs=daskcluster.NO_DASHBOARD,  # not port 8787, which may be taken
         silence_logs=50,
+        env=env,
     ) as local:
         yield local.scheduler_address
 
@@ -238,17 +259,6 @@ def test_a_scheduler_lost_mid_map_fails_the_map_with_one_line() -> None:
     )
 
 
-def test_an_unreachable_scheduler_is_exit_2_naming_it_within_seconds() -> None:
-    address = f"tcp://127.0.0.1:{closed_port()}"
-    start = time.monotonic()
-    with pytest.raises(GittrainError) as info:
-        executor_for(f"dask={address}")
-    assert time.monotonic() - start < 15
-    assert info.value.code == 2
-    assert address in info.value.message
-    assert "\n" not in info.value.message
-
-
 def test_a_bad_scheduler_address_is_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
     """No half-open client whose ``__del__`` hangs and prints a traceback at exit."""
     code = (
@@ -414,3 +424,113 @@ def test_ctrl_c_on_a_local_cluster_stops_it_without_a_traceback_per_worker(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
     assert (out, err) == ("interrupted\n", "")
+
+
+# -- `data add s3://... --hash --executor dask=ADDRESS`, end to end --------------------------
+
+
+def jsonl(n: int, tag: str) -> bytes:
+    return b"".join(
+        json.dumps({"prompt": f"q{i} {tag}", "answer": i}).encode() + b"\n" for i in range(n)
+    )
+
+
+def lock_entries(repo: Repo) -> dict[str, dict[str, object]]:
+    from gittrain.core.data import lockstore
+
+    parsed = lockstore.read(repo.root, "gittrain.lock")
+    out = {}
+    for name, entry in parsed.datasets.items():
+        fields = entry.to_dict()
+        fields.pop("created_at"), fields.pop("modified_at")
+        out[name] = fields
+    return out
+
+
+def new_repo(path: Path) -> Repo:
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    return Repo(path)
+
+
+def test_data_add_on_dask_records_what_the_local_executor_records(
+    tmp_path: Path, cli: Cli, s3: S3, cluster: str
+) -> None:
+    s3.bucket()
+    for i in range(6):
+        s3.put("bkt", f"shards/train-{i}.jsonl", jsonl(100 + i, f"shard {i}"), sha256=i % 2 == 0)
+    s3.put("bkt", "shards/extra.csv", b'id,text\n1,"two\nlines"\n2,plain\n')
+    big_part = b'{"prompt": "' + b"x" * 1000 + b'"}\n'  # parts but the last are >= 5 MiB
+    s3.put_multipart("bkt", "shards/big.jsonl", [big_part * 5300, b'{"prompt": "last"}\n'])
+    s3.put("bkt", "single.jsonl", jsonl(7, "single"))
+    here, there = new_repo(tmp_path / "local"), new_repo(tmp_path / "dask")
+    for url in ("s3://bkt/shards/", "s3://bkt/single.jsonl"):
+        local = cli("data", "add", url, "--hash", cwd=here.root)
+        on_dask = cli("data", "add", url, "--hash", "--executor", f"dask={cluster}", cwd=there.root)
+        assert local.code == 0, local
+        assert (on_dask.code, on_dask.out, on_dask.err) == (0, local.out, local.err)
+    entries = lock_entries(there)
+    assert entries == lock_entries(here)
+    shards = entries["shards"]
+    assert (shards["files"], shards["num_samples"], shards["sha256_from"]) == (
+        8,
+        sum(100 + i for i in range(6)) + 2 + 5300 + 1,
+        "gittrain",
+    )
+
+
+def test_progress_reports_every_byte_read_on_the_workers(repo: Repo, s3: S3, cluster: str) -> None:
+    from gittrain.adapters.remote import urls
+    from gittrain.commands.data_add import add_remote
+
+    s3.bucket()
+    sizes = [len(jsonl(50 + i, "p")) for i in range(5)]
+    for i in range(5):
+        s3.put("bkt", f"p/{i}.jsonl", jsonl(50 + i, "p"))
+    url = urls.parse("s3://bkt/p/")
+    assert url is not None
+    seen: list[int] = []
+    listed: list[int] = []
+    result = add_remote(
+        repo.root,
+        url,
+        hash=True,
+        executor=f"dask={cluster}",
+        progress=seen.append,
+        listed=listed.append,
+    )
+    assert sorted(seen) == sorted(sizes) and listed == [5]
+    assert result.entry.num_samples == sum(50 + i for i in range(5))
+
+
+def test_an_unreachable_scheduler_from_the_cli_is_one_line_and_writes_nothing(
+    repo: Repo, cli: Cli, s3: S3
+) -> None:
+    s3.bucket()
+    s3.put("bkt", "p/a.jsonl", jsonl(3, "a"))
+    repo.write("gittrain.lock", "version: 1\ndatasets: {}\n")
+    before = snapshot(repo.root)
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    start = time.monotonic()
+    r = cli("data", "add", "s3://bkt/p/", "--hash", "--executor", f"dask={address}", cwd=repo.root)
+    assert time.monotonic() - start < 15
+    assert_one_line_error(r, 2, f"dask scheduler {address}: cannot connect")
+    assert snapshot(repo.root) == before
+    assert s3.log.count("GET") == 0  # refused before anything was listed or read
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("dask=", "--executor dask=: expected local, dask or dask=ADDRESS"),
+        ("dask=nohost", "dask scheduler nohost: not an address"),
+    ],
+)
+def test_bad_executor_from_the_cli_is_one_line(
+    repo: Repo, cli: Cli, s3: S3, spec: str, message: str
+) -> None:
+    s3.bucket()
+    s3.put("bkt", "p/a.jsonl", jsonl(3, "a"))
+    r = cli("data", "add", "s3://bkt/p/", "--hash", "--executor", spec, cwd=repo.root)
+    assert_one_line_error(r, 2, message)
+    assert not (repo.root / "gittrain.lock").exists()
