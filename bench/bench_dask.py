@@ -3,12 +3,14 @@
 64 JSONL shards live on a local S3 (moto's server, in its own process on 127.0.0.1);
 each is streamed, hashed and counted by gittrain's own per-object task
 (``core.data.remote.read_object``) on a worker, exactly as `data add s3://... --hash
---executor dask=ADDRESS` runs it.  Both clusters are started before timing (one thread
-per worker) and run alternately, so a noisy neighbour hits both alike; cluster start-up
-is not timed.  The local thread pool (`--executor local`) is timed for reference.
+--executor dask=ADDRESS` runs it.  The clusters (one thread per worker) are started
+before timing and run alternately, so a noisy neighbour hits both alike; cluster
+start-up is not timed.  For reference: the local thread pool (`--executor local`) and
+the server's own ceiling (plain GETs on 8 threads, nothing computed).
 
-Before the remote core existed this timed local files through the same kind of task:
-GITTRAIN_BENCH_DASK_LOCAL=1 still does.  Shard size: GITTRAIN_BENCH_DASK_MB (4).
+The same clusters then time local files through the same kind of task (hash + count,
+no server), which shows what the workers scale to when the server is not the limit.
+GITTRAIN_BENCH_DASK_LOCAL=1 times only that.  Shard size: GITTRAIN_BENCH_DASK_MB (4).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,6 +40,7 @@ SHARD_MB = float(os.environ.get("GITTRAIN_BENCH_DASK_MB", "4"))
 RUNS = 5
 WORK = Path(os.environ.get("GITTRAIN_BENCH_DIR", "/tmp/gittrain-bench-data")) / "dask-shards"
 BUCKET = "bench"
+KEYS = [f"shards/{i:03d}.jsonl" for i in range(SHARDS)]
 
 
 def shard(i: int) -> bytes:
@@ -46,7 +50,7 @@ def shard(i: int) -> bytes:
 
 
 def hash_local_shard(path: str) -> tuple[str, int]:
-    """The local stand-in for ``read_object``: one pass that hashes and counts a file."""
+    """A local file through the same work as ``read_object``: hash, then count."""
     from gittrain.core.data import counting, hashing
 
     sha, _ = hashing.hash_file(Path(path), path)
@@ -61,7 +65,8 @@ def free_port() -> int:
 
 @contextmanager
 def s3_server() -> Iterator[str]:
-    """moto's S3 server in its own process (so its threads do not share our GIL)."""
+    """moto's S3 server in its own process (so its threads do not share our GIL), and
+    the standard AWS settings pointing at it: worker processes inherit them."""
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -70,28 +75,24 @@ def s3_server() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        upload()
         yield endpoint
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-def s3_environment(endpoint: str) -> None:
-    """Fake credentials and the endpoint, through the standard settings: the worker
-    processes a LocalCluster starts inherit them."""
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
 
 
 def upload() -> None:
@@ -99,9 +100,29 @@ def upload() -> None:
 
     client = boto3.client("s3")
     client.create_bucket(Bucket=BUCKET)
-    for i in range(SHARDS):
-        client.put_object(Bucket=BUCKET, Key=f"shards/{i:03d}.jsonl", Body=shard(i))
+    for i, key in enumerate(KEYS):
+        client.put_object(Bucket=BUCKET, Key=key, Body=shard(i))
     client.close()
+
+
+def get_only() -> None:
+    """The server's ceiling: every shard downloaded on 8 threads, nothing computed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+
+    client = boto3.client("s3")
+
+    def fetch(key: str) -> None:
+        body = client.get_object(Bucket=BUCKET, Key=key)["Body"]
+        while body.read(1 << 20):
+            pass
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(fetch, KEYS))
+    finally:
+        client.close()
 
 
 def local_files() -> list[str]:
@@ -109,13 +130,13 @@ def local_files() -> list[str]:
     paths = []
     for i in range(SHARDS):
         path = WORK / f"{i:03d}.jsonl"
-        if not path.exists() or abs(path.stat().st_size - SHARD_MB * 1e6) > 1e3:
+        if not path.exists() or path.stat().st_size != len(shard(i)):
             path.write_bytes(shard(i))
         paths.append(str(path))
     return paths
 
 
-def cluster(workers: int) -> object:
+def cluster(workers: int) -> Any:
     import distributed
 
     return distributed.LocalCluster(
@@ -128,67 +149,55 @@ def cluster(workers: int) -> object:
     )
 
 
+def main() -> None:
+    ensure_bytecode()
+    print(machine())
+    with ExitStack() as stack:
+        s3 = os.environ.get("GITTRAIN_BENCH_DASK_LOCAL") != "1"
+        if s3:
+            stack.enter_context(s3_server())  # before the clusters: workers inherit it
+        one = stack.enter_context(cluster(1))
+        two = stack.enter_context(cluster(2))
+        executors: dict[str, Executor] = {
+            "1 worker": executor_for(f"dask={one.scheduler_address}"),
+            "2 workers": executor_for(f"dask={two.scheduler_address}"),
+            "local threads": ThreadExecutor(),
+        }
+        for executor in executors.values():
+            stack.callback(executor.close)
+        if s3:
+            from gittrain.adapters.remote import urls
+            from gittrain.core.data import remote
+
+            url = urls.parse(f"s3://{BUCKET}/shards/")
+            assert url is not None
+
+            def from_s3(executor: Executor | None) -> None:
+                if executor is None:
+                    get_only()
+                    return
+                snap = remote.snapshot_remote(url, hash=True, executor=executor)
+                assert snap.files == SHARDS and snap.sha256 is not None, snap
+
+            runs: dict[str, Executor | None] = {**executors, "GET only, 8 threads": None}
+            report(measure(from_s3, runs), "moto S3 on 127.0.0.1, remote.read_object per task")
+        paths = local_files()
+
+        def from_files(executor: Executor | None) -> None:
+            assert executor is not None
+            executor.map(hash_local_shard, paths)
+
+        report(measure(from_files, dict(executors)), "local files, hash_file + count per task")
+
+
 def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def main() -> None:
-    ensure_bytecode()
-    local = os.environ.get("GITTRAIN_BENCH_DASK_LOCAL") == "1"
-    try:
-        from gittrain.core.data import remote
-    except ImportError:  # before the remote core: local files through the same kind of task
-        local = True
-    with s3_server() if not local else _nothing() as endpoint:
-        if local:
-            paths = local_files()
-
-            def run_on(executor: Executor) -> object:
-                return executor.map(hash_local_shard, paths)
-
-            source = "local files (page cache), hash_file + count per task"
-        else:
-            from gittrain.adapters.remote import urls
-
-            s3_environment(endpoint)
-            upload()
-            url = urls.parse(f"s3://{BUCKET}/shards/")
-            assert url is not None
-
-            def run_on(executor: Executor) -> object:
-                snap = remote.snapshot_remote(url, hash=True, executor=executor)
-                assert snap.files == SHARDS and snap.sha256 is not None, snap
-                return snap
-
-            source = "moto S3 server on 127.0.0.1, remote.read_object per task"
-        one, two = cluster(1), cluster(2)
-        try:
-            executors = {
-                "1 worker": executor_for(f"dask={one.scheduler_address}"),  # type: ignore[attr-defined]
-                "2 workers": executor_for(f"dask={two.scheduler_address}"),  # type: ignore[attr-defined]
-                "local threads": ThreadExecutor(),
-            }
-            try:
-                times = measure(run_on, executors)
-            finally:
-                for executor in executors.values():
-                    executor.close()
-        finally:
-            two.close()  # type: ignore[attr-defined]
-            one.close()  # type: ignore[attr-defined]
-    report(times, source)
-
-
-@contextmanager
-def _nothing() -> Iterator[str]:
-    yield ""
-
-
 def measure(
-    run_on: Callable[[Executor], object], executors: dict[str, Executor]
+    run_on: Callable[[Executor | None], None], executors: dict[str, Executor | None]
 ) -> dict[str, list[float]]:
-    print(machine())
-    print(f"load average before: {loadavg()}")
+    print(f"\nload average before: {loadavg()}")
     for executor in executors.values():
         run_on(executor)  # warm-up: imports on the workers, connections, page cache
     times: dict[str, list[float]] = {name: [] for name in executors}
