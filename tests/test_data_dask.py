@@ -534,3 +534,33 @@ def test_bad_executor_from_the_cli_is_one_line(
     r = cli("data", "add", "s3://bkt/p/", "--hash", "--executor", spec, cwd=repo.root)
     assert_one_line_error(r, 2, message)
     assert not (repo.root / "gittrain.lock").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["data", "add", "s3://bkt/p/", "--hash"],
+        ["data", "status"],
+        ["hook", "pre-commit"],
+    ],
+)
+def test_without_executor_dask_nothing_imports_dask(
+    repo: Repo, cli: Cli, s3: S3, args: list[str]
+) -> None:
+    s3.bucket()
+    s3.put("bkt", "p/a.jsonl", jsonl(3, "a"))
+    s3.put("bkt", "one.jsonl", jsonl(2, "one"))
+    assert cli("data", "add", "s3://bkt/one.jsonl", cwd=repo.root).code == 0
+    repo.git("add", "-A")
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['git-train', *{args!r}]\n"
+        "from gittrain.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "sys.stderr.write(f'EXIT {code} LOADED ' + ' '.join(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('dask', 'distributed'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo.root, capture_output=True, text=True, check=False
+    )
+    assert out.stderr.splitlines()[-1] == "EXIT 0 LOADED ", out.stderr
