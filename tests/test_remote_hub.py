@@ -408,3 +408,110 @@ def test_hf_endpoint_must_be_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(info.value) == (
         "hf://datasets/org/ds: HF_ENDPOINT='localhost:8080' is not an http(s) URL"
     )
+
+
+def test_the_listing_is_lazy_one_tree_page_at_a_time(
+    ds: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gittrain.adapters.remote import hub
+
+    monkeypatch.setattr(hub, "PAGE", 1)
+    st, url = store("hf://datasets/org/ds@v1")
+    pages = st.pages(url)
+    ds.server.requests.clear()
+    assert [o.key for o in next(pages)] == [".gitattributes"]
+    assert len([r for r in ds.server.requests if "/tree/" in r[1]]) == 1
+    assert len([o for page in pages for o in page]) == 4
+
+
+def test_special_refs_and_unusual_file_names_round_trip(hub: HubServer) -> None:
+    repo = hub.repo("org/odd")
+    name = "data/with space é+%.jsonl"
+    repo.commit({name: HubFile(JSONL, lfs=True)}, branch="refs/convert/parquet")
+    st, url = store("hf://datasets/org/odd@refs%2Fconvert%2Fparquet/data/")
+    assert st.resolve(url)["revision"] == "refs/convert/parquet"
+    (obj,) = [o for page in st.pages(url) for o in page]
+    assert obj.key == "with space é+%.jsonl"
+    assert obj.sha256 == sha256(JSONL)
+    with st.open(obj.url) as reader:
+        assert reader.read() == JSONL
+    info = st.stat(obj.url)
+    assert info is not None and info.sha256 == sha256(JSONL)
+
+
+SCRIPT = """
+import hashlib, sys
+from gittrain.adapters.remote import urls
+from gittrain.adapters.remote.store import store_for
+from gittrain.errors import GittrainError
+url = urls.parse(sys.argv[1])
+st = store_for(url, 10)
+objects = [o for page in st.pages(url) for o in page]
+for o in objects:
+    st.stat(o.url)
+    with st.open(o.url) as f:
+        assert hashlib.sha256(f.read()).hexdigest() == o.sha256 or o.sha256 is None
+    with st.open_random(o.url, o.size) as f:
+        f.seek(-4, 2)
+        f.read()
+try:
+    list(st.pages(urls.parse("hf://datasets/org/missing")))
+except GittrainError as exc:
+    print(exc.code, exc)
+"""
+
+
+def test_a_fresh_process_writes_nothing_to_home_and_prints_nothing(
+    ds: Dataset, tmp_path: Path
+) -> None:
+    """No HF_HOME writes (cache, agent registry, token), no progress bars or log lines."""
+    import os
+    import sys
+
+    home = tmp_path / "fresh-home"
+    home.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HF_", "HUGGING", "XDG_"))
+    }
+    env.update(HOME=str(home), HF_ENDPOINT=ds.server.url)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "hf://datasets/org/ds@v1/"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == (
+        f"1 hf://datasets/org/missing: no dataset org/missing on the Hub at {ds.server.url}\n"
+    )
+    assert list(home.rglob("*")) == []
+
+
+def test_hf_hub_offline_is_exit_2_saying_so(ds: Dataset) -> None:
+    """huggingface_hub reads HF_HUB_OFFLINE once, at import: so in a fresh process."""
+    import os
+    import sys
+
+    script = (
+        "import sys\n"
+        "from gittrain.adapters.remote import urls\n"
+        "from gittrain.adapters.remote.store import store_for\n"
+        "from gittrain.errors import GittrainError\n"
+        "url = urls.parse('hf://datasets/org/ds')\n"
+        "try:\n"
+        "    list(store_for(url).pages(url))\n"
+        "except GittrainError as exc:\n"
+        "    print(exc.code, exc)\n"
+    )
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_ENDPOINT=ds.server.url)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == (
+        "2 hf://datasets/org/ds: HF_HUB_OFFLINE is set; unset it to read from the Hub\n"
+    )
+    assert ds.server.requests == []
