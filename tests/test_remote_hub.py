@@ -194,10 +194,24 @@ def test_a_prefix_lists_its_files_with_keys_relative_to_it(ds: Dataset) -> None:
         "train-00000-of-00002.parquet",
         "train-00001-of-00002.parquet",
     ]
-    assert [o.url.text for o in objects] == [
-        "hf://datasets/org/ds/data/train-00000-of-00002.parquet",
-        "hf://datasets/org/ds/data/train-00001-of-00002.parquet",
+    assert [o.url.text for o in objects] == [  # each names the commit listed
+        f"hf://datasets/org/ds@{ds.second}/data/train-00000-of-00002.parquet",
+        f"hf://datasets/org/ds@{ds.second}/data/train-00001-of-00002.parquet",
     ]
+
+
+def test_a_listed_object_is_read_at_the_listed_commit_by_any_store(ds: Dataset) -> None:
+    """A cluster worker builds its own store: it still reads what was listed."""
+    st, url = store("hf://datasets/org/ds/data/")
+    first = next(o for page in st.pages(url) for o in page)
+    ds.repo.commit({first.url.key: HubFile(b"moved on", lfs=True)})
+    ds.server.requests.clear()
+    worker = store_for(first.url, 10.0)
+    with worker.open(first.url) as reader:
+        assert sha256(reader.read()) == first.sha256
+    info = worker.stat(first.url)
+    assert info is not None and info.sha256 == first.sha256
+    assert not any("/api/" in r[1] for r in ds.server.requests)  # a commit names itself
 
 
 def test_the_listing_is_of_the_resolved_commit_even_when_the_branch_moves(ds: Dataset) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -55,6 +56,7 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_REVISION = "main"
 PAGE = 1000  # objects per page handed on: the Hub's own tree page size
 _HEX = frozenset("0123456789abcdef")
+_COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 
 _setup_lock = threading.Lock()
 _client_timeouts: list[float] = []  # the timeout huggingface_hub's client was made with
@@ -115,7 +117,10 @@ class HubStore:
         return {"repo": url.bucket, "revision": _revision(url), "commit": self.commit(url)}
 
     def commit(self, url: RemoteURL) -> str:
-        """The commit ``url``'s revision names now (asked once per store)."""
+        """The commit ``url``'s revision names now (asked once per store); a commit id
+        names itself (commits never change)."""
+        if _COMMIT_RE.match(_revision(url)):
+            return _revision(url)
         key = (url.bucket, _revision(url))
         with self._lock:
             known = self._commits.get(key)
@@ -130,10 +135,14 @@ class HubStore:
         with self._lock:
             return self._commits.setdefault(key, info.sha)
 
-    def pages(self, url: RemoteURL) -> Iterator[list[ObjectInfo]]:
+    def pages(self, url: RemoteURL, *, checksums: bool = True) -> Iterator[list[ObjectInfo]]:
+        """The files at the resolved commit.  Each object's URL names that commit, so
+        whoever reads it later (a cluster worker too) reads these very bytes.  The
+        listing has the LFS sha256 already: ``checksums`` costs nothing here."""
         commit = self.commit(url)
+        pinned = RemoteURL(url.scheme, url.bucket, url.key, commit)
         if not url.is_prefix:
-            yield [self._one(url, commit)]
+            yield [self._one(pinned, url, commit)]
             return
         folder = url.key.rstrip("/")
         page: list[ObjectInfo] = []
@@ -149,7 +158,7 @@ class HubStore:
             for entry in entries:
                 if not isinstance(entry, RepoFile):
                     continue
-                page.append(_object(url.child(entry.path[len(url.key) :]), entry, url.key))
+                page.append(_object(pinned.child(entry.path[len(url.key) :]), entry, url.key))
                 if len(page) == PAGE:
                     found = True
                     yield page
@@ -197,7 +206,7 @@ class HubStore:
         return io.BufferedReader(ranges, 1 << 16)
 
     # -- helpers -----------------------------------------------------------------------
-    def _one(self, url: RemoteURL, commit: str) -> ObjectInfo:
+    def _one(self, pinned: RemoteURL, url: RemoteURL, commit: str) -> ObjectInfo:
         with self._errors(url):
             infos = self._api.get_paths_info(
                 url.bucket, [url.key], revision=commit, repo_type="dataset"
@@ -208,7 +217,7 @@ class HubStore:
                     f"{url.text}: {url.key!r} is a folder in {url.bucket}; "
                     f"add it as {url.text}/ to lock every file in it"
                 )
-            return _object(url, info, url.key)
+            return _object(pinned, info, url.key)
         raise GittrainError(f"{url.text}: no {url.key!r} in {url.bucket} at {_at(url, commit)}")
 
     def _file_url(self, url: RemoteURL, revision: str) -> str:
