@@ -44,6 +44,8 @@ def parquet_bytes(rows: int, seed: int) -> bytes:
 
 JSONL = b"".join(b'{"prompt": "q%d", "completion": "a%d"}\n' % (i, i) for i in range(25))
 README = b"---\nlicense: mit\n---\n# org/ds\nA test dataset.\n"
+# A small file stored in git, not LFS (the default .gitattributes leaves *.jsonl out too)
+EVAL = b"".join(b'{"prompt": "e%d", "completion": "b%d"}\n' % (i, i) for i in range(7))
 GITATTRIBUTES = (
     b"*.parquet filter=lfs diff=lfs merge=lfs -text\n*.jsonl filter=lfs diff=lfs merge=lfs -text\n"
 )
@@ -79,12 +81,12 @@ def ds(hub: HubServer) -> Dataset:
         "data/train-00000-of-00002.parquet": parquet_bytes(3000, 1),
         "data/train-00001-of-00002.parquet": parquet_bytes(2000, 2),
         "data/extra.jsonl": JSONL,
+        "eval.jsonl": EVAL,
     }
     repo = hub.repo("org/ds")
     first = repo.commit(
         {
-            path: HubFile(data, lfs=path.endswith((".parquet", ".jsonl")))
-            for path, data in files.items()
+            path: HubFile(data, lfs=path.startswith("data/")) for path, data in files.items()
         }
     )
     repo.tag("v1", first)
@@ -159,7 +161,7 @@ def test_pages_list_every_file_with_lfs_sha256_or_blob_id(ds: Dataset, tmp_path:
     for path, data in ds.files.items():
         size, sha, source, identity = found[path]
         assert size == len(data)
-        if path.endswith((".parquet", ".jsonl")):  # LFS: the Hub's sha256 of the bytes
+        if path.startswith("data/"):  # LFS: the Hub's sha256 of the bytes
             assert (sha, source, identity) == (
                 sha256(data),
                 "hub-lfs",
@@ -179,12 +181,12 @@ def test_pages_come_page_by_page_from_the_paginated_tree(
     st, url = store("hf://datasets/org/ds@v1")
     ds.server.requests.clear()
     pages = [[o.key for o in page] for page in st.pages(url)]
-    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [len(p) for p in pages] == [2, 2, 2]
     trees = [r for r in ds.server.requests if "/tree/" in r[1]]
-    # 5 files and 1 folder, two entries a page: three tree pages, each asked for once
-    assert len(trees) == 3
+    # 6 files and 1 folder, two entries a page: four tree pages, each asked for once
+    assert len(trees) == 4
     assert all(f"/tree/{ds.first}" in r[1] for r in trees)
-    assert sum("cursor=" in r[1] for r in trees) == 2
+    assert sum("cursor=" in r[1] for r in trees) == 3
 
 
 def test_a_prefix_lists_its_files_with_keys_relative_to_it(ds: Dataset) -> None:
@@ -435,7 +437,7 @@ def test_the_listing_is_lazy_one_tree_page_at_a_time(
     ds.server.requests.clear()
     assert [o.key for o in next(pages)] == [".gitattributes"]
     assert len([r for r in ds.server.requests if "/tree/" in r[1]]) == 1
-    assert len([o for page in pages for o in page]) == 4
+    assert len([o for page in pages for o in page]) == 5
 
 
 def test_special_refs_and_unusual_file_names_round_trip(hub: HubServer) -> None:
