@@ -85,9 +85,7 @@ def ds(hub: HubServer) -> Dataset:
     }
     repo = hub.repo("org/ds")
     first = repo.commit(
-        {
-            path: HubFile(data, lfs=path.startswith("data/")) for path, data in files.items()
-        }
+        {path: HubFile(data, lfs=path.startswith("data/")) for path, data in files.items()}
     )
     repo.tag("v1", first)
     second = repo.commit(

@@ -180,6 +180,9 @@ class HubStore:
                 )
         except _Missing:
             return None
+        if meta.commit_hash:  # X-Repo-Commit: what resolve() would ask for, for free
+            with self._lock:
+                self._commits.setdefault((url.bucket, _revision(url)), meta.commit_hash)
         etag = (meta.etag or "").lower()
         size = meta.size if meta.size is not None else 0
         if len(etag) == 64 and set(etag) <= _HEX:  # the LFS sha256 (X-Linked-Etag)
