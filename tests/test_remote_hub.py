@@ -250,6 +250,14 @@ def test_stat_is_one_head_request_at_the_revision_as_it_is_now(ds: Dataset, tmp_
     assert dict(info.identity) == {"blob_id": git_hash_object(README, tmp_path)}
 
 
+def test_resolve_after_stat_asks_nothing_more(ds: Dataset) -> None:
+    st, url = store("hf://datasets/org/ds/eval.jsonl")
+    assert st.stat(url) is not None
+    ds.server.requests.clear()
+    assert st.resolve(url)["commit"] == ds.second  # from the HEAD's X-Repo-Commit
+    assert ds.server.requests == []
+
+
 def test_stat_of_a_deleted_path_or_revision_is_none(ds: Dataset) -> None:
     assert (
         store("hf://datasets/org/ds/data/extra.jsonl")[0].stat(
