@@ -409,6 +409,36 @@ def silent_endpoint() -> Iterator[str]:
         sock.close()
 
 
+@contextmanager
+def html_endpoint() -> Iterator[str]:
+    """A web server that is not the Hub: every path is a 200 HTML page."""
+
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    httpd.daemon_threads = True
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
 def closed_endpoint() -> str:
     """An endpoint nobody listens on (connection refused)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -18,7 +18,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hub_server import HubFile, HubRepo, HubServer, closed_endpoint, silent_endpoint
+from hub_server import (
+    HubFile,
+    HubRepo,
+    HubServer,
+    closed_endpoint,
+    html_endpoint,
+    silent_endpoint,
+)
 
 from gittrain.adapters.remote import urls
 from gittrain.adapters.remote.store import Store, store_for
@@ -371,9 +378,12 @@ def test_a_private_repo_without_a_token_is_exit_2_naming_hf_token(
     with st.open(url.child("a.jsonl")) as reader:
         assert reader.read() == JSONL
     monkeypatch.setenv("HF_TOKEN", "hf_wrong")
-    error = _error("hf://datasets/org/private")
+    error = _error("hf://datasets/org/private")  # a token the Hub does not know at all
     assert error.code == 2
-    assert "(401, HF_TOKEN)" in str(error)
+    assert str(error) == (
+        "hf://datasets/org/private: the Hub refused HF_TOKEN (401, invalid credentials); "
+        "set HF_TOKEN to a valid token"
+    )
 
 
 def test_a_token_that_cannot_read_a_private_repo_is_exit_1_saying_so(
@@ -418,6 +428,17 @@ def test_a_stalled_endpoint_times_out_bounded(monkeypatch: pytest.MonkeyPatch) -
         f"hf://datasets/org/ds: the Hub at {endpoint} did not answer within 0.5s; "
         "check HF_ENDPOINT and the network"
     )
+
+
+def test_an_endpoint_that_is_not_the_hub_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    with html_endpoint() as endpoint:
+        monkeypatch.setenv("HF_ENDPOINT", endpoint)
+        error = _error("hf://datasets/org/ds")
+    assert error.code == 2
+    assert str(error).startswith(
+        f"hf://datasets/org/ds: {endpoint} does not answer like the Hub (JSONDecodeError: "
+    )
+    assert str(error).endswith("); check HF_ENDPOINT")
 
 
 def test_hf_endpoint_must_be_a_url(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -247,10 +247,15 @@ class HubStore:
                 f"{url.text}: the Hub at {self.endpoint} did not answer within "
                 f"{self.timeout:g}s; check HF_ENDPOINT and the network"
             ) from None
-        except (httpx2.TransportError, httpx2.InvalidURL) as exc:
+        except (httpx2.RequestError, httpx2.InvalidURL) as exc:
             raise usage_error(
                 f"{url.text}: cannot reach the Hub at {self.endpoint} ({_first_line(exc)}); "
                 "check HF_ENDPOINT and the network"
+            ) from None
+        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not the Hub's JSON
+            raise usage_error(
+                f"{url.text}: {self.endpoint} does not answer like the Hub "
+                f"({type(exc).__name__}: {_first_line(exc)}); check HF_ENDPOINT"
             ) from None
 
     def _hub_error(self, url: RemoteURL, exc: Exception) -> GittrainError:
@@ -275,6 +280,11 @@ class HubStore:
             return _Missing(f"{where}: no revision {revision!r} in {repo}")
         if isinstance(exc, RemoteEntryNotFoundError):
             return _Missing(f"{where}: no {url.key.rstrip('/')!r} in {repo} at {revision}")
+        if status == 401 and self._token and "Invalid credentials" in (exc.server_message or ""):
+            return usage_error(
+                f"{where}: the Hub refused HF_TOKEN (401, invalid credentials); "
+                "set HF_TOKEN to a valid token"
+            )
         if status in (401, 403):
             return usage_error(
                 f"{where}: the Hub refused access to {repo} ({status}, {token}); it is private "
