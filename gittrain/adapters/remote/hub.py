@@ -147,22 +147,27 @@ class HubStore:
         folder = url.key.rstrip("/")
         page: list[ObjectInfo] = []
         found = False
-        with self._errors(url):
-            entries = self._api.list_repo_tree(
+        entries = iter(  # a generator: each tree page is asked for when it is reached
+            self._api.list_repo_tree(
                 url.bucket,
                 path_in_repo=folder or None,
                 recursive=True,
                 revision=commit,
                 repo_type="dataset",
             )
-            for entry in entries:
-                if not isinstance(entry, RepoFile):
-                    continue
-                page.append(_object(pinned.child(entry.path[len(url.key) :]), entry, url.key))
-                if len(page) == PAGE:
-                    found = True
-                    yield page
-                    page = []
+        )
+        while True:
+            with self._errors(url):  # only huggingface_hub's code: not ours
+                entry = next(entries, None)
+            if entry is None:
+                break
+            if not isinstance(entry, RepoFile):
+                continue
+            page.append(_object(pinned.child(entry.path[len(url.key) :]), entry, url.key))
+            if len(page) == PAGE:
+                found = True
+                yield page
+                page = []
         if page:
             yield page
         elif not found:
