@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import random
 import subprocess
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import Cli, Repo, assert_one_line_error, snapshot
 from hub_server import (
     HubFile,
     HubRepo,
@@ -558,3 +560,245 @@ def test_hf_hub_offline_is_exit_2_saying_so(ds: Dataset) -> None:
         "2 hf://datasets/org/ds: HF_HUB_OFFLINE is set; unset it to read from the Hub\n"
     )
     assert ds.server.requests == []
+
+
+# -- end to end: `git train data add hf://...` and `data status` ------------------------
+
+
+def lock_entry(repo: Repo, name: str) -> dict[str, object]:
+    import yaml
+
+    doc = yaml.safe_load((repo.root / "gittrain.lock").read_text())
+    entry = doc["datasets"][name]
+    assert isinstance(entry, dict)
+    return entry
+
+
+def test_cli_add_a_whole_hub_dataset(ds: Dataset, repo: Repo, cli: Cli) -> None:
+    ds.server.requests.clear()
+    r = cli("data", "add", "hf://datasets/org/ds", cwd=repo.root)
+    assert r.code == 0, r
+    lines = r.out.splitlines()
+    assert lines[0].startswith("added ds: hf://datasets/org/ds (dir, 5 files), version ")
+    assert "(no sha256 known)" in lines[0]
+    assert "note: no sha256 known" in r.out  # README.md and eval.jsonl are not LFS
+    entry = lock_entry(repo, "ds")
+    assert entry["sha256"] is None
+    assert entry["files"] == 5
+    provider = entry["provider"]
+    assert isinstance(provider, dict)
+    assert {k: provider[k] for k in ("repo", "revision", "commit", "objects")} == {
+        "repo": "org/ds",
+        "revision": "main",
+        "commit": ds.second,
+        "objects": 5,
+    }
+    # Parquet samples from the footers: byte ranges only, a small part of each shard
+    downloads = ds.server.downloads()
+    assert downloads and all(rng is not None for _, _, rng in downloads)
+    assert all(f"/resolve/{ds.second}/data/" in path for _, path, _ in downloads)
+    fetched = sum(int(b) - int(a) + 1 for a, b in (r[2][6:].split("-") for r in downloads if r[2]))
+    assert fetched < sum(len(d) for p, d in ds.files.items() if p.endswith(".parquet")) // 4
+
+
+def test_cli_add_pinned_lfs_shards_records_the_hub_sha256(
+    ds: Dataset, repo: Repo, cli: Cli
+) -> None:
+    from gittrain.core.data.hashing import manifest_hash
+
+    r = cli("data", "add", "hf://datasets/org/ds@v1/data/", "--name", "train", cwd=repo.root)
+    assert r.code == 0, r
+    shards = {p[len("data/") :]: d for p, d in ds.files.items() if p.startswith("data/")}
+    expected = manifest_hash(sorted((rel, sha256(data)) for rel, data in shards.items()))
+    assert r.out.splitlines() == [
+        f"added train: hf://datasets/org/ds@v1/data/ (dir, 3 files), sha256 {expected[:12]} "
+        f"(hub-lfs), ? samples, {r.out.split(', ')[-1].splitlines()[0]}",
+        "note: samples not counted: JSONL needs --hash",
+    ]
+    entry = lock_entry(repo, "train")
+    assert (entry["sha256"], entry["sha256_from"]) == (expected, "hub-lfs")
+    assert entry["columns"] == {"id": "int64", "text": "string", "score": "double"}
+    provider = entry["provider"]
+    assert isinstance(provider, dict)
+    assert (provider["revision"], provider["commit"]) == ("v1", ds.first)
+
+
+def test_cli_add_hash_streams_and_agrees_with_the_hub(ds: Dataset, repo: Repo, cli: Cli) -> None:
+    from gittrain.core.data.hashing import manifest_hash
+
+    r = cli("data", "add", "hf://datasets/org/ds@v1/data/", "--hash", cwd=repo.root)
+    assert r.code == 0, r
+    shards = {p[len("data/") :]: d for p, d in ds.files.items() if p.startswith("data/")}
+    entry = lock_entry(repo, "data")
+    assert entry["sha256"] == manifest_hash(sorted((k, sha256(v)) for k, v in shards.items()))
+    assert entry["sha256_from"] == "gittrain"
+    assert entry["num_samples"] == 3000 + 2000 + 25
+    assert "note:" not in r.out
+    assert not (Path.home() / ".cache" / "huggingface").exists()
+
+
+def test_cli_add_a_file_stored_in_git_records_its_blob_id(
+    ds: Dataset, repo: Repo, cli: Cli, tmp_path: Path
+) -> None:
+    r = cli("data", "add", "hf://datasets/org/ds/eval.jsonl", cwd=repo.root)
+    assert r.code == 0, r
+    assert r.out.splitlines()[0].startswith(
+        "added eval: hf://datasets/org/ds/eval.jsonl (jsonl), version "
+    )
+    assert "(no sha256 known)" in r.out.splitlines()[0]
+    assert "note: no sha256 known" in r.out
+    entry = lock_entry(repo, "eval")
+    assert entry["sha256"] is None
+    assert entry["provider"] == {
+        "repo": "org/ds",
+        "revision": "main",
+        "commit": ds.second,
+        "blob_id": git_hash_object(EVAL, tmp_path),
+    }
+    r = cli("data", "add", "hf://datasets/org/ds/eval.jsonl", "--hash", cwd=repo.root)
+    assert r.code == 0, r
+    entry = lock_entry(repo, "eval")
+    assert (entry["sha256"], entry["sha256_from"]) == (sha256(EVAL), "gittrain")
+    assert entry["num_samples"] == 7
+
+
+def test_cli_add_a_bare_hub_id(ds: Dataset, repo: Repo, cli: Cli) -> None:
+    r = cli("data", "add", "org/ds@v1", cwd=repo.root)
+    assert r.code == 0, r
+    assert r.out.startswith("added ds: hf://datasets/org/ds@v1 (dir, 6 files), ")
+    entry = lock_entry(repo, "ds")
+    assert entry["path"] == "hf://datasets/org/ds@v1"
+    provider = entry["provider"]
+    assert isinstance(provider, dict) and provider["commit"] == ds.first
+
+
+def test_cli_the_hint_for_an_unlocked_hub_id_works(hub: HubServer, repo: Repo, cli: Cli) -> None:
+    """The hooks suggest `git train data add hf://datasets/openai/gsm8k` for a job's
+    unlocked `openai/gsm8k`: that command works."""
+    hub.repo("openai/gsm8k").commit(
+        {"main/train-00000-of-00001.parquet": HubFile(parquet_bytes(200, 7), lfs=True)}
+    )
+    r = cli("data", "add", "hf://datasets/openai/gsm8k", cwd=repo.root)
+    assert r.code == 0, r
+    entry = lock_entry(repo, "gsm8k")
+    assert (entry["path"], entry["num_samples"]) == ("hf://datasets/openai/gsm8k", 200)
+    assert entry["sha256_from"] == "hub-lfs"
+
+
+def test_cli_status_after_the_branch_moves_and_a_file_is_deleted(
+    ds: Dataset, repo: Repo, cli: Cli
+) -> None:
+    for args in (
+        ("hf://datasets/org/ds/data/", "--name", "shards"),
+        ("hf://datasets/org/ds/data/train-00000-of-00002.parquet", "--name", "one"),
+        ("hf://datasets/org/ds@v1/data/", "--name", "pinned"),
+        ("hf://datasets/org/ds/eval.jsonl", "--name", "eval"),
+    ):
+        assert cli("data", "add", *args, cwd=repo.root).code == 0
+    r = cli("data", "status", cwd=repo.root)
+    assert (r.code, r.out) == (
+        0,
+        "ok        eval    hf://datasets/org/ds/eval.jsonl\n"
+        "ok        one     hf://datasets/org/ds/data/train-00000-of-00002.parquet\n"
+        "ok        pinned  hf://datasets/org/ds@v1/data/\n"
+        "ok        shards  hf://datasets/org/ds/data/\n",
+    )
+    lock = (repo.root / "gittrain.lock").read_bytes()
+    third = ds.repo.commit(
+        {"data/train-00000-of-00002.parquet": HubFile(parquet_bytes(100, 4), lfs=True)},
+        delete=("eval.jsonl",),
+    )
+    ds.server.requests.clear()
+    r = cli("data", "status", "--format", "json", cwd=repo.root)
+    assert r.code == 1, r
+    payload = json.loads(r.out)
+    states = {d["name"]: d["state"] for d in payload["datasets"]}
+    assert states == {"eval": "missing", "one": "modified", "pinned": "ok", "shards": "modified"}
+    changed = {
+        d["name"]: {x["field"]: (x["locked"], x["current"]) for x in d["differences"]}
+        for d in payload["datasets"]
+    }
+    now = sha256(ds.repo.commits[third]["data/train-00000-of-00002.parquet"].data)
+    was = sha256(ds.files["data/train-00000-of-00002.parquet"])
+    assert changed["one"]["lfs_sha256"] == (was, now)
+    assert changed["shards"]["commit"] == (ds.second, third)
+    assert set(changed["shards"]) == {"commit", "size", "identity_digest"}
+    # metadata only: HEADs, listings and dataset info; no file bytes
+    assert ds.server.downloads() == []
+    assert (repo.root / "gittrain.lock").read_bytes() == lock
+
+    r = cli("data", "status", "--offline", cwd=repo.root)
+    assert (r.code, r.out) == (0, "skipped 4 remote datasets (--offline)\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needles"),
+    [
+        (("hf://datasets/org/nope",), 1, ("hf://datasets/org/nope: no dataset org/nope",)),
+        (("hf://datasets/org/ds@nobranch",), 1, ("no revision 'nobranch' in org/ds",)),
+        (("hf://datasets/org/ds/data/none.parquet",), 1, ("no 'data/none.parquet' in org/ds",)),
+        (("org/private",), 2, ("hf://datasets/org/private: ", "set HF_TOKEN")),
+        (("hf://datasets/org/ds/data",), 1, ("add it as hf://datasets/org/ds/data/",)),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_writes_nothing(
+    ds: Dataset, repo: Repo, cli: Cli, args: tuple[str, ...], code: int, needles: tuple[str, ...]
+) -> None:
+    ds.server.repo("org/private", private=True).commit({"a.jsonl": HubFile(JSONL, lfs=True)})
+    assert cli("data", "add", "hf://datasets/org/ds/eval.jsonl", cwd=repo.root).code == 0
+    before = snapshot(repo.root)
+    r = cli("data", "add", *args, cwd=repo.root)
+    assert_one_line_error(r, code, *needles)
+    assert snapshot(repo.root) == before
+
+
+def test_cli_an_unreachable_endpoint_is_exit_2_and_writes_nothing(
+    repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = closed_endpoint()
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    before = snapshot(repo.root)
+    start = time.monotonic()
+    r = cli("data", "add", "hf://datasets/org/ds", cwd=repo.root)
+    assert time.monotonic() - start < 10
+    assert_one_line_error(r, 2, f"hf://datasets/org/ds: cannot reach the Hub at {endpoint}")
+    assert snapshot(repo.root) == before
+
+
+def test_cli_in_a_fresh_process_writes_nothing_to_home(ds: Dataset, repo: Repo) -> None:
+    """The real console script: no HF_HOME writes, nothing on stderr, one line on stdout."""
+    import os
+    import sys
+
+    home = repo.root.parent / "fresh-home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING", "XDG_"))}
+    env.update(HOME=str(home), HF_ENDPOINT=ds.server.url)
+    script = str(Path(sys.executable).parent / "git-train")
+    proc = subprocess.run(
+        [script, "data", "add", "hf://datasets/org/ds@v1/data/"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, ""), proc
+    assert proc.stdout.startswith("added data: hf://datasets/org/ds@v1/data/ (dir, 3 files)")
+    assert list(home.rglob("*")) == []
+
+
+def test_cli_status_with_an_unreachable_endpoint_is_exit_2(
+    ds: Dataset, repo: Repo, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("data", "add", "hf://datasets/org/ds/eval.jsonl", cwd=repo.root).code == 0
+    assert cli("data", "add", "hf://datasets/org/ds/data/", cwd=repo.root).code == 0
+    before = snapshot(repo.root)
+    endpoint = closed_endpoint()
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    r = cli("data", "status", cwd=repo.root)
+    assert_one_line_error(r, 2, f"cannot reach the Hub at {endpoint}")
+    assert snapshot(repo.root) == before
+    r = cli("data", "status", "--offline", cwd=repo.root)
+    assert (r.code, r.out) == (0, "skipped 2 remote datasets (--offline)\n")
