@@ -581,7 +581,12 @@ def test_cli_add_a_whole_hub_dataset(ds: Dataset, repo: Repo, cli: Cli) -> None:
     lines = r.out.splitlines()
     assert lines[0].startswith("added ds: hf://datasets/org/ds (dir, 5 files), version ")
     assert "(no sha256 known)" in lines[0]
-    assert "note: no sha256 known" in r.out  # README.md and eval.jsonl are not LFS
+    assert lines[1:] == [  # README.md and eval.jsonl are stored in git, not LFS
+        "note: samples not counted: JSONL needs --hash",
+        "note: no sha256 known: some of its files are stored in git, not LFS, and the Hub "
+        "keeps a sha256 for LFS files only, so the git blob id was recorded; "
+        "--hash computes one",
+    ]
     entry = lock_entry(repo, "ds")
     assert entry["sha256"] is None
     assert entry["files"] == 5
@@ -646,7 +651,11 @@ def test_cli_add_a_file_stored_in_git_records_its_blob_id(
         "added eval: hf://datasets/org/ds/eval.jsonl (jsonl), version "
     )
     assert "(no sha256 known)" in r.out.splitlines()[0]
-    assert "note: no sha256 known" in r.out
+    assert r.out.splitlines()[1:] == [
+        "note: samples not counted: JSONL needs --hash",
+        "note: no sha256 known: this file is stored in git, not LFS, and the Hub keeps a "
+        "sha256 for LFS files only, so the git blob id was recorded; --hash computes one",
+    ]
     entry = lock_entry(repo, "eval")
     assert entry["sha256"] is None
     assert entry["provider"] == {

@@ -55,7 +55,13 @@ def add_notes(result: AddResult) -> list[str]:
         formats = "/".join(f.upper() for f in result.uncounted)
         verb = "needs" if len(result.uncounted) == 1 else "need"
         notes.append(f"samples not counted: {formats} {verb} --hash")
-    if result.entry.sha256 is None:
+    if result.entry.sha256 is None and result.entry.location == "hf":
+        what = "some of its files are" if result.entry.format == "dir" else "this file is"
+        notes.append(
+            f"no sha256 known: {what} stored in git, not LFS, and the Hub keeps a sha256 "
+            "for LFS files only, so the git blob id was recorded; --hash computes one"
+        )
+    elif result.entry.sha256 is None:
         notes.append(
             "no sha256 known: the provider has none for this data, so its identity "
             "(ETag, version) was recorded; --hash computes one"
