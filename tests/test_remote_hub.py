@@ -736,6 +736,20 @@ def test_cli_status_after_the_branch_moves_and_a_file_is_deleted(
     assert ds.server.downloads() == []
     assert (repo.root / "gittrain.lock").read_bytes() == lock
 
+    r = cli("data", "status", cwd=repo.root)
+    lines = dict(line.split(None, 2)[1:] for line in r.out.splitlines())
+    assert lines["shards"].startswith(
+        f"hf://datasets/org/ds/data/  (commit: {ds.second[:12]} -> {third[:12]}; size: "
+    )
+    assert lines["one"].startswith(
+        "hf://datasets/org/ds/data/train-00000-of-00002.parquet  "
+        f"(commit: {ds.second[:12]} -> {third[:12]}; lfs_sha256: {was[:12]} -> {now[:12]}; "
+    )
+    assert (lines["pinned"], lines["eval"]) == (
+        "hf://datasets/org/ds@v1/data/",
+        "hf://datasets/org/ds/eval.jsonl",
+    )
+
     r = cli("data", "status", "--offline", cwd=repo.root)
     assert (r.code, r.out) == (0, "skipped 4 remote datasets (--offline)\n")
 

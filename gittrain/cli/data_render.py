@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from gittrain.commands.data_update import UpdateResult
     from gittrain.core.data.lockfile import DatasetEntry
 
+_HEX = frozenset("0123456789abcdef")
+
 
 def entry_json(entry: DatasetEntry) -> dict[str, object]:
     return {"name": entry.name, **entry.to_dict()}
@@ -133,7 +135,8 @@ def status(result: StatusResult, fmt: str) -> None:
 
 
 def _short(value: object) -> str:
-    if isinstance(value, str) and len(value) == 64:
+    """A sha256 or a git id (a Hub commit, a blob id) as its first 12 hex digits."""
+    if isinstance(value, str) and len(value) in (40, 64) and _HEX.issuperset(value):
         return value[:12]
     return "none" if value is None else str(value)
 
