@@ -681,6 +681,15 @@ def test_cli_add_a_bare_hub_id(ds: Dataset, repo: Repo, cli: Cli) -> None:
     assert isinstance(provider, dict) and provider["commit"] == ds.first
 
 
+def test_cli_a_local_path_wins_over_a_hub_id(ds: Dataset, repo: Repo, cli: Cli) -> None:
+    repo.write("org/ds/train.jsonl", JSONL.decode())
+    ds.server.requests.clear()
+    r = cli("data", "add", "org/ds", cwd=repo.root)
+    assert r.code == 0, r
+    assert lock_entry(repo, "ds")["path"] == "org/ds"
+    assert ds.server.requests == []
+
+
 def test_cli_the_hint_for_an_unlocked_hub_id_works(hub: HubServer, repo: Repo, cli: Cli) -> None:
     """The hooks suggest `git train data add hf://datasets/openai/gsm8k` for a job's
     unlocked `openai/gsm8k`: that command works."""
