@@ -834,3 +834,21 @@ def test_cli_status_with_an_unreachable_endpoint_is_exit_2(
     assert snapshot(repo.root) == before
     r = cli("data", "status", "--offline", cwd=repo.root)
     assert (r.code, r.out) == (0, "skipped 2 remote datasets (--offline)\n")
+
+
+def test_objects_read_in_another_process_are_the_listed_commits_bytes(ds: Dataset) -> None:
+    """As on a cluster worker: pickled tasks, a store built there, the branch moved
+    meanwhile; the worker still reads (and hashes) what was listed."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from gittrain.core.data.remote import ObjectTask, read_object
+
+    st, url = store("hf://datasets/org/ds/data/")
+    objects = [o for page in st.pages(url) for o in page]
+    ds.repo.commit({o.url.key: HubFile(b'{"moved": true}\n', lfs=True) for o in objects})
+    tasks = [ObjectTask(o, "parquet", True, 10.0) for o in objects]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(read_object, tasks))
+    assert [(r.key, r.sha256) for r in results] == [(o.key, o.sha256) for o in objects]
+    assert [r.num_samples for r in results] == [3000, 2500]
