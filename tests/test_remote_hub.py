@@ -53,11 +53,9 @@ def parquet_bytes(rows: int, seed: int) -> bytes:
 
 JSONL = b"".join(b'{"prompt": "q%d", "completion": "a%d"}\n' % (i, i) for i in range(25))
 README = b"---\nlicense: mit\n---\n# org/ds\nA test dataset.\n"
-# A small file stored in git, not LFS (the default .gitattributes leaves *.jsonl out too)
+# A small file stored in git, not LFS (only data/ is LFS in this repo)
 EVAL = b"".join(b'{"prompt": "e%d", "completion": "b%d"}\n' % (i, i) for i in range(7))
-GITATTRIBUTES = (
-    b"*.parquet filter=lfs diff=lfs merge=lfs -text\n*.jsonl filter=lfs diff=lfs merge=lfs -text\n"
-)
+GITATTRIBUTES = b"data/** filter=lfs diff=lfs merge=lfs -text\n"
 
 
 @dataclass
