@@ -59,7 +59,7 @@ _HEX = frozenset("0123456789abcdef")
 _COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
 
 _setup_lock = threading.Lock()
-_client_timeouts: list[float] = []  # the timeout huggingface_hub's client was made with
+_client: dict[str, float] = {}  # "timeout": what huggingface_hub's client was made with
 
 
 def open_store(url: RemoteURL, timeout: float) -> HubStore:
@@ -76,7 +76,7 @@ def _quiet(timeout: float) -> None:
     every request (its shared client has none, and ``list_repo_tree``/``get_paths_info``
     take no timeout argument)."""
     with _setup_lock:
-        if _client_timeouts and _client_timeouts[-1] == timeout:
+        if _client.get("timeout") == timeout:
             return
         with warnings.catch_warnings():  # it warns when HF_HUB_DISABLE_PROGRESS_BARS=0
             warnings.simplefilter("ignore")
@@ -92,7 +92,7 @@ def _quiet(timeout: float) -> None:
             return session
 
         set_client_factory(client)
-        _client_timeouts.append(timeout)
+        _client["timeout"] = timeout
 
 
 class HubStore:
