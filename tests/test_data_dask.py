@@ -225,6 +225,46 @@ def test_a_worker_killed_mid_map_loses_no_result(cluster: str, tmp_path: Path) -
         client.close()
 
 
+class Shard:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def always_kill(shard: Shard) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_workers_that_keep_dying_fail_the_map_naming_the_shard() -> None:
+    import dask
+
+    # Give up at the first death (distributed's default: after 3 more).
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=1,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            scheduler_kwargs=daskcluster.NO_DASHBOARD,
+            silence_logs=50,
+        ) as fragile,
+    ):
+        executor = executor_for(f"dask={fragile.scheduler_address}")
+        try:
+            with pytest.raises(GittrainError) as info:
+                executor.map(always_kill, [Shard("s3://bkt/p/poison.jsonl")])
+        finally:
+            executor.close()
+    assert info.value.code == 2
+    assert info.value.message == (
+        f"dask on {fragile.scheduler_address}: workers kept dying while reading"
+        " s3://bkt/p/poison.jsonl; nothing recorded"
+    )
+
+
 def test_a_scheduler_lost_mid_map_fails_the_map_with_one_line() -> None:
     import dask
 
