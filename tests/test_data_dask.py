@@ -299,6 +299,36 @@ def test_a_scheduler_lost_mid_map_fails_the_map_with_one_line() -> None:
     )
 
 
+def test_workers_without_gittrain_are_refused_before_any_task(
+    cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that cannot unpickle a task would leave it waiting forever."""
+    monkeypatch.setattr(daskcluster, "PACKAGE", "gittrain-absent-here")
+    with pytest.raises(GittrainError) as info:
+        executor_for(f"dask={cluster}")
+    assert info.value.code == 2
+    assert info.value.message == (
+        f"dask on {cluster}: the workers have no gittrain-absent-here (No package metadata"
+        " was found for gittrain-absent-here); install the same gittrain-absent-here as"
+        " here, with the storage extras, on them"
+    )
+
+
+def test_workers_with_another_gittrain_version_are_refused(
+    cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    monkeypatch.setattr(daskcluster, "_local_version", lambda: "9.9.9")
+    with pytest.raises(GittrainError) as info:
+        executor_for(f"dask={cluster}")
+    theirs = importlib.metadata.version("gittrain")
+    assert info.value.message == (
+        f"dask on {cluster}: the workers run gittrain {theirs}, this is 9.9.9;"
+        " install the same version on them"
+    )
+
+
 def test_a_bad_scheduler_address_is_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
     """No half-open client whose ``__del__`` hangs and prints a traceback at exit."""
     code = (

@@ -212,7 +212,44 @@ def dask_executor(address: str | None) -> DaskExecutor:
     except BaseException:
         quiet.close()
         raise
+    try:
+        _check_workers(client, address)
+    except BaseException:
+        client.close()
+        quiet.close()
+        raise
     return DaskExecutor(distributed, address, quiet, client)
+
+
+PACKAGE = "gittrain"
+
+
+def _local_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version(PACKAGE)
+
+
+def _check_workers(client: Any, address: str) -> None:
+    """The workers must import the gittrain we pickle tasks for.  A worker that cannot
+    unpickle a task drops its connection and the task waits forever (distributed
+    2026.8), so ask each worker for its gittrain version first: one round trip."""
+    import importlib.metadata
+
+    try:
+        versions: dict[str, str] = client.run(importlib.metadata.version, PACKAGE)
+    except Exception as exc:
+        raise usage_error(
+            f"dask on {address}: the workers have no {PACKAGE} ({_reason(exc)});"
+            f" install the same {PACKAGE} as here, with the storage extras, on them"
+        ) from None
+    mine = _local_version()
+    other = sorted({v for v in versions.values() if v != mine})
+    if other:
+        raise usage_error(
+            f"dask on {address}: the workers run {PACKAGE} {', '.join(other)}, this is {mine};"
+            " install the same version on them"
+        )
 
 
 def _start_local(distributed: Any) -> tuple[Any, Any]:
