@@ -22,6 +22,7 @@ from gittrain.core.data import lockstore, requirements
 from gittrain.core.data.lockfile import Lockfile
 from gittrain.core.data.statcache import StatCache
 from gittrain.core.problems import Problem, Severity, count, findings
+from gittrain.core.rules import severity
 from gittrain.document import Document
 from gittrain.errors import GittrainError
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from gittrain.core.recipes import Recipe
 
 Recipes = Callable[[], Mapping[str, "Recipe"]]
+RULE = "data"  # `rules: {data: ...}` sets the severity of every finding made here
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,25 +190,70 @@ def _job_problems(
         job, _issues = jobrefs.from_doc(doc, rel)
     except GittrainError:
         return []
-    lockfile = conf.lockfile
+    levels = Levels.of(conf)
     problems = []
     for role, ref in job.datasets.items():
         path = ("datasets", role)
         entry = lock.resolve(ref)
         if entry is None:
-            hint = f"git train data add {ref}" if "/" in ref or "." in ref else "git train data add"
-            message = f"dataset {ref!r} is not in {lockfile}; lock it with `{hint}`"
+            level, message = levels.unlocked, unlocked_message(root, ref, conf.lockfile)
+        elif entry.is_remote and conf.data.remote is settings.RemoteCheck.SKIP:
+            continue  # never the network from a commit unless `data.remote: verify`
         else:
             if entry.name not in seen:
                 seen[entry.name] = _drift(check(root, entry, cache, None))
             drift = seen[entry.name]
             if drift is None:
                 continue
-            message = f"dataset {entry.name!r} ({entry.path}) {drift}"
-        problems.append(Problem.at(doc, path, Severity.ERROR, message, "data"))
+            level, message = levels.changed, f"dataset {entry.name!r} ({entry.path}) {drift}"
+        if level is not None:
+            problems.append(Problem.at(doc, path, level, message, RULE))
     if recipes is not None:
         problems += _requirements(doc, job.datasets, lock, conf, recipes)
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """The severity of each kind of data finding, as the settings give it (None: off)."""
+
+    unlocked: Severity | None
+    changed: Severity | None  # missing, modified, or cannot be checked
+
+    @classmethod
+    def of(cls, conf: settings.Settings) -> Levels:
+        changed = severity(RULE, Severity.ERROR, conf.rules)
+        setting = conf.data.unlocked
+        if setting is None:  # `rules: {data: ...}` covers every data finding
+            return cls(changed, changed)
+        return cls(None if setting == "off" else Severity(setting), changed)
+
+
+def unlocked_message(root: Path, ref: str, lockfile: str) -> str:
+    """Why ``ref`` is a problem, and the `data add` command that would lock it."""
+    from gittrain.adapters.remote import urls
+
+    head = f"dataset {ref!r} is not in {lockfile}"
+    try:
+        url = urls.parse(ref)
+    except urls.URLError as exc:
+        return f"{head}, and gittrain cannot lock it: {exc}"
+    if url is None and not _looks_local(root, ref):
+        url = urls.hub_id(ref)
+    if url is not None:
+        hint = f"git train data add {url.text}"
+    else:
+        hint = f"git train data add {ref}" if "/" in ref or "." in ref else "git train data add"
+    return f"{head}; lock it with `{hint}`"
+
+
+def _looks_local(root: Path, ref: str) -> bool:
+    """Whether ``ORG/NAME`` is more likely a path in the repository than a Hub dataset:
+    it exists, its first directory does, or it ends in a data file suffix."""
+    from gittrain.core.data.counting import detect_format
+
+    first = ref.split("/", 1)[0]
+    return detect_format(ref) is not None or (root / ref).exists() or (root / first).is_dir()
 
 
 def _requirements(
