@@ -34,9 +34,13 @@ def _signed(n: int | None, word: str) -> str:
 
 def _version(entry: DatasetEntry) -> str:
     """``sha256 1a2b3c4d5e6f``, or for remote data nobody hashed, its identity version."""
-    if entry.sha256 is not None:
-        return f"sha256 {entry.sha256[:12]}"
-    return f"version {entry.version[:12]} (no sha256 known)"
+    return _label(entry.version, entry.sha256 is not None)
+
+
+def _label(version: str, has_sha256: bool) -> str:
+    if has_sha256:
+        return f"sha256 {version[:12]}"
+    return f"version {version[:12]} (no sha256 known)"
 
 
 def summary(entry: DatasetEntry) -> str:
@@ -164,7 +168,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
                     "spec": t.spec,
                     "name": t.name,
                     "revision": t.revision,
-                    "sha256": t.sha256,
+                    "sha256": t.sha256 if t.has_sha256 else None,
+                    "version": t.sha256,
                 },
                 "jobs": [
                     {
@@ -184,7 +189,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
         return
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
-    click.echo(f"{t.spec} (sha256 {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
+    label = _label(t.sha256, t.has_sha256)
+    click.echo(f"{t.spec} ({label}): {counted(len(result.uses), 'job')}")
     for u in result.uses:
         gone = "  (deleted)" if u.deleted else ""
         click.echo(
@@ -201,7 +207,8 @@ def _side_json(s: Side) -> dict[str, object]:
         "revision": s.revision,
         "path": s.path,
         "format": s.format,
-        "sha256": s.sha256,
+        "sha256": s.sha256 if s.has_sha256 else None,
+        "version": s.sha256,
         "size": s.size,
         "num_samples": s.num_samples,
         "columns": s.columns,
@@ -232,7 +239,8 @@ def compare(result: CompareResult, fmt: str) -> None:
     a, b = result.a, result.b
     for side in (a, b):
         size = counted(side.size, "byte", grouped=True)
-        click.echo(f"{side.spec}: sha256 {side.sha256[:12]}, {_samples(side.num_samples)}, {size}")
+        label = _label(side.sha256, side.has_sha256)
+        click.echo(f"{side.spec}: {label}, {_samples(side.num_samples)}, {size}")
     if not result.changed:
         click.echo("data: identical")
         return

@@ -36,6 +36,9 @@ class Side:
     size: int
     num_samples: int | None
     columns: dict[str, str]
+    # False for remote data nobody has a SHA-256 for: ``sha256`` is then its version
+    # (a digest of the provider identity), not a hash of its bytes.
+    has_sha256: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,4 +162,5 @@ def _from_entry(spec: str, kind: str, entry: DatasetEntry, rev: str | None) -> S
         entry.size,
         entry.num_samples,
         dict(entry.columns),
+        entry.sha256 is not None,
     )
