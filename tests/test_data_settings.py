@@ -108,10 +108,11 @@ def severities(out: str, rule: str) -> list[str]:
     return [m.group(1) for line in out.splitlines() if (m := pattern.search(line))]
 
 
-def test_every_rule_id_has_a_trigger_and_the_schema_lists_them() -> None:
+def test_every_rule_id_has_a_trigger_and_the_schema_knows_the_data_section() -> None:
     assert sorted(TRIGGERS) == sorted(ALL_IDS)
     schema = json.loads(SCHEMA.read_text())
-    assert schema["properties"]["rules"]["propertyNames"]["enum"] == list(ALL_IDS)
+    # Rule ids are checked by settings.from_doc, which says which id was meant.
+    assert "propertyNames" not in schema["properties"]["rules"]
     assert list(schema["properties"]["data"]["properties"]) == list(settings.DATA_KEYS)
     assert schema["properties"]["data"]["properties"]["unlocked"]["enum"] == list(
         settings.SEVERITIES
