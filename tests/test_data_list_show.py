@@ -299,9 +299,13 @@ def test_show_bad_input(repo: Repo, cli: Cli) -> None:
 
 def test_show_and_list_on_a_broken_lockfile_are_one_line(repo: Repo, cli: Cli) -> None:
     repo.write("gittrain.lock", "version: 1\ndatasets:\n  a: [\n")
+    broken = repo.commit("broken lockfile")
     for argv in (("data", "list"), ("data", "show", "a")):
         result = cli(*argv, cwd=repo.root)
         assert_one_line_error(result, 1, "gittrain.lock:")
+    repo.write("gittrain.lock", render(Lockfile({"eval": EVAL})))  # fixed, not committed
+    result = cli("data", "show", "eval@HEAD", cwd=repo.root)
+    assert_one_line_error(result, 1, f"{broken[:12]}:gittrain.lock:")
 
 
 def test_lineage_and_compare_say_version_for_remote_data_without_a_sha256(
