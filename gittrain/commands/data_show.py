@@ -38,9 +38,8 @@ def show(root: Path, spec: str) -> ShowResult:
     rel = conf.lockfile
     current = lockstore.read(root, rel)
     with gitrepo.CatFile(root) as cat:
-        reader = LockReader(cat, rel)
-        history = History(root, reader)
-        entry, revision = _find(root, spec, rel, current, reader, history)
+        history = History(root, LockReader(cat, rel))
+        entry, revision = _find(root, spec, rel, current, history)
         start = revision or "HEAD"
         same = _Same(entry.version, entry.path)
         introduced = None
@@ -64,12 +63,12 @@ class _Same:
 
 
 def _find(
-    root: Path, spec: str, rel: str, current: Lockfile, reader: LockReader, history: History
+    root: Path, spec: str, rel: str, current: Lockfile, history: History
 ) -> tuple[DatasetEntry, str | None]:
     name, rev = split_at(spec)
     if rev is not None:
         commit = gitrepo.resolve_commit(root, rev)
-        lock = reader.at(commit)  # a lockfile that does not parse there is the answer
+        lock = history.read(commit)  # a lockfile that does not parse there is the answer
         entry = lock.get(name) if lock is not None else None
         if entry is None:
             raise GittrainError(f"{rev}:{rel}: no dataset named {name!r}")

@@ -88,7 +88,12 @@ class History:
     def problems(self) -> tuple[str, ...]:
         return tuple(self._problems)
 
+    def read(self, rev: str) -> Lockfile | None:
+        """The lockfile at ``rev``; raises when it does not parse there."""
+        return self._reader.at(rev)
+
     def lock_at(self, rev: str) -> Lockfile | None:
+        """The lockfile at ``rev``; None (and a problem) when it does not parse there."""
         try:
             return self._reader.at(rev)
         except GittrainError as exc:
