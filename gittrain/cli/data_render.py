@@ -34,13 +34,10 @@ def _signed(n: int | None, word: str) -> str:
 
 def _version(entry: DatasetEntry) -> str:
     """``sha256 1a2b3c4d5e6f``, or for remote data nobody hashed, its identity version."""
-    return _label(entry.version, entry.sha256 is not None)
-
-
-def _label(version: str, has_sha256: bool) -> str:
-    if has_sha256:
-        return f"sha256 {version[:12]}"
-    return f"version {version[:12]} (no sha256 known)"
+    if entry.sha256 is not None:
+        source = f" ({entry.sha256_from})" if entry.sha256_from else ""
+        return f"sha256 {entry.sha256[:12]}{source}"
+    return f"version {entry.version[:12]} (no sha256 known)"
 
 
 def summary(entry: DatasetEntry) -> str:
@@ -133,6 +130,7 @@ def log(result: LogResult, fmt: str) -> None:
                         "author": v.author,
                         "event": v.event.value,
                         "sha256": v.entry.sha256 if v.entry else None,
+                        "version": v.entry.version if v.entry else None,
                         "path": v.entry.path if v.entry else None,
                         "size": v.entry.size if v.entry else None,
                         "num_samples": v.entry.num_samples if v.entry else None,
@@ -168,7 +166,7 @@ def lineage(result: LineageResult, fmt: str) -> None:
                     "spec": t.spec,
                     "name": t.name,
                     "revision": t.revision,
-                    "sha256": t.sha256 if t.has_sha256 else None,
+                    "sha256": t.sha256 if t.hashed else None,
                     "version": t.sha256,
                 },
                 "jobs": [
@@ -189,8 +187,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
         return
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
-    label = _label(t.sha256, t.has_sha256)
-    click.echo(f"{t.spec} ({label}): {counted(len(result.uses), 'job')}")
+    kind = "sha256" if t.hashed else "version"
+    click.echo(f"{t.spec} ({kind} {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
     for u in result.uses:
         gone = "  (deleted)" if u.deleted else ""
         click.echo(
@@ -207,8 +205,8 @@ def _side_json(s: Side) -> dict[str, object]:
         "revision": s.revision,
         "path": s.path,
         "format": s.format,
-        "sha256": s.sha256 if s.has_sha256 else None,
-        "version": s.sha256,
+        "sha256": s.sha256,
+        "version": s.version,
         "size": s.size,
         "num_samples": s.num_samples,
         "columns": s.columns,
@@ -239,8 +237,12 @@ def compare(result: CompareResult, fmt: str) -> None:
     a, b = result.a, result.b
     for side in (a, b):
         size = counted(side.size, "byte", grouped=True)
-        label = _label(side.sha256, side.has_sha256)
-        click.echo(f"{side.spec}: {label}, {_samples(side.num_samples)}, {size}")
+        version = (
+            f"sha256 {side.sha256[:12]}"
+            if side.sha256
+            else f"version {side.version[:12]} (no sha256 known)"
+        )
+        click.echo(f"{side.spec}: {version}, {_samples(side.num_samples)}, {size}")
     if not result.changed:
         click.echo("data: identical")
         return

@@ -32,13 +32,11 @@ class Side:
     revision: str | None
     path: str
     format: str
-    sha256: str
+    sha256: str | None  # None: remote data nobody has a sha256 for
+    version: str  # the sha256, or the digest of the provider identity
     size: int
     num_samples: int | None
     columns: dict[str, str]
-    # False for remote data nobody has a SHA-256 for: ``sha256`` is then its version
-    # (a digest of the provider identity), not a hash of its bytes.
-    has_sha256: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +66,7 @@ def compare(root: Path, spec_a: str, spec_b: str) -> CompareResult:
     if a.num_samples is not None and b.num_samples is not None:
         samples = b.num_samples - a.num_samples
     return CompareResult(
-        a, b, a.sha256 != b.sha256, b.size - a.size, samples, column_changes(a.columns, b.columns)
+        a, b, a.version != b.version, b.size - a.size, samples, column_changes(a.columns, b.columns)
     )
 
 
@@ -127,6 +125,7 @@ class _Resolver:
             fp.path,
             fp.format,
             fp.sha256,
+            fp.sha256,
             fp.size,
             snap.num_samples,
             snap.columns,
@@ -158,9 +157,9 @@ def _from_entry(spec: str, kind: str, entry: DatasetEntry, rev: str | None) -> S
         rev,
         entry.path,
         entry.format,
+        entry.sha256,
         entry.version,
         entry.size,
         entry.num_samples,
         dict(entry.columns),
-        entry.sha256 is not None,
     )

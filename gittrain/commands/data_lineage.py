@@ -18,12 +18,10 @@ from gittrain.errors import GittrainError
 @dataclass(frozen=True, slots=True)
 class Target:
     spec: str
-    sha256: str  # the entry's version: a full hash, or a prefix when the user gave one
+    sha256: str  # a full hash (or version), or a prefix when the user gave one
     name: str | None = None
     revision: str | None = None
-    # False for remote data nobody has a SHA-256 for: ``sha256`` is then the digest of
-    # its provider identity (``DatasetEntry.version``), not a hash of its bytes.
-    has_sha256: bool = True
+    hashed: bool = True  # False: remote data with no sha256; ``sha256`` is its version
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +54,11 @@ def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Tar
         if entry is None:
             raise GittrainError(f"{rev}:{rel}: no dataset named {name!r}")
         return Target(spec, entry.version, name, rev, entry.sha256 is not None)
-    lock = lockstore.read(root, rel)
-    entry = lock.get(spec)
+    entry = lockstore.read(root, rel).get(spec)
     if entry is not None:
-        return Target(spec, entry.version, spec, has_sha256=entry.sha256 is not None)
+        return Target(spec, entry.version, spec, None, entry.sha256 is not None)
     if SHA_PREFIX_RE.match(spec):
-        known = [e for e in lock.datasets.values() if e.version.startswith(spec)]
-        return Target(spec, spec, has_sha256=all(e.sha256 is not None for e in known))
+        return Target(spec, spec)
     raise GittrainError(f"{rel}: no dataset named {spec!r} (and it is not a sha256)")
 
 
