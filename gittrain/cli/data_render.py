@@ -48,12 +48,33 @@ def summary(entry: DatasetEntry) -> str:
     )
 
 
+def add_notes(result: AddResult) -> list[str]:
+    """What a remote `data add` could not record without reading every byte."""
+    notes = []
+    if result.uncounted:
+        formats = "/".join(f.upper() for f in result.uncounted)
+        verb = "needs" if len(result.uncounted) == 1 else "need"
+        notes.append(f"samples not counted: {formats} {verb} --hash")
+    if result.entry.sha256 is None:
+        notes.append(
+            "no sha256 known: the provider has none for this data, so its identity "
+            "(ETag, version) was recorded; --hash computes one"
+        )
+    return notes
+
+
 def add(result: AddResult, fmt: str) -> None:
     verb = "added" if result.created else "updated" if result.changed else "unchanged"
+    notes = add_notes(result) if result.entry.is_remote else []
     if fmt == "json":
-        emit_json({"action": verb, "dataset": entry_json(result.entry)})
+        out: dict[str, object] = {"action": verb, "dataset": entry_json(result.entry)}
+        if result.entry.is_remote:
+            out["notes"] = notes
+        emit_json(out)
     else:
         click.echo(f"{verb} {summary(result.entry)}")
+        for note in notes:
+            click.echo(f"note: {note}")
 
 
 def status(result: StatusResult, fmt: str) -> None:
@@ -77,6 +98,7 @@ def status(result: StatusResult, fmt: str) -> None:
                     for d in result.datasets
                 ],
                 "problems": list(result.problems),
+                "skipped_remote": result.skipped,
             }
         )
         return
@@ -98,7 +120,9 @@ def status(result: StatusResult, fmt: str) -> None:
         if d.jobs:
             line += f"  (used by {', '.join(d.jobs)})"
         click.echo(line)
-    if not result.datasets:
+    if result.skipped:
+        click.echo(f"skipped {counted(result.skipped, 'remote dataset')} (--offline)")
+    elif not result.datasets:
         click.echo("no datasets locked")
 
 

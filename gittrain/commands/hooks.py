@@ -114,27 +114,21 @@ class DriftWarning:
 def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
     """One warning per locked dataset that is modified or missing (stat-only when unchanged).
 
-    Local datasets only, unless `data.remote: verify`; none with `rules: {data: off}`.
+    Remote datasets are asked of their provider only with `data.remote: verify`: a hook
+    never touches the network otherwise.  Nothing is checked with `rules: {data: off}`.
     """
     from gittrain.commands.data_check import RULE
-    from gittrain.commands.data_status import State, check
-    from gittrain.core.data import lockstore
-    from gittrain.core.data.statcache import StatCache
+    from gittrain.commands.data_status import State, status
 
     try:
         conf = settings.load(root)
         if conf.rules.get(RULE) == "off" or not (root / conf.lockfile).is_file():
             return ()
-        lock = lockstore.read(root, conf.lockfile)
-        cache = StatCache.load(gitrepo.git_dir(root))
-        rows = [
-            check(root, e, cache, None) for _, e in sorted(lock.datasets.items()) if not e.is_remote
-        ]
-        cache.save()
+        result = status(root, offline=conf.data.remote is not settings.RemoteCheck.VERIFY)
     except GittrainError as exc:
         return (DriftWarning(exc.message),)
     out = []
-    for row in rows:
+    for row in result.datasets:
         if row.state in (State.MODIFIED, State.MISSING):
             text = f"dataset {row.name} ({row.path}) is {row.state.value}"
             failed = [d for d in row.differences if d.field == "error"]
