@@ -13,6 +13,7 @@ from hookhelp import env_with_path, git_commit, run
 from lockhelp import EVAL, GSM8K, PAGE, SHARDS, write_lock
 
 from gittrain.core.data.lockfile import Lockfile
+from tests.remote_servers import S3
 
 JOB = "name: {name}\nrecipe: grpo_basic\nnum_gpus: 8\ndatasets:\n  eval: {dataset}\nconfig:\n  algorithm: grpo\n  learning_rate: 1.0e-6\n  rollout_n: 8\n"
 # Every library that reaches a remote store; the hooks must load none of them.
@@ -234,3 +235,83 @@ def test_a_commit_with_remote_lock_entries_works_offline_through_the_hooks(
         "gittrain: see `git train data status`",
     ]
     assert not log.exists(), log.read_text()
+
+
+# -- data.remote: verify, against a real S3 API (moto's server) --------------------------
+
+
+def _verify_repo(repo: Repo, cli: Cli, s3: S3, remote: str) -> None:
+    s3.bucket("bkt")
+    s3.put("bkt", "eval.jsonl", b'{"prompt": "q"}\n')
+    assert cli("data", "add", "s3://bkt/eval.jsonl", cwd=repo.root).code == 0
+    repo.write("jobs/a.yaml", job("a", "s3://bkt/eval.jsonl"))
+    repo.write(".gittrain.yaml", f"version: 1\ndata:\n  remote: {remote}\n")
+
+
+def test_remote_verify_asks_the_provider_and_skip_does_not(repo: Repo, cli: Cli, s3: S3) -> None:
+    _verify_repo(repo, cli, s3, "verify")
+    s3.log.clear()
+    result = cli("check-data", cwd=repo.root)
+    assert (result.code, result.out) == (0, ""), result
+    assert [r.method for r in s3.log.requests] == ["HEAD"]  # one request, no download
+
+    s3.put("bkt", "eval.jsonl", b'{"prompt": "changed"}\n')
+    result = cli("check-data", cwd=repo.root)
+    assert result.code == 1
+    assert result.out == (
+        "jobs/a.yaml:5:3: error: datasets.eval: dataset 'eval' (s3://bkt/eval.jsonl) changed "
+        "since it was locked (etag, size); `git train data update eval` if that was intended "
+        "[data]\n"
+    )
+    s3.log.clear()
+    repo.write(".gittrain.yaml", "version: 1\ndata:\n  remote: skip\n")
+    assert (cli("check-data", cwd=repo.root).code, s3.log.requests) == (0, [])
+
+    repo.write(".gittrain.yaml", "version: 1\ndata:\n  remote: verify\n")
+    s3.delete("bkt", "eval.jsonl")
+    result = cli("check-data", cwd=repo.root)
+    assert result.code == 1
+    assert "dataset 'eval' (s3://bkt/eval.jsonl) is missing at its provider (s3); restore it " in (
+        result.out
+    )
+
+
+def test_remote_verify_in_the_commit_hook_and_after_checkout(repo: Repo, cli: Cli, s3: S3) -> None:
+    _verify_repo(repo, cli, s3, "verify")
+    repo.git("add", "-A")
+    assert cli("hook", "pre-commit", cwd=repo.root).code == 0
+    s3.put("bkt", "eval.jsonl", b'{"prompt": "changed"}\n')
+    blocked = cli("hook", "pre-commit", cwd=repo.root)
+    assert blocked.code == 1
+    assert "changed since it was locked (etag, size)" in blocked.out
+    assert "commit blocked: 1 error" in blocked.err
+    warned = cli("hook", "post-checkout", "a", "b", "1", cwd=repo.root)
+    assert warned.err.splitlines() == [
+        "gittrain: warning: dataset eval (s3://bkt/eval.jsonl) is modified (etag, size)",
+        "gittrain: see `git train data status`",
+    ]
+    repo.write(".gittrain.yaml", "version: 1\n")  # skip, the default
+    repo.git("add", "-A")
+    s3.log.clear()
+    assert cli("hook", "pre-commit", cwd=repo.root).code == 0
+    assert cli("hook", "post-checkout", "a", "b", "1", cwd=repo.root).err == ""
+    assert s3.log.requests == []
+
+
+def test_remote_verify_that_cannot_ask_is_the_datasets_finding(
+    repo: Repo, cli: Cli, s3: S3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _verify_repo(repo, cli, s3, "verify")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    result = cli("check-data", cwd=repo.root)
+    assert result.code == 1
+    (line,) = result.out.splitlines()
+    assert line.startswith(
+        "jobs/a.yaml:5:3: error: datasets.eval: dataset 'eval' (s3://bkt/eval.jsonl) cannot be "
+        "checked: "
+    )
+    assert "no S3 credentials found" in line and "Traceback" not in result.err
+    repo.write(".gittrain.yaml", "version: 1\nrules:\n  data: warning\ndata:\n  remote: verify\n")
+    result = cli("check-data", cwd=repo.root)
+    assert result.code == 0 and ": warning: datasets.eval: " in result.out

@@ -5,6 +5,9 @@ The `gittrain-data` hook.  A job naming an unlocked, missing or drifted dataset
 is a problem that names both the job (file:line of the reference) and the
 dataset.  Unchanged datasets are verified from the stat cache without reading them;
 the recipe's data requirements are compared with what the lockfile records.
+Locked remote datasets are asked of their providers only with `data.remote: verify`
+in `.gittrain.yaml` (the default, `skip`, keeps every commit offline), and the
+severities come from `rules: {data: ...}` and `data.unlocked`.
 """
 
 from __future__ import annotations
