@@ -22,7 +22,7 @@ from gittrain.adapters import gitrepo, yamlio
 from gittrain.commands.data_status import DatasetStatus, State, check
 from gittrain.core import jobrefs, jobs, settings
 from gittrain.core.data import lockstore, requirements
-from gittrain.core.data.lockfile import Lockfile
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.statcache import StatCache
 from gittrain.core.problems import Problem, Severity, count, findings
 from gittrain.core.rules import severity
@@ -139,26 +139,87 @@ def check_jobs(
     recipes: Recipes | None = None,
 ) -> DataCheckResult:
     """Each job's dataset references against ``lock`` and the files on disk, and, with
-    ``recipes``, against its recipe's data requirements."""
-    wanted = list(blobs)
+    ``recipes``, against its recipe's data requirements.  Locked remote datasets are
+    asked of their providers only with `data.remote: verify`."""
+    jobs = [found for rel, raw in blobs.items() if (found := _parse(rel, raw)) is not None]
+    remote = _verify_remote(conf, lock, jobs)
     cache = StatCache.load(gitrepo.git_dir(root))
     problems: list[Problem] = []
     seen: dict[str, str | None] = {}  # dataset name -> its drift, checked once
-    for rel in wanted:
-        raw = blobs.get(rel)
-        if raw is not None:
-            problems += _job_problems(
-                root,
-                rel=rel,
-                raw=raw,
-                lock=lock,
-                conf=conf,
-                cache=cache,
-                seen=seen,
-                recipes=recipes,
-            )
+    for doc, job in jobs:
+        problems += _job_problems(
+            root,
+            doc=doc,
+            job=job,
+            lock=lock,
+            conf=conf,
+            cache=cache,
+            seen=seen,
+            remote=remote,
+            recipes=recipes,
+        )
     cache.save()
-    return DataCheckResult(len(wanted), tuple(problems))
+    return DataCheckResult(len(blobs), tuple(problems))
+
+
+def _parse(rel: str, raw: bytes | None) -> tuple[Document, jobrefs.JobRefs] | None:
+    """A job's references; None when it does not parse (`git train validate` says why)."""
+    if raw is None:
+        return None
+    try:
+        doc = yamlio.load_bytes(raw, rel)
+        job, _issues = jobrefs.from_doc(doc, rel)
+    except GittrainError:
+        return None
+    return doc, job
+
+
+def _verify_remote(
+    conf: settings.Settings, lock: Lockfile, jobs: Sequence[tuple[Document, jobrefs.JobRefs]]
+) -> dict[str, str | None]:
+    """With `data.remote: verify`, what is wrong with each locked remote dataset the jobs
+    name (None: nothing), asked of its provider, all at once and nothing downloaded.
+    Empty otherwise: the remote-storage libraries are not even imported."""
+    if conf.data.remote is not settings.RemoteCheck.VERIFY:
+        return {}
+    entries: dict[str, DatasetEntry] = {}
+    for _doc, job in jobs:
+        for ref in job.datasets.values():
+            entry = lock.resolve(ref)
+            if entry is not None and entry.is_remote:
+                entries[entry.name] = entry
+    if not entries:
+        return {}
+    from gittrain.core.data.executor import ThreadExecutor
+
+    pool = ThreadExecutor()
+    try:
+        found = pool.map(_remote_drift, list(entries.values()))
+    finally:
+        pool.close()
+    return dict(zip(entries, found, strict=True))
+
+
+def _remote_drift(entry: DatasetEntry) -> str | None:
+    """One remote dataset against its provider; a failure to ask is this dataset's finding."""
+    from gittrain.core.data.remote import status_remote
+
+    try:
+        (now,) = status_remote([entry])
+    except GittrainError as exc:
+        return f"cannot be checked: {exc.message}"
+    if now.missing:
+        return (
+            f"is missing at its provider ({entry.location}); restore it or "
+            f"`git train data remove {entry.name}`"
+        )
+    if not now.changes:
+        return None
+    fields = ", ".join(change.field for change in now.changes)
+    return (
+        f"changed since it was locked ({fields}); "
+        f"`git train data update {entry.name}` if that was intended"
+    )
 
 
 def _recipes(root: Path, conf: settings.Settings) -> Recipes:
@@ -180,41 +241,33 @@ def _recipes(root: Path, conf: settings.Settings) -> Recipes:
 def _job_problems(
     root: Path,
     *,
-    rel: str,
-    raw: bytes,
+    doc: Document,
+    job: jobrefs.JobRefs,
     lock: Lockfile,
     conf: settings.Settings,
     cache: StatCache,
     seen: dict[str, str | None],
+    remote: Mapping[str, str | None],
     recipes: Recipes | None,
 ) -> list[Problem]:
-    try:
-        doc = yamlio.load_bytes(raw, rel)
-        job, _issues = jobrefs.from_doc(doc, rel)
-    except GittrainError:
-        return []
     levels = Levels.of(conf)
     problems = []
     for role, ref in job.datasets.items():
-        path = ("datasets", role)
         entry = lock.resolve(ref)
         if entry is None:
             level, message = levels.unlocked, unlocked_message(root, ref, conf.lockfile)
-        elif entry.is_remote and conf.data.remote is settings.RemoteCheck.SKIP:
-            continue  # never the network from a commit unless `data.remote: verify`
         else:
-            if entry.name not in seen:
-                # A remote dataset is checked by `data status`, not here: the hook must
-                # work offline.
-                seen[entry.name] = (
-                    None if entry.is_remote else _drift(check(root, entry, cache, None))
-                )
-            drift = seen[entry.name]
+            if entry.is_remote:  # absent from ``remote`` unless `data.remote: verify`
+                drift = remote.get(entry.name)
+            else:
+                if entry.name not in seen:
+                    seen[entry.name] = _drift(check(root, entry, cache, None))
+                drift = seen[entry.name]
             if drift is None:
                 continue
             level, message = levels.changed, f"dataset {entry.name!r} ({entry.path}) {drift}"
         if level is not None:
-            problems.append(Problem.at(doc, path, level, message, RULE))
+            problems.append(Problem.at(doc, ("datasets", role), level, message, RULE))
     if recipes is not None:
         problems += _requirements(doc, job.datasets, lock, conf, recipes)
     return problems
