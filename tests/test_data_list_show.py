@@ -315,10 +315,16 @@ def test_lineage_and_compare_say_version_for_remote_data_without_a_sha256(
     repo.write("jobs/a.yaml", JOB.format(name="a", ref="eval", day=3))
     repo.commit("lock and run")
     lineage = cli("data", "lineage", "eval", cwd=repo.root)
-    assert lineage.out.splitlines()[0] == f"eval (version {EVAL.version[:12]}): 1 job"
+    assert lineage.out.splitlines()[0] == (
+        f"eval (version {EVAL.version[:12]}, no sha256 known): 1 job"
+    )
     payload = json.loads(cli("data", "lineage", "eval", "--format", "json", cwd=repo.root).out)
     assert payload["target"]["sha256"] is None
     assert payload["target"]["version"] == EVAL.version
+    by_prefix = cli("data", "lineage", EVAL.version[:10], cwd=repo.root)
+    assert by_prefix.out.splitlines()[0] == (
+        f"{EVAL.version[:10]} (version {EVAL.version[:10]}, no sha256 known): 1 job"
+    )
     hub = cli("data", "lineage", "gsm8k", cwd=repo.root)
     assert hub.out.splitlines()[0] == f"gsm8k (sha256 {GSM8K.version[:12]}): 0 jobs"
     compared = cli("data", "compare", "eval", "gsm8k", cwd=repo.root)

@@ -54,11 +54,14 @@ def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Tar
         if entry is None:
             raise GittrainError(f"{rev}:{rel}: no dataset named {name!r}")
         return Target(spec, entry.version, name, rev, entry.sha256 is not None)
-    entry = lockstore.read(root, rel).get(spec)
+    lock = lockstore.read(root, rel)
+    entry = lock.get(spec)
     if entry is not None:
         return Target(spec, entry.version, spec, None, entry.sha256 is not None)
     if SHA_PREFIX_RE.match(spec):
-        return Target(spec, spec)
+        # The digits of a remote version nobody hashed are no sha256 either.
+        known = [e for e in lock.datasets.values() if e.version.startswith(spec)]
+        return Target(spec, spec, hashed=all(e.sha256 is not None for e in known))
     raise GittrainError(f"{rel}: no dataset named {spec!r} (and it is not a sha256)")
 
 
