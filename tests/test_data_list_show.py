@@ -11,6 +11,7 @@ from lockhelp import EVAL, GSM8K, PAGE, SHARDS, changed, write_lock
 
 from gittrain.adapters import gitrepo
 from gittrain.core.data.lockfile import Lockfile, render
+from tests.remote_servers import S3
 
 JOB = (
     "name: {name}\nrecipe: grpo_basic\nnum_gpus: 8\ndatasets:\n  eval: {ref}\n"
@@ -337,3 +338,30 @@ def test_lineage_and_compare_say_version_for_remote_data_without_a_sha256(
     )
     assert (sides["a"]["sha256"], sides["a"]["version"]) == (None, EVAL.version)
     assert sides["b"]["sha256"] == sides["b"]["version"] == GSM8K.sha256
+
+
+def test_list_and_show_what_data_add_recorded_from_s3(repo: Repo, cli: Cli, s3: S3) -> None:
+    s3.bucket("bkt")
+    s3.put("bkt", "eval.jsonl", b'{"prompt": "q"}\n')
+    s3.put("bkt", "train/a.jsonl", b'{"prompt": "a"}\n', sha256=True)
+    for url in ("s3://bkt/eval.jsonl", "s3://bkt/train/"):
+        assert cli("data", "add", url, cwd=repo.root).code == 0
+    added = repo.commit("remote data")
+    s3.log.clear()
+    rows = listed(cli, repo)
+    assert {name: (row["location"], last(rows, name)) for name, row in rows.items()} == {
+        "eval": ("s3", added),
+        "train": ("s3", added),
+    }
+    result = cli("data", "show", "eval", cwd=repo.root)
+    assert result.code == 0, result
+    out = result.out.splitlines()
+    assert "  location:       s3" in out
+    assert any(line.startswith("  provider:       etag: ") for line in out)
+    assert "  sha256:         none (no sha256 known; the version is a digest of the provider " in (
+        result.out
+    )
+    shown = json.loads(cli("data", "show", "train", "--format", "json", cwd=repo.root).out)
+    assert shown["dataset"]["sha256_from"] == "s3-checksum"
+    assert shown["introduced"]["commit"] == added
+    assert s3.log.requests == []  # list and show read the lockfile, never the provider
