@@ -315,3 +315,30 @@ def test_remote_verify_that_cannot_ask_is_the_datasets_finding(
     repo.write(".gittrain.yaml", "version: 1\nrules:\n  data: warning\ndata:\n  remote: verify\n")
     result = cli("check-data", cwd=repo.root)
     assert result.code == 0 and ": warning: datasets.eval: " in result.out
+
+
+@pytest.mark.parametrize(
+    ("ref", "local"),
+    [
+        ("openai/gsm8k", None),
+        ("openai/gsm8k@v1", None),
+        ("openai/gsm8k", "openai/gsm8k/a.jsonl"),
+        ("openai/gsm8k", "openai/other.jsonl"),
+        ("data/x.jsonl", None),
+        ("org/name.parquet", None),
+        ("s3://bkt/a.jsonl", None),
+    ],
+)
+def test_the_hint_and_data_add_read_a_reference_alike(
+    repo: Repo, ref: str, local: str | None
+) -> None:
+    """The hint names what `data add REF` would lock: both take a Hub id for a Hub dataset
+    only when the repository has nothing by that name."""
+    from gittrain.commands.data_add import remote_target
+    from gittrain.commands.data_check import unlocked_message
+
+    if local:
+        repo.write(local, "{}\n")
+    target = remote_target(ref, repo.root)
+    hint = unlocked_message(repo.root, ref, "gittrain.lock").split("`")[1]
+    assert hint == f"git train data add {target.text if target else ref}"
