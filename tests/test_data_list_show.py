@@ -365,3 +365,43 @@ def test_list_and_show_what_data_add_recorded_from_s3(repo: Repo, cli: Cli, s3: 
     assert shown["dataset"]["sha256_from"] == "s3-checksum"
     assert shown["introduced"]["commit"] == added
     assert s3.log.requests == []  # list and show read the lockfile, never the provider
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        render(Lockfile({e.name: e for e in (GSM8K, EVAL, SHARDS, PAGE)})),
+        render(Lockfile({"eval": changed(EVAL, description="two\n\nparagraphs\n  indented")})),
+        render(Lockfile({"eval": changed(EVAL, description="x: y # not a comment", tags=("a",))})),
+        render(Lockfile()),
+        # Laid out by hand: comments, another field order, flow style.
+        "version: 1\ndatasets:\n  eval:   # the eval set\n"
+        + "".join(f"    {k}: {json.dumps(v)}\n" for k, v in reversed(EVAL.to_dict().items())),
+        render(Lockfile({"eval": EVAL})).replace("  eval:\n", "  eval:\n    bogus: 1\n"),
+        render(Lockfile({"eval": EVAL, "page": PAGE})).replace("  page:\n", "  eval:\n"),
+        render(Lockfile({"eval": EVAL})).replace("    format: parquet\n", "<<<<<<< ours\n"),
+    ],
+)
+def test_history_reads_each_lockfile_exactly_as_a_full_parse(repo: Repo, text: str) -> None:
+    """LockReader parses only the blocks that changed; the result, or the error, is the
+    same as parsing the whole file."""
+    from gittrain.core.data import lockstore
+    from gittrain.core.data.lockhistory import LockReader
+    from gittrain.errors import GittrainError
+
+    write_lock(repo, GSM8K)
+    repo.commit("a canonical lockfile first, so its blocks are cached")
+    repo.write("gittrain.lock", text)
+    sha = repo.commit("the lockfile under test")
+    try:
+        expected: object = lockstore.parse_bytes(text.encode(), f"{sha[:12]}:gittrain.lock")
+    except GittrainError as exc:
+        expected = exc.message
+    with gitrepo.CatFile(repo.root) as cat:
+        reader = LockReader(cat, "gittrain.lock")
+        reader.at("HEAD~1")
+        try:
+            found: object = reader.at(sha)
+        except GittrainError as exc:
+            found = exc.message
+    assert found == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,18 +10,21 @@ from pathlib import Path
 
 from gittrain.adapters import gitrepo
 from gittrain.adapters.gitrepo import CatFile, LogCommit
-from gittrain.core.data import lockstore
+from gittrain.core.data import lockfile, lockstore
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.errors import GittrainError
 
 
 class LockReader:
-    """Parses the lockfile at a revision, once per distinct content."""
+    """Parses the lockfile at a revision, once per distinct content, and each dataset's
+    block once per distinct text: a commit changes one or two of them, and a history
+    walk parses those, not the whole file again."""
 
     def __init__(self, cat: CatFile, rel: str) -> None:
         self._cat = cat
         self._rel = rel
         self._parsed: dict[bytes, Lockfile] = {}
+        self._entries: dict[str, DatasetEntry] = {}  # an entry's block text -> the entry
 
     def at(self, rev: str) -> Lockfile | None:
         """The lockfile at ``rev``; None when that commit has none.  Raises
@@ -30,9 +34,60 @@ class LockReader:
             return None
         lock = self._parsed.get(raw)
         if lock is None:
-            lock = lockstore.parse_bytes(raw, f"{rev[:12]}:{self._rel}")
+            source = f"{rev[:12]}:{self._rel}"
+            lock = self._by_blocks(raw, source) or lockstore.parse_bytes(raw, source)
             self._parsed[raw] = lock
         return lock
+
+    def _by_blocks(self, raw: bytes, source: str) -> Lockfile | None:
+        """The lockfile from its entries' blocks, when it is laid out as gittrain writes it;
+        None otherwise (or when a block does not parse alone): the whole file is parsed
+        then, and its errors name the right line."""
+        try:
+            blocks = _blocks(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        if blocks is None:
+            return None
+        entries = {}
+        for name, block in blocks:
+            entry = self._entries.get(block)
+            if entry is None:
+                try:
+                    entry = lockfile.parse(_PREAMBLE + block, source).datasets.get(name)
+                except GittrainError:
+                    return None
+                if entry is None:
+                    return None
+                self._entries[block] = entry
+            entries[name] = entry
+        return Lockfile(entries)
+
+
+# What `lockfile.render` writes before the first entry; each entry then starts with a
+# line `  NAME:` and goes on with lines indented deeper.
+_PREAMBLE = f"{lockfile.HEADER}version: {lockfile.LOCK_VERSION}\ndatasets:\n"
+_ENTRY_RE = re.compile(r"  ([A-Za-z0-9][A-Za-z0-9._-]*):\n\Z")
+
+
+def _blocks(text: str) -> list[tuple[str, str]] | None:
+    """``(name, block text)`` per entry of a lockfile laid out as `render` lays it out
+    (names unique); None for anything else."""
+    if not text.startswith(_PREAMBLE):
+        return None
+    blocks: list[list[str]] = []
+    for line in text[len(_PREAMBLE) :].splitlines(keepends=True):
+        if line.startswith("    ") and blocks:
+            blocks[-1].append(line)
+            continue
+        found = _ENTRY_RE.match(line)
+        if found is None:
+            return None
+        blocks.append([found.group(1), line])
+    names = [block[0] for block in blocks]
+    if not blocks or len(set(names)) != len(names):
+        return None
+    return [(block[0], "".join(block[1:])) for block in blocks]
 
 
 def iso_time(timestamp: int) -> str:
