@@ -67,7 +67,7 @@ class LockReader:
 # What `lockfile.render` writes before the first entry; each entry then starts with a
 # line `  NAME:` and goes on with lines indented deeper.
 _PREAMBLE = f"{lockfile.HEADER}version: {lockfile.LOCK_VERSION}\ndatasets:\n"
-_ENTRY_RE = re.compile(r"  ([A-Za-z0-9][A-Za-z0-9._-]*):\n\Z")
+_ENTRY_RE = re.compile(r"  ([A-Za-z0-9][A-Za-z0-9._-]*):\n(?:    [^\n]*\n)*")
 
 
 def _blocks(text: str) -> list[tuple[str, str]] | None:
@@ -75,19 +75,16 @@ def _blocks(text: str) -> list[tuple[str, str]] | None:
     (names unique); None for anything else."""
     if not text.startswith(_PREAMBLE):
         return None
-    blocks: list[list[str]] = []
-    for line in text[len(_PREAMBLE) :].splitlines(keepends=True):
-        if line.startswith("    ") and blocks:
-            blocks[-1].append(line)
-            continue
-        found = _ENTRY_RE.match(line)
-        if found is None:
+    blocks: list[tuple[str, str]] = []
+    at = len(_PREAMBLE)
+    for found in _ENTRY_RE.finditer(text, at):
+        if found.start() != at:
             return None
-        blocks.append([found.group(1), line])
-    names = [block[0] for block in blocks]
-    if not blocks or len(set(names)) != len(names):
+        blocks.append((found.group(1), found.group(0)))
+        at = found.end()
+    if at != len(text) or not blocks or len({name for name, _ in blocks}) != len(blocks):
         return None
-    return [(block[0], "".join(block[1:])) for block in blocks]
+    return blocks
 
 
 def iso_time(timestamp: int) -> str:
@@ -161,7 +158,11 @@ class History:
         is credited to the commit that made it, not to the merge that brought it in."""
         if gitrepo.rev_parse(self._root, start) is None:
             return
+        # A parent read for one step is most often the next step: read it once.
+        read: dict[str, Lockfile | None] = {}
         for commit in gitrepo.iter_log(self._root, [start], [rel]):
-            lock = self.lock_at(commit.sha)
-            parents = tuple(self.lock_at(p) for p in commit.parents)
-            yield Step(commit, lock, parents)
+            lock = read.pop(commit.sha) if commit.sha in read else self.lock_at(commit.sha)
+            for parent in commit.parents:
+                if parent not in read:
+                    read[parent] = self.lock_at(parent)
+            yield Step(commit, lock, tuple(read[p] for p in commit.parents))
