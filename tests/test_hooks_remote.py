@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import Cli, Repo
 from hookhelp import env_with_path, git_commit, run
+from hub_server import HubFile, HubServer
 from lockhelp import EVAL, GSM8K, PAGE, SHARDS, write_lock
 
 from gittrain.core.data.lockfile import Lockfile
@@ -342,3 +344,47 @@ def test_the_hint_and_data_add_read_a_reference_alike(
     target = remote_target(ref, repo.root)
     hint = unlocked_message(repo.root, ref, "gittrain.lock").split("`")[1]
     assert hint == f"git train data add {target.text if target else ref}"
+
+
+# -- a Hub dataset, through the Hub contract server ---------------------------------------
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubServer]:
+    pytest.importorskip("huggingface_hub")
+    server = HubServer()
+    monkeypatch.setenv("HF_ENDPOINT", server.start())
+    for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    yield server
+    server.stop()
+
+
+def test_a_job_names_a_hub_dataset_by_its_id_from_hint_to_verify(
+    repo: Repo, cli: Cli, hub: HubServer
+) -> None:
+    """`openai/gsm8k` in a job: the hint's command locks it, the job then passes offline,
+    and with `data.remote: verify` a moved branch is reported."""
+    gsm8k = hub.repo("openai/gsm8k")
+    gsm8k.commit({"main/train.jsonl": HubFile(b'{"question": "1+1"}\n', lfs=True)})
+    repo.write("jobs/a.yaml", job("a", "openai/gsm8k"))
+    hinted = cli("check-data", cwd=repo.root)
+    assert hinted.code == 1
+    command = hinted.out.split("`")[1].split()
+    assert command == ["git", "train", "data", "add", "hf://datasets/openai/gsm8k"]
+    assert cli(*command[2:], cwd=repo.root).code == 0
+    hub.requests.clear()
+    assert (cli("check-data", cwd=repo.root).code, hub.requests) == (0, [])
+    listed = cli("data", "list", cwd=repo.root).out.splitlines()
+    assert listed[1].split()[:2] == ["gsm8k", "dir"] and " hf " in listed[1]
+
+    gsm8k.commit({"main/train.jsonl": HubFile(b'{"question": "2+2"}\n', lfs=True)})
+    assert cli("check-data", cwd=repo.root).code == 0  # skip: the commit stays offline
+    repo.write(".gittrain.yaml", "version: 1\ndata:\n  remote: verify\n")
+    result = cli("check-data", cwd=repo.root)
+    assert result.code == 1
+    assert result.out.startswith(
+        "jobs/a.yaml:5:3: error: datasets.eval: dataset 'gsm8k' (hf://datasets/openai/gsm8k) "
+        "changed since it was locked (commit, "
+    )
+    assert hub.downloads() == []  # metadata only
