@@ -1,4 +1,5 @@
-"""The dask executor on a real LocalCluster: order, progress, errors, a worker that dies."""
+"""The dask executor on real LocalClusters: order, progress, errors, workers and schedulers
+that die, and `data add s3://... --hash --executor dask=ADDRESS` on moto's S3 server."""
 
 from __future__ import annotations
 

@@ -4,8 +4,9 @@
 ``close``: one task per item, results in input order, ``done`` called on the caller's
 thread as each task finishes.  Without an address it starts a quiet ``LocalCluster``
 of worker processes (they inherit this process's environment, so they reach the same
-object storage with the same credentials); with one it connects to that scheduler,
-whose workers must be configured with the credentials themselves.
+object storage with the same credentials) when the first ``map`` has work; with one
+it connects to that scheduler and checks that its workers run this gittrain.  Those
+workers must be configured with the storage credentials themselves.
 
 A task that raises ``GittrainError`` is a verdict (a missing object, an object that
 changed while it was read): it is not retried and reaches the caller as it was raised.
