@@ -57,7 +57,9 @@ def data() -> None:
     default="local",
     show_default=True,
     metavar="local|dask[=ADDRESS]",
-    help="URL: where objects are read and hashed.",
+    help="URL: where objects are read and hashed: threads here, a dask cluster started "
+    "on this machine, or the dask scheduler at ADDRESS (tcp://HOST:PORT), whose workers "
+    "need the storage credentials themselves.",
 )
 @format_option()
 def add(  # noqa: PLR0917 - one parameter per click option

@@ -78,8 +78,17 @@ class ThreadExecutor:
 
 
 def executor_for(spec: str) -> Executor:
-    """``local`` (the default); the dask executor joins here (issue 13, step 5)."""
-    kind, _, address = spec.partition("=")
-    if kind == "local" and not address:
+    """``local`` (the default thread pool), ``dask`` (a local cluster started now) or
+    ``dask=ADDRESS`` (a running scheduler, e.g. ``tcp://10.0.0.5:8786``).
+
+    The dask adapter is imported only here: a missing install is one line (exit 2)
+    naming ``pip install 'gittrain[dask]'``.  Close what this returns.
+    """
+    kind, eq, address = spec.partition("=")
+    if kind == "local" and not eq:
         return ThreadExecutor()
-    raise usage_error(f"--executor {spec}: expected local")
+    if kind == "dask" and not (eq and not address.strip()):
+        from gittrain.adapters import daskcluster
+
+        return daskcluster.dask_executor(address.strip() or None)
+    raise usage_error(f"--executor {spec}: expected local, dask or dask=ADDRESS")

@@ -65,6 +65,9 @@ class ObjectTask:
     hash: bool
     timeout: float = DEFAULT_TIMEOUT
 
+    def __str__(self) -> str:  # what an executor's error names
+        return self.info.url.text
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectResult:
