@@ -680,6 +680,14 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ("data-show-bad-argument", nothing, ["data", "show", "../x"], 2, ["'../x'"]),
     ("data-show-unknown-revision", nothing, ["data", "show", "train@no-such-rev"], 2,
      ["unknown revision 'no-such-rev'"]),
+    ("data-add-dask-empty-address", nothing,
+     ["data", "add", "s3://bucket/x.parquet", "--executor", "dask="], 2, ["--executor dask="]),
+    ("data-add-dask-bad-address", nothing,
+     ["data", "add", "s3://bucket/x.parquet", "--executor", "dask=nohost"], 2,
+     ["dask scheduler nohost", "not an address"]),
+    ("data-add-dask-tls-unset", nothing,
+     ["data", "add", "s3://bucket/x.parquet", "--executor", "dask=tls://h:1"], 2,
+     ["tls:// needs dask's TLS settings"]),
 ]  # fmt: skip
 
 
