@@ -6,11 +6,14 @@ one), ``Last-Modified`` from the file's mtime, ``Accept-Ranges: bytes``, and a s
 range per request (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``) answered with 206 and
 ``Content-Range``, or 416 when it cannot be satisfied.
 
-Tests steer it through attributes: ``ignore_range`` (answer every GET with the whole
-file, as servers that do not do ranges do), ``advertise_ranges`` (send
-``Accept-Ranges: bytes``, True by default), ``statuses`` (a
-fixed status for a path, e.g. 401 or 403), and ``stall`` (hold every response until the
-test ends, so a client timeout is reached without depending on how long anything takes).
+Tests steer it through attributes:
+- ``ignore_range``: answer every GET with the whole file, as servers without ranges do;
+- ``advertise_ranges``: send ``Accept-Ranges: bytes`` (True by default);
+- ``statuses``: a fixed status for a path, e.g. 401, 403 or 500;
+- ``redirects``: a path answered with 302 and a Location;
+- ``authorization``: the Authorization header every request must carry (401 otherwise);
+- ``stall``: hold every response until the server stops, so a client timeout is
+  reached without the test depending on how long anything takes.
 ``requests`` logs every request with the bytes of body sent, so a test can assert that
 reading a Parquet footer fetched only a small part of a large file.
 """
@@ -51,12 +54,16 @@ class FileServer:
         self.advertise_ranges = True
         self.stall = False
         self.statuses: dict[str, int] = {}
+        self.redirects: dict[str, str] = {}
+        self.authorization: str | None = None
         self._log: list[Request] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.files = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -136,6 +143,17 @@ class _Handler(BaseHTTPRequestHandler):
         if path in files.statuses:
             log(files.statuses[path])
             self._empty(files.statuses[path])
+            return
+        if files.authorization and self.headers.get("Authorization") != files.authorization:
+            log(HTTPStatus.UNAUTHORIZED)
+            self._empty(HTTPStatus.UNAUTHORIZED)
+            return
+        if path in files.redirects:
+            log(HTTPStatus.FOUND)
+            self.send_response(HTTPStatus.FOUND)
+            self.send_header("Location", files.redirects[path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         target = (files.root / path.lstrip("/")).resolve()
         if not target.is_file() or not target.is_relative_to(files.root.resolve()):

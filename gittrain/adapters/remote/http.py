@@ -11,10 +11,12 @@ tail (a Parquet footer) with a note saying so.  Request options (headers such as
 from __future__ import annotations
 
 import asyncio
+import atexit
 import email.utils
 import io
+import json
 import os
-import weakref
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import timezone
 from typing import Any, BinaryIO
@@ -37,53 +39,79 @@ _AUTH_HINT = (
 _MISSING = (404, 410)
 
 
+_stores: dict[str, HTTPStore] = {}
+_stores_lock = threading.Lock()
+
+
 def open_store(url: RemoteURL, timeout: float) -> HTTPStore:
-    return HTTPStore(timeout)
+    """The HTTP store for the current settings, shared by this process's threads (one
+    session and its connection pool); a change of settings closes the old one."""
+    options = _settings()
+    key = json.dumps([os.getpid(), timeout, options], sort_keys=True, default=str)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            for old in _stores.values():
+                old.close()
+            _stores.clear()
+            store = _stores[key] = HTTPStore(timeout, options)
+    return store
+
+
+@atexit.register
+def close_all() -> None:
+    """Close every session (no "Unclosed client session" at exit)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()
+
+
+def _settings() -> dict[str, Any]:
+    """fsspec's configuration for http/https, read now (not when fsspec was imported)."""
+    conf: dict[str, dict[str, Any]] = {}
+    fsspec.config.set_conf_files(fsspec.config.conf_dir, conf)
+    fsspec.config.set_conf_env(conf)
+    return {**conf.get("http", {}), **conf.get("https", {})}
 
 
 class HTTPStore:
-    """Files on a web server.  One aiohttp session per store, closed by ``close`` or
-    when the store is collected (so a caller that forgets still leaves no open socket)."""
+    """Files on web servers, through one fsspec HTTP filesystem (its loop and session)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, options: Mapping[str, Any]) -> None:
         self.timeout = timeout
-        options = fsspec.config.apply_config(HTTPFileSystem, {})
+        options = dict(options)
         client_kwargs = dict(options.pop("client_kwargs", None) or {})
         # No total limit: a large file takes as long as it takes; a silent server does not.
         client_kwargs["timeout"] = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout, sock_read=timeout
         )
         self._fs = HTTPFileSystem(**options, client_kwargs=client_kwargs, skip_instance_cache=True)
-        self._ranges: dict[str, bool] = {}  # url -> the last HEAD advertised byte ranges
-        self._finalizer = weakref.finalize(self, _close_session, self._fs)
 
     def close(self) -> None:
-        self._finalizer()
-
-    def __enter__(self) -> HTTPStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        _close_session(self._fs)
 
     def resolve(self, url: RemoteURL) -> Identity:
         return {}
 
-    def pages(self, url: RemoteURL) -> Iterator[list[ObjectInfo]]:
+    def pages(self, url: RemoteURL, *, checksums: bool = True) -> Iterator[list[ObjectInfo]]:
         if url.is_prefix:
             raise usage_error(
                 f"{url.text}: HTTP has no directory listing, so a URL ending in '/' names "
                 "no files; add each file by its URL (s3://, gs:// and hf:// list prefixes)"
             )
-        info = self.stat(url)
+        status, info = self._stat(url)
         if info is None:
-            raise GittrainError(f"{url.text}: not found on the server (HTTP 404)")
+            raise _status_error(url, status)
         yield [info]
 
     def stat(self, url: RemoteURL) -> ObjectInfo | None:
+        return self._stat(url)[1]
+
+    def _stat(self, url: RemoteURL) -> tuple[int, ObjectInfo | None]:
         status, headers = self._call(url, self._head, url.text)
         if status in _MISSING:
-            return None
+            return status, None
         if status >= 400:
             raise _status_error(url, status)
         size = _size(headers)
@@ -92,18 +120,13 @@ class HTTPStore:
                 f"{url.text}: the server does not state the file's size "
                 "(no Content-Length on HEAD), so it cannot be tracked"
             )
-        self._ranges[url.text] = headers.get("accept-ranges", "").strip().lower() == "bytes"
-        return ObjectInfo(url=url, key="", size=size, identity=_identity(headers))
+        return status, ObjectInfo(url=url, key="", size=size, identity=_identity(headers))
 
     def open(self, url: RemoteURL) -> BinaryIO:
         return self.stream(url)
 
     def open_random(self, url: RemoteURL, size: int) -> BinaryIO:
-        if url.text not in self._ranges:
-            self.stat(url)
-        return ranged.buffered(
-            _Random(self, url, size, self._ranges.get(url.text, False)), ranged.RANDOM_BLOCK
-        )
+        return ranged.buffered(_Random(self, url, size), ranged.RANDOM_BLOCK)
 
     # -- requests ---------------------------------------------------------------------
 
@@ -195,16 +218,15 @@ class _Stream(io.RawIOBase):
 
 
 class _Random(ranged.RawReader):
-    """Byte ranges while the server serves them; else one streamed pass keeping the tail."""
+    """Byte ranges while the server answers a Range request with 206 (whether or not it
+    advertises ``Accept-Ranges``); after a 200, streamed passes keeping the tail."""
 
-    def __init__(self, store: HTTPStore, url: RemoteURL, size: int, ranges: bool) -> None:
+    def __init__(self, store: HTTPStore, url: RemoteURL, size: int) -> None:
         super().__init__(url.text, size, on_close=None)
         self._store = store
         self._url = url
         self._tail: ranged.TailReader | None = None
         self.note: str | None = None
-        if not ranges:
-            self._stream_instead("does not advertise byte ranges (Accept-Ranges: bytes)")
 
     def read_at(self, start: int, length: int) -> bytes:
         if self._tail is None:
@@ -226,14 +248,15 @@ class _Random(ranged.RawReader):
 
 
 def _close_session(fs: HTTPFileSystem) -> None:
-    session = fs._session
+    """Close ``fs``'s session; its next request opens a new one."""
+    session, fs._session = fs._session, None
     if session is None or session.closed:
         return
     try:
         on_loop = asyncio.get_running_loop() is fs.loop
     except RuntimeError:
         on_loop = False
-    if on_loop:  # the store was collected on fsspec's I/O thread: close without blocking it
+    if on_loop:  # called on fsspec's I/O thread: close without blocking it
         task = fs.loop.create_task(session.close())
         _closing.add(task)
         task.add_done_callback(_closing.discard)
