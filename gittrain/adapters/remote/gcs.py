@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -75,13 +76,21 @@ def open_store(url: RemoteURL, timeout: float) -> GCSStore:
     return store
 
 
-@atexit.register
 def close_all() -> None:
     """Close every session (no "Unclosed client session" at exit)."""
     with _stores_lock:
         for store in _stores.values():
             store.close()
         _stores.clear()
+
+
+# gcsfs closes a session at exit from a weakref finalizer that calls loop.create_task
+# from the main thread, which is not thread-safe (with ``-X dev``: a RuntimeError and a
+# never-awaited coroutine).  close_all closes on the loop first and then that finalizer
+# finds nothing to do: atexit runs the last registered first, and weakref registers its
+# own exit hook when the first finalizer is made, so one is made before registering.
+weakref.finalize(close_all, lambda: None).atexit = False
+atexit.register(close_all)
 
 
 def _settings() -> dict[str, Any]:

@@ -210,6 +210,10 @@ class _Stream(io.RawIOBase):
         memoryview(buffer)[: len(data)] = data
         return len(data)
 
+    def readall(self) -> bytes:
+        # io.RawIOBase reads 8 KiB at a time, each a hop to fsspec's event loop.
+        return b"".join(iter(lambda: self.read(ranged.SEQUENTIAL_BLOCK), b""))
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()

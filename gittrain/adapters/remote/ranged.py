@@ -68,6 +68,13 @@ class RawReader(io.RawIOBase):
         self._pos += want
         return want
 
+    def readall(self) -> bytes:
+        # io.RawIOBase reads 8 KiB at a time, which here would be a request each.
+        parts: list[bytes] = []
+        while self._pos < self.size:
+            parts.append(self.read(min(self.size - self._pos, SEQUENTIAL_BLOCK)))
+        return b"".join(parts)
+
     def read_at(self, start: int, length: int) -> bytes:
         """``length`` bytes from ``start`` (within the object)."""
         raise NotImplementedError
