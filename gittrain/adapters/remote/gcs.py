@@ -6,7 +6,8 @@ pinned to the generation seen, so an object replaced mid-read fails instead of m
 two versions.  Identity is GCS's own: crc32c and md5 (hex here; GCS sends base64),
 generation and size.  GCS never vouches for a SHA-256, so ``sha256`` stays None.
 
-The endpoint is the standard ``STORAGE_EMULATOR_HOST`` (gcsfs reads it) or GCS itself;
+The endpoint is the standard ``STORAGE_EMULATOR_HOST`` (gcsfs reads it) or GCS itself,
+the timeout gcsfs's ``requests_timeout`` (``FSSPEC_GCS_REQUESTS_TIMEOUT=5``, seconds);
 credentials come the gcsfs way: ``token`` in fsspec's config (``FSSPEC_GCS_TOKEN``: a
 key file, or an access token), else Application Default Credentials
 (``GOOGLE_APPLICATION_CREDENTIALS``, ``gcloud auth application-default login``), else
@@ -130,8 +131,12 @@ class GCSStore:
     """Objects in GCS buckets through one gcsfs client (its loop, session, credentials)."""
 
     def __init__(self, url: RemoteURL, timeout: float, settings: Mapping[str, Any]) -> None:
-        self.timeout = timeout
         options = dict(settings)
+        # gcsfs's own knob, in seconds (FSSPEC_GCS_REQUESTS_TIMEOUT=5), over the default.
+        configured = options.get("requests_timeout")
+        if isinstance(configured, int | float) and not isinstance(configured, bool):
+            timeout = float(configured)
+        self.timeout = timeout
         # Per request, not in total: a large object takes as long as it takes.
         options["requests_timeout"] = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout, sock_read=timeout
@@ -230,8 +235,8 @@ class GCSStore:
                 )
             except _Missing:
                 raise GittrainError(
-                    f"{url.text}: the object changed while it was read "
-                    f"(generation {generation} is gone)"
+                    f"{url.text}: changed while it was being read "
+                    f"(generation {generation} was replaced); try again"
                 ) from None
             return bytes(data)
 

@@ -5,7 +5,8 @@ Content-Length; identity from ETag and Last-Modified, never a sha256: an ETag is
 whatever the server chose).  ``open`` is one streamed GET; ``open_random`` reads byte
 ranges when the server serves them, and otherwise streams the file once and keeps its
 tail (a Parquet footer) with a note saying so.  Request options (headers such as
-``Authorization``) come from fsspec's config (``FSSPEC_HTTPS='{"headers": {...}}'``).
+``Authorization``) come from fsspec's config (``FSSPEC_HTTPS='{"headers": {...}}'``),
+and so may the timeout (``FSSPEC_HTTPS_CLIENT_KWARGS='{"timeout": 5}'``, in seconds).
 """
 
 from __future__ import annotations
@@ -79,9 +80,14 @@ class HTTPStore:
     """Files on web servers, through one fsspec HTTP filesystem (its loop and session)."""
 
     def __init__(self, timeout: float, options: Mapping[str, Any]) -> None:
-        self.timeout = timeout
         options = dict(options)
         client_kwargs = dict(options.pop("client_kwargs", None) or {})
+        # Seconds in the config (FSSPEC_HTTP_CLIENT_KWARGS='{"timeout": 5}') override the
+        # default; aiohttp itself would refuse a number there.
+        configured = client_kwargs.get("timeout")
+        if isinstance(configured, int | float) and not isinstance(configured, bool):
+            timeout = float(configured)
+        self.timeout = timeout
         # No total limit: a large file takes as long as it takes; a silent server does not.
         client_kwargs["timeout"] = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout, sock_read=timeout
