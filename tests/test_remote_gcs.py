@@ -168,7 +168,8 @@ def test_an_object_replaced_while_read_is_refused(gcs: GCSServer) -> None:
             body.read()
     assert err.value.code == 1
     assert str(err.value) == (
-        f"{url.text}: the object changed while it was read (generation {generation - 1} is gone)"
+        f"{url.text}: changed while it was being read "
+        f"(generation {generation - 1} was replaced); try again"
     )
 
 
