@@ -11,6 +11,7 @@ Tests steer it through attributes:
 - ``advertise_ranges``: send ``Accept-Ranges: bytes`` (True by default);
 - ``statuses``: a fixed status for a path, e.g. 401, 403 or 500;
 - ``redirects``: a path answered with 302 and a Location;
+- ``head``: answer HEAD (True by default; else 405, as GET-only servers do);
 - ``authorization``: the Authorization header every request must carry (401 otherwise);
 - ``stall``: hold every response until the server stops, so a client timeout is
   reached without the test depending on how long anything takes.
@@ -55,6 +56,7 @@ class FileServer:
         self.stall = False
         self.statuses: dict[str, int] = {}
         self.redirects: dict[str, str] = {}
+        self.head = True
         self.authorization: str | None = None
         self._log: list[Request] = []
         self._lock = threading.Lock()
@@ -120,6 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_HEAD(self) -> None:
+        if not self.server.files.head:
+            self.server.files.record(Request("HEAD", self.path, None, 405, 0))
+            self._empty(HTTPStatus.METHOD_NOT_ALLOWED)
+            return
         self._serve(body=False)
 
     def do_GET(self) -> None:

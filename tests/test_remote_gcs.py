@@ -94,12 +94,25 @@ def test_a_composite_object_has_no_md5(gcs: GCSServer) -> None:
     assert sorted(info.identity) == ["crc32c", "generation", "size"]
 
 
-def test_a_missing_object_is_none_for_stat_and_exit_1_for_pages(gcs: GCSServer) -> None:
-    url = gs("gs://data/nope.jsonl")
-    assert store(url).stat(url) is None
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("gs://data/nope.jsonl", "no such object in bucket data"),
+        ("gs://nobucket/a.jsonl", "no such bucket 'nobucket'"),
+        ("gs://data/dir", "no such object; for the objects under it, add gs://data/dir/"),
+    ],
+)
+def test_a_missing_object_is_none_for_stat_and_exit_1_for_pages(
+    gcs: GCSServer, text: str, message: str
+) -> None:
+    gcs.put("data", "dir/a.jsonl", b"{}\n")
+    url = gs(text)
+    if url.bucket == "data":
+        assert store(url).stat(url) is None
     with pytest.raises(GittrainError) as err:
         list(store(url).pages(url))
-    assert (err.value.code, str(err.value)) == (1, f"{url.text}: no such object in bucket data")
+    assert err.value.code == 1
+    assert str(err.value).startswith(f"{url.text}: {message}")
 
 
 # -- listing: page by page -----------------------------------------------------------

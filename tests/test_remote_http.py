@@ -104,6 +104,21 @@ def test_a_prefix_is_refused_because_http_has_no_listing(web: FileServer) -> Non
     assert web.requests == []  # refused before asking anything
 
 
+def test_a_server_that_refuses_head_is_asked_for_one_byte(web: FileServer, www: Path) -> None:
+    data = b'{"q": 1}\n' * 100
+    (www / "eval.jsonl").write_bytes(data)
+    web.head = False
+    url = url_of(web, "eval.jsonl")
+    info = store(url).stat(url)
+    assert info is not None
+    assert info.size == len(data) and info.identity["etag"] == etag_of(data)
+    assert [(r.method, r.range, r.status) for r in web.requests] == [
+        ("HEAD", None, 405),
+        ("GET", "bytes=0-0", 206),
+    ]
+    assert store(url).stat(url_of(web, "missing.jsonl")) is None
+
+
 def test_a_redirect_is_followed_and_the_target_identity_recorded(
     web: FileServer, www: Path
 ) -> None:

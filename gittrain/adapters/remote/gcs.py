@@ -164,10 +164,7 @@ class GCSStore:
 
     def pages(self, url: RemoteURL, *, checksums: bool = True) -> Iterator[list[ObjectInfo]]:
         if not url.is_prefix:
-            info = self.stat(url)
-            if info is None:
-                raise GittrainError(f"{url.text}: no such object in bucket {url.bucket}")
-            yield [info]
+            yield [self._require(url)]
             return
         token: str | None = None
         found = False
@@ -221,8 +218,22 @@ class GCSStore:
     def _require(self, url: RemoteURL) -> ObjectInfo:
         info = self.stat(url)
         if info is None:
-            raise GittrainError(f"{url.text}: no such object in bucket {url.bucket}")
+            raise self._missing(url)
         return info
+
+    def _missing(self, url: RemoteURL) -> GittrainError:
+        """The error for an object that is not there: the bucket may be missing (a 404
+        for the listing), or the name may be a "folder" that wants its trailing '/'."""
+        folder = url.key + "/"
+        page = self._call(
+            url, "bucket", "GET", "b/{}/o", url.bucket, json_out=True, prefix=folder, maxResults=1
+        )
+        if page.get("items"):
+            return GittrainError(
+                f"{url.text}: no such object; for the objects under it, "
+                f"add gs://{url.bucket}/{folder} (with the trailing '/')"
+            )
+        return GittrainError(f"{url.text}: no such object in bucket {url.bucket}")
 
     def _reader(self, url: RemoteURL, info: ObjectInfo) -> ranged.RangeReader:
         generation = str(info.identity["generation"])

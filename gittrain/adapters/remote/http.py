@@ -38,6 +38,7 @@ _AUTH_HINT = (
     'e.g. FSSPEC_HTTPS=\'{"headers": {"Authorization": "Bearer TOKEN"}}\''
 )
 _MISSING = (404, 410)
+_NO_HEAD = (405, 501)  # servers (and signed URLs) that answer GET only
 
 
 _stores: dict[str, HTTPStore] = {}
@@ -116,6 +117,8 @@ class HTTPStore:
 
     def _stat(self, url: RemoteURL) -> tuple[int, ObjectInfo | None]:
         status, headers = self._call(url, self._head, url.text)
+        if status in _NO_HEAD:  # asked again with a GET of one byte (its headers only)
+            status, headers = self._call(url, self._first_byte, url.text)
         if status in _MISSING:
             return status, None
         if status >= 400:
@@ -124,7 +127,7 @@ class HTTPStore:
         if size is None:
             raise GittrainError(
                 f"{url.text}: the server does not state the file's size "
-                "(no Content-Length on HEAD), so it cannot be tracked"
+                "(no Content-Length), so it cannot be tracked"
             )
         return status, ObjectInfo(url=url, key="", size=size, identity=_identity(headers))
 
@@ -154,6 +157,18 @@ class HTTPStore:
         options = self._options({"Accept-Encoding": "identity"})
         async with session.head(target, allow_redirects=True, **options) as response:
             return response.status, {k.lower(): v for k, v in response.headers.items()}
+
+    async def _first_byte(self, target: str) -> tuple[int, dict[str, str]]:
+        """The headers of ``GET`` with ``Range: bytes=0-0``, for servers that refuse HEAD;
+        a 206's Content-Range gives the size (a 200's body is left unread)."""
+        session = await self._fs.set_session()
+        options = self._options({"Range": "bytes=0-0", "Accept-Encoding": "identity"})
+        async with session.get(target, **options) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            total = headers.get("content-range", "").rpartition("/")[2]
+            if response.status == 206 and total.isdigit():
+                headers["content-length"] = total
+            return (200 if response.status == 206 else response.status), headers
 
     async def _range(self, target: str, start: int, end: int) -> tuple[int, bytes]:
         """(206, the bytes) for a Range request, or (status, b"") when the server did not
