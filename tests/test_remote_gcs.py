@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import google_crc32c
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -21,7 +20,11 @@ import pytest
 from gittrain.adapters.remote.store import Store, store_for
 from gittrain.adapters.remote.urls import RemoteURL, parse
 from gittrain.errors import GittrainError
-from tests.gcs_server import GCSServer
+
+pytest.importorskip("gcsfs", reason="the [gcs] extra is installed with the test extras")
+google_crc32c = pytest.importorskip("google_crc32c", reason="in the test extra")
+
+from tests.gcs_server import GCSServer  # noqa: E402 - after the skips above
 
 ROWS = 20_000  # of 1 KB of random bytes: a 20 MB Parquet object that does not compress
 _GOOGLE_ENV = (

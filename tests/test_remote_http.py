@@ -20,6 +20,8 @@ from gittrain.adapters.remote.urls import RemoteURL, parse
 from gittrain.errors import GittrainError
 from tests.http_server import FileServer
 
+pytest.importorskip("aiohttp", reason="the [remote] extra is installed with the test extras")
+
 ROWS = 20_000  # of 1 KB of random bytes: a 20 MB Parquet file that does not compress
 
 
