@@ -186,6 +186,26 @@ def test_a_server_that_ignores_ranges_is_streamed_with_a_note(
     ]
 
 
+def test_a_file_gone_or_shrunk_since_its_stat_is_one_line(web: FileServer, www: Path) -> None:
+    url = url_of(web, "gone.jsonl")
+    with pytest.raises(GittrainError) as err, store(url).open(url) as body:
+        body.read()
+    assert (err.value.code, str(err.value)) == (
+        1,
+        f"{url.text}: not found on the server (HTTP 404)",
+    )
+    (www / "short.parquet").write_bytes(b"PAR1" * 4)
+    url = url_of(web, "short.parquet")
+    with pytest.raises(GittrainError) as err, store(url).open_random(url, 100) as handle:
+        handle.seek(-8, io.SEEK_END)
+        handle.read(8)
+    assert err.value.code == 1
+    assert (
+        str(err.value)
+        == f"{url.text}: changed while it was being read (now shorter than 100 bytes)"
+    )
+
+
 def test_tail_reader_keeps_only_the_tail_and_streams_again_for_earlier_bytes() -> None:
     data = bytes(range(256)) * 64  # 16 KiB
     streams = []

@@ -26,7 +26,7 @@ import aiohttp
 import fsspec.config
 from fsspec.asyn import sync
 from fsspec.exceptions import FSTimeoutError
-from fsspec.implementations.http import HTTPFileSystem, HTTPStreamFile
+from fsspec.implementations.http import HTTPFileSystem
 
 from gittrain.adapters.remote import ranged
 from gittrain.adapters.remote.store import Identity, ObjectInfo
@@ -185,6 +185,10 @@ class HTTPStore:
         status, data = self._call(url, self._range, url.text, start, end)
         if status == 206:
             return bytes(data)
+        if status == 416:  # the range is past the end: the file shrank
+            raise GittrainError(
+                f"{url.text}: changed while it was being read (now shorter than {end} bytes)"
+            )
         if status >= 400:
             raise _status_error(url, status)
         return None
@@ -193,20 +197,27 @@ class HTTPStore:
         """A streamed GET of the whole file, opened on its first read."""
         return io.BufferedReader(_Stream(self, url), buffer_size=ranged.SEQUENTIAL_BLOCK)
 
-    def open_stream(self, url: RemoteURL) -> Any:
-        """fsspec's streamed file for one GET (its errors translated)."""
-        session = self._call(url, self._fs.set_session)
-        try:
-            return HTTPStreamFile(
-                self._fs,
-                url.text,
-                mode="rb",
-                loop=self._fs.loop,
-                session=session,
-                **self._options(),
+    async def _get(self, target: str) -> aiohttp.ClientResponse:
+        """A GET whose body is still to be read; an error status is released and raised."""
+        session = await self._fs.set_session()
+        response: aiohttp.ClientResponse = await session.get(target, **self._options())
+        if response.status >= 400:
+            response.release()
+            raise aiohttp.ClientResponseError(
+                response.request_info, response.history, status=response.status
             )
-        except Exception as exc:
-            raise _translate(exc, url, self.timeout) from None
+        return response
+
+    async def _read(self, response: aiohttp.ClientResponse, size: int) -> bytes:
+        """Up to ``size`` bytes of ``response``'s body; fewer only at its end."""
+        parts: list[bytes] = []
+        while size > 0:
+            chunk = await response.content.read(size)
+            if not chunk:
+                break
+            parts.append(chunk)
+            size -= len(chunk)
+        return b"".join(parts)
 
 
 class _Stream(io.RawIOBase):
@@ -216,18 +227,16 @@ class _Stream(io.RawIOBase):
         super().__init__()
         self._store = store
         self._url = url
-        self._file: Any = None
+        self._response: aiohttp.ClientResponse | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._file is None:
-            self._file = self._store.open_stream(self._url)
-        try:
-            data = self._file.read(len(buffer))
-        except Exception as exc:
-            raise _translate(exc, self._url, self._store.timeout) from None
+        store = self._store
+        if self._response is None:
+            self._response = store._call(self._url, store._get, self._url.text)
+        data = store._call(self._url, store._read, self._response, len(buffer))
         memoryview(buffer)[: len(data)] = data
         return len(data)
 
@@ -236,9 +245,9 @@ class _Stream(io.RawIOBase):
         return b"".join(iter(lambda: self.read(ranged.SEQUENTIAL_BLOCK), b""))
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._response is not None:
+            self._response.close()  # not read to the end: the connection is dropped
+            self._response = None
         super().close()
 
 
