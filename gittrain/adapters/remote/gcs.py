@@ -131,7 +131,7 @@ class GCSStore:
     """Objects in GCS buckets through one gcsfs client (its loop, session, credentials)."""
 
     def __init__(self, url: RemoteURL, timeout: float, settings: Mapping[str, Any]) -> None:
-        options = dict(settings)
+        options = {k: v for k, v in settings.items() if k != "skip_instance_cache"}
         # gcsfs's own knob, in seconds (FSSPEC_GCS_REQUESTS_TIMEOUT=5), over the default.
         configured = options.get("requests_timeout")
         if isinstance(configured, int | float) and not isinstance(configured, bool):

@@ -81,7 +81,7 @@ class HTTPStore:
     """Files on web servers, through one fsspec HTTP filesystem (its loop and session)."""
 
     def __init__(self, timeout: float, options: Mapping[str, Any]) -> None:
-        options = dict(options)
+        options = {k: v for k, v in options.items() if k != "skip_instance_cache"}
         client_kwargs = dict(options.pop("client_kwargs", None) or {})
         # Seconds in the config (FSSPEC_HTTP_CLIENT_KWARGS='{"timeout": 5}') override the
         # default; aiohttp itself would refuse a number there.
