@@ -142,14 +142,11 @@ def build(root: Path, commits: int, jobs: int, config_files: int = 0) -> None:
 
 def cold_runs_blobs_kept(argv: list[str], root: Path, runs: int) -> list[float]:
     """Every version parsed already, but no walk checkpoint: one full `git log` walk."""
-    import json
 
-    cache = root / ".git" / "gittrain" / "history-cache.json"
+    head = root / ".git" / "gittrain" / "history-head.json"
     times = []
     for _ in range(runs):
-        data = json.loads(cache.read_bytes())
-        data["checkpoint"] = None
-        cache.write_text(json.dumps(data))
+        head.unlink(missing_ok=True)
         start = time.perf_counter()
         subprocess.run(argv, cwd=root, capture_output=True, check=True)
         times.append(time.perf_counter() - start)
@@ -157,10 +154,11 @@ def cold_runs_blobs_kept(argv: list[str], root: Path, runs: int) -> list[float]:
 
 
 def cold_runs(argv: list[str], root: Path, runs: int) -> list[float]:
-    cache = root / ".git" / "gittrain" / "history-cache.json"
+    caches = [root / ".git" / "gittrain" / n for n in ("history-cache.json", "history-head.json")]
     times = []
     for _ in range(runs):
-        cache.unlink(missing_ok=True)
+        for cache in caches:
+            cache.unlink(missing_ok=True)
         start = time.perf_counter()
         subprocess.run(argv, cwd=root, capture_output=True, check=True)
         times.append(time.perf_counter() - start)

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Real servers for the remote-dataset tests (started only by the tests that ask for them).
+from tests.remote_servers import _s3_server, s3  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _isolated_git(

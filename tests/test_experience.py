@@ -193,16 +193,20 @@ def test_corrupt_or_foreign_cache_is_rebuilt(repo: Repo) -> None:
     repo.write("jobs/a.yaml", job("a", "completed"))
     repo.commit("a")
     expected = runs(repo)
-    cache = repo.root / ".git/gittrain/history-cache.json"
-    assert cache.is_file()
+    for name in ("history-cache.json", "history-head.json"):
+        cache = repo.root / ".git/gittrain" / name
+        assert cache.is_file()
+    caches = [repo.root / ".git/gittrain" / n for n in ("history-cache.json", "history-head.json")]
     for junk in (b"{not json", b'{"format": 999, "blobs": {}}', b"[]", b""):
-        cache.write_bytes(junk)
+        for cache in caches:
+            cache.write_bytes(junk)
         assert runs(repo) == expected
-        assert json.loads(cache.read_bytes())["format"] == 1
+        assert [json.loads(c.read_bytes())["format"] for c in caches] == [2, 2]
     # An entry of the right format but the wrong shape cannot crash mining either.
-    data = json.loads(cache.read_bytes())
-    data["blobs"] = {k: {"k": "job"} for k in data["blobs"]}
-    cache.write_text(json.dumps(data))
+    for cache, key in zip(caches, ("blobs", "pinned"), strict=True):
+        data = json.loads(cache.read_bytes())
+        data[key] = {k: {"k": "job"} for k in data[key]}
+        cache.write_text(json.dumps(data))
     assert runs(repo) == expected
 
 
@@ -355,7 +359,8 @@ def test_ctrl_c_while_the_cache_is_written_leaves_no_partial_output(repo: Repo) 
 
 
 def _fresh(repo: Repo) -> list[tuple[str, str, str | None]]:
-    (repo.root / ".git/gittrain/history-cache.json").unlink(missing_ok=True)
+    for name in ("history-cache.json", "history-head.json"):
+        (repo.root / ".git/gittrain" / name).unlink(missing_ok=True)
     return runs(repo)
 
 
@@ -404,3 +409,18 @@ def test_mining_starts_a_few_processes_not_one_per_commit(
     verbs = [a[3] for a in started]  # git -C ROOT VERB ...
     assert verbs.count("log") == 1 and verbs.count("cat-file") == 1
     assert len(started) <= 6, verbs
+
+
+def test_an_unchanged_head_is_answered_without_reading_every_version(repo: Repo) -> None:
+    for name in ("a", "b"):
+        repo.write(f"jobs/{name}.yaml", job(name, "completed"))
+        repo.commit(name)
+    expected = runs(repo)
+    blobs = repo.root / ".git/gittrain/history-cache.json"
+    blobs.write_bytes(b"{unreadable")  # would be rebuilt (rewritten) if it were read
+    assert runs(repo) == expected
+    assert blobs.read_bytes() == b"{unreadable"
+    repo.write("jobs/c.yaml", job("c", "completed"))
+    repo.commit("c")  # a new commit needs the versions: the file is read and rebuilt
+    assert len(runs(repo)) == len(expected) + 1
+    assert json.loads(blobs.read_bytes())["format"] == 2

@@ -323,12 +323,13 @@ def test_a_cached_reading_of_the_wrong_shape_is_read_again(repo: Repo) -> None:
     assert [
         r.version.number("learning_rate") for r in mine(repo.root, settings.load(repo.root)).runs
     ] == [5e-7]
-    cache = repo.root / ".git/gittrain/history-cache.json"
-    data = json.loads(cache.read_bytes())
+    caches = [repo.root / ".git/gittrain" / n for n in ("history-cache.json", "history-head.json")]
     for junk in ({"fp": "", "v": {"learning_rate": [1]}}, {"fp": 3, "v": {}}, [], "x"):
-        for entry in data["blobs"].values():
-            if entry.get("k") == "job":
-                entry["ideas"] = junk
-        cache.write_text(json.dumps(data))
+        for cache, key in zip(caches, ("blobs", "pinned"), strict=True):
+            data = json.loads(cache.read_bytes())
+            for entry in data[key].values():
+                if entry.get("k") == "job":
+                    entry["ideas"] = junk
+            cache.write_text(json.dumps(data))
         runs = mine(repo.root, settings.load(repo.root)).runs
         assert [r.version.number("learning_rate") for r in runs] == [5e-7], junk

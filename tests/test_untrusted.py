@@ -83,8 +83,10 @@ def test_a_damaged_history_cache_is_rebuilt(repo: Repo, cli: Cli, damage: str) -
     expected = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", cwd=repo.root)
     assert expected.code == 0, expected
     path = repo.root / ".git/gittrain/history-cache.json"
+    head = repo.root / ".git/gittrain/history-head.json"
     data = json.loads(path.read_text())
-    for entry in data["blobs"].values():
+    saved = json.loads(head.read_text())
+    for entry in [*data["blobs"].values(), *saved["pinned"].values()]:
         if damage == "metric-string" and entry.get("k") == "job":
             entry["metrics"] = {"acc": "0.99"}
         elif damage == "status-number" and entry.get("k") == "job":
@@ -94,11 +96,11 @@ def test_a_damaged_history_cache_is_rebuilt(repo: Repo, cli: Cli, damage: str) -
         elif damage == "lock-names" and entry.get("k") == "lock":
             entry["names"] = {"a": 5}
     if damage == "checkpoint-types":
-        for row in data["checkpoint"]["runs"]:
+        for row in saved["checkpoint"]["runs"]:
             row[7] = [[1, 2, {"x": 1}, [3]]]
-        data["checkpoint"]["lock"] = {"not": "a blob"}
-    text = DEEP if damage == "deep" else json.dumps(data).encode()
-    path.write_bytes(text)
+        saved["checkpoint"]["lock"] = {"not": "a blob"}
+    path.write_bytes(DEEP if damage == "deep" else json.dumps(data).encode())
+    head.write_bytes(DEEP if damage == "deep" else json.dumps(saved).encode())
     again = cli("experience", "best", "--recipe", "grpo_basic", "--metric", "acc", cwd=repo.root)
     assert (again.code, again.out, again.err) == (expected.code, expected.out, expected.err)
 

@@ -38,6 +38,21 @@ def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
     return rows, {f.name: str(f.type) for f in schema}
 
 
+def parquet_stats_from(handle: BinaryIO, display: str) -> tuple[int, dict[str, str]]:
+    """``parquet_stats`` of a seekable reader (a remote object's ranged reader): pyarrow
+    reads the 64 KiB tail, and the rest of the footer only when it is longer."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(handle)
+        rows = int(meta.metadata.num_rows)
+        schema = meta.schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise GittrainError(f"{display}: not a readable Parquet file: {_first_line(exc)}") from None
+    return rows, {f.name: str(f.type) for f in schema}
+
+
 @dataclass(frozen=True, slots=True)
 class CsvStats:
     rows: int
@@ -49,7 +64,7 @@ class _QuoteCounter(io.RawIOBase):
     """Counts quote bytes as pyarrow reads, so the file is read once; the count runs
     while pyarrow's threads parse earlier blocks."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: io.RawIOBase | BinaryIO) -> None:
         super().__init__()
         self._raw = raw
         self.quotes = 0
@@ -58,7 +73,7 @@ class _QuoteCounter(io.RawIOBase):
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        data = self._raw.read(-1 if size is None else size)
+        data = self._raw.read(-1 if size is None else size) or b""
         self.quotes += data.count(b'"')
         return data
 
@@ -103,6 +118,77 @@ def csv_stats(path: Path, display: str) -> CsvStats:
     except (pa.ArrowException, OSError) as exc:
         raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
     return CsvStats(rows, columns, quotes)
+
+
+def csv_stats_from(handle: Any, display: str) -> CsvStats:
+    """``csv_stats`` of a stream read once, front to back (a remote object's body).
+
+    The types come from the first two blocks, as for a file; the count runs on one
+    thread in the largest block size, since a stream cannot be read again to retry
+    with a larger block when a record straddles one.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pc
+
+    parse = pc.ParseOptions(newlines_in_values=True)
+    counter = _QuoteCounter(_Chain(b"", handle))
+    try:
+        head = _read_up_to(handle, 2 * _CSV_BLOCK)
+        read = pc.ReadOptions(block_size=_CSV_BLOCK)
+        with pc.open_csv(pa.BufferReader(head), read_options=read, parse_options=parse) as reader:
+            schema = reader.schema
+        columns = {f.name: str(f.type) for f in schema}
+        convert = pc.ConvertOptions(
+            column_types={name: pa.string() for name in schema.names},
+            include_columns=schema.names[:1],
+        )
+        counter = _QuoteCounter(_Chain(head, handle))
+        del head
+        read = pc.ReadOptions(block_size=_COUNT_BLOCKS[-1], use_threads=False)
+        rows = 0
+        with pc.open_csv(
+            counter, read_options=read, parse_options=parse, convert_options=convert
+        ) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        if counter.quotes % 2:
+            raise GittrainError(f"{display}: unterminated quoted field") from None
+        raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
+    return CsvStats(rows, columns, counter.quotes)
+
+
+def _read_up_to(handle: io.RawIOBase | BinaryIO, size: int) -> bytes:
+    parts, got = [], 0
+    while got < size:
+        chunk = handle.read(size - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+class _Chain(io.RawIOBase):
+    """``head`` (bytes already read) and then the rest of ``tail``."""
+
+    def __init__(self, head: bytes, tail: io.RawIOBase | BinaryIO) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._tail = tail
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._tail.read(len(buffer)) or b""
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _count_csv_rows(path: Path, block: int, parse: Any, convert: Any) -> tuple[int, int]:

@@ -12,14 +12,15 @@ from gittrain.cli import data_render as render
 from gittrain.cli.common import repo_root
 from gittrain.cli.options import CONTEXT, TEXT, emit_json, format_option
 from gittrain.cli.progress import ByteProgress
+from gittrain.errors import usage_error
 
 if TYPE_CHECKING:
     pass
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[ByteProgress]:
-    progress = ByteProgress(label)
+def _progress(label: str, unit: str | None = None) -> Iterator[ByteProgress]:
+    progress = ByteProgress(label, unit=unit)
     try:
         yield progress
     finally:
@@ -36,7 +37,7 @@ def data() -> None:
 
 
 @data.command(context_settings=CONTEXT)
-@click.argument("path")
+@click.argument("path", metavar="PATH|URL")
 @click.option(
     "--name", type=TEXT, help="Dataset name (default: the file or directory name, no suffix)."
 )
@@ -44,35 +45,96 @@ def data() -> None:
 @click.option(
     "--tag", "tags", multiple=True, type=TEXT, help="A tag (repeatable); replaces existing tags."
 )
+@click.option(
+    "--hash",
+    "hash_bytes",
+    is_flag=True,
+    help="URL: stream every object to compute its sha256 and count JSONL/CSV samples "
+    "(nothing is stored locally).",
+)
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    metavar="local|dask[=ADDRESS]",
+    help="URL: where objects are read and hashed.",
+)
 @format_option()
-def add(
-    path: str, name: str | None, description: str | None, tags: tuple[str, ...], fmt: str
+def add(  # noqa: PLR0917 - one parameter per click option
+    path: str,
+    name: str | None,
+    description: str | None,
+    tags: tuple[str, ...],
+    hash_bytes: bool,
+    executor: str,
+    fmt: str,
 ) -> None:
-    """Snapshot PATH (a file or a directory of shards); an existing NAME is updated."""
+    """Snapshot PATH (a file or a directory of shards) or a remote URL; an existing NAME
+    is updated.
+
+    URL is s3://BUCKET/KEY, s3://BUCKET/PREFIX/, gs://..., https://...,
+    hf://datasets/ORG/NAME[@REV][/PATH] or a bare Hub id ORG/NAME.  Without --hash a
+    remote dataset is recorded from its metadata (and Parquet footers); its sha256 is
+    the provider's when the provider has a real one.
+    """
     from gittrain.cli.common import workspace
     from gittrain.commands.data_add import add as run
+    from gittrain.commands.data_add import add_remote, remote_target
 
     ws = workspace()
-    root, rel = ws.require_root(), ws.rel(path)  # PATH is relative to the current directory
-    with _progress("hashing") as progress:
-        result = run(
-            root, rel, name=name, description=description, tags=tags or None, progress=progress
-        )
+    root = ws.require_root()
+    url = remote_target(path, ws.cwd)
+    if url is None and executor != "local":
+        raise usage_error(f"--executor {executor}: only remote URLs are read on an executor")
+    if url is not None:
+        with _progress("listing", unit="objects") as listed, _progress("reading") as progress:
+
+            def reading(n: int) -> None:
+                listed.close()
+                progress(n)
+
+            result = add_remote(
+                root,
+                url,
+                name=name,
+                description=description,
+                tags=tags or None,
+                hash=hash_bytes,
+                executor=executor,
+                progress=reading,
+                listed=listed,
+            )
+    else:
+        rel = ws.rel(path)  # PATH is relative to the current directory
+        with _progress("hashing") as progress:
+            result = run(
+                root,
+                rel,
+                name=name,
+                description=description,
+                tags=tags or None,
+                progress=progress,
+            )
     render.add(result, fmt)
 
 
 @data.command(context_settings=CONTEXT)
 @click.argument("names", nargs=-1)
+@click.option(
+    "--offline", is_flag=True, help="Skip remote datasets (s3, gs, hf, https); say how many."
+)
 @format_option()
-def status(names: tuple[str, ...], fmt: str) -> None:
+def status(names: tuple[str, ...], offline: bool, fmt: str) -> None:
     """ok, modified, missing or unlocked for each dataset; exits 1 on any drift.
 
-    Unchanged files are verified from the stat cache without being read.
+    Unchanged files are verified from the stat cache without being read.  Remote
+    datasets are verified from their provider's metadata (one request per object,
+    concurrently; nothing is downloaded).
     """
     from gittrain.commands.data_status import status as run
 
     with _progress("verifying") as progress:
-        result = run(repo_root()[0], names, progress)
+        result = run(repo_root()[0], names, progress, offline=offline)
     render.status(result, fmt)
     if result.drift:
         click.get_current_context().exit(1)

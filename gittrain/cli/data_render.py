@@ -35,7 +35,8 @@ def _signed(n: int | None, word: str) -> str:
 def _version(entry: DatasetEntry) -> str:
     """``sha256 1a2b3c4d5e6f``, or for remote data nobody hashed, its identity version."""
     if entry.sha256 is not None:
-        return f"sha256 {entry.sha256[:12]}"
+        source = f" ({entry.sha256_from})" if entry.sha256_from else ""
+        return f"sha256 {entry.sha256[:12]}{source}"
     return f"version {entry.version[:12]} (no sha256 known)"
 
 
@@ -47,12 +48,33 @@ def summary(entry: DatasetEntry) -> str:
     )
 
 
+def add_notes(result: AddResult) -> list[str]:
+    """What a remote `data add` could not record without reading every byte."""
+    notes = []
+    if result.uncounted:
+        formats = "/".join(f.upper() for f in result.uncounted)
+        verb = "needs" if len(result.uncounted) == 1 else "need"
+        notes.append(f"samples not counted: {formats} {verb} --hash")
+    if result.entry.sha256 is None:
+        notes.append(
+            "no sha256 known: the provider has none for this data, so its identity "
+            "(ETag, version) was recorded; --hash computes one"
+        )
+    return notes
+
+
 def add(result: AddResult, fmt: str) -> None:
     verb = "added" if result.created else "updated" if result.changed else "unchanged"
+    notes = add_notes(result) if result.entry.is_remote else []
     if fmt == "json":
-        emit_json({"action": verb, "dataset": entry_json(result.entry)})
+        out: dict[str, object] = {"action": verb, "dataset": entry_json(result.entry)}
+        if result.entry.is_remote:
+            out["notes"] = notes
+        emit_json(out)
     else:
         click.echo(f"{verb} {summary(result.entry)}")
+        for note in notes:
+            click.echo(f"note: {note}")
 
 
 def status(result: StatusResult, fmt: str) -> None:
@@ -76,6 +98,7 @@ def status(result: StatusResult, fmt: str) -> None:
                     for d in result.datasets
                 ],
                 "problems": list(result.problems),
+                "skipped_remote": result.skipped,
             }
         )
         return
@@ -97,7 +120,9 @@ def status(result: StatusResult, fmt: str) -> None:
         if d.jobs:
             line += f"  (used by {', '.join(d.jobs)})"
         click.echo(line)
-    if not result.datasets:
+    if result.skipped:
+        click.echo(f"skipped {counted(result.skipped, 'remote dataset')} (--offline)")
+    elif not result.datasets:
         click.echo("no datasets locked")
 
 
@@ -129,6 +154,7 @@ def log(result: LogResult, fmt: str) -> None:
                         "author": v.author,
                         "event": v.event.value,
                         "sha256": v.entry.sha256 if v.entry else None,
+                        "version": v.entry.version if v.entry else None,
                         "path": v.entry.path if v.entry else None,
                         "size": v.entry.size if v.entry else None,
                         "num_samples": v.entry.num_samples if v.entry else None,
@@ -164,7 +190,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
                     "spec": t.spec,
                     "name": t.name,
                     "revision": t.revision,
-                    "sha256": t.sha256,
+                    "sha256": t.sha256 if t.hashed else None,
+                    "version": t.sha256,
                 },
                 "jobs": [
                     {
@@ -184,7 +211,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
         return
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
-    click.echo(f"{t.spec} (sha256 {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
+    kind = "sha256" if t.hashed else "version"
+    click.echo(f"{t.spec} ({kind} {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
     for u in result.uses:
         gone = "  (deleted)" if u.deleted else ""
         click.echo(
@@ -202,6 +230,7 @@ def _side_json(s: Side) -> dict[str, object]:
         "path": s.path,
         "format": s.format,
         "sha256": s.sha256,
+        "version": s.version,
         "size": s.size,
         "num_samples": s.num_samples,
         "columns": s.columns,
@@ -232,7 +261,12 @@ def compare(result: CompareResult, fmt: str) -> None:
     a, b = result.a, result.b
     for side in (a, b):
         size = counted(side.size, "byte", grouped=True)
-        click.echo(f"{side.spec}: sha256 {side.sha256[:12]}, {_samples(side.num_samples)}, {size}")
+        version = (
+            f"sha256 {side.sha256[:12]}"
+            if side.sha256
+            else f"version {side.version[:12]} (no sha256 known)"
+        )
+        click.echo(f"{side.spec}: {version}, {_samples(side.num_samples)}, {size}")
     if not result.changed:
         click.echo("data: identical")
         return

@@ -19,10 +19,12 @@ def _human(n: float) -> str:
 
 
 class ByteProgress:
-    """A thread-safe ``Progress`` callback: ``hashing 1.2 GB  (1.4 GB/s)``."""
+    """A thread-safe ``Progress`` callback: ``hashing 1.2 GB  (1.4 GB/s)``, or with a
+    ``unit``, a count: ``listing 12,000 objects  (4,100/s)``."""
 
-    def __init__(self, label: str, *, enabled: bool | None = None) -> None:
+    def __init__(self, label: str, *, enabled: bool | None = None, unit: str | None = None) -> None:
         self.label = label
+        self.unit = unit
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.done = 0
         self.start = time.monotonic()
@@ -39,7 +41,11 @@ class ByteProgress:
             if now - self.start >= DELAY and now - self.shown_at >= INTERVAL:
                 self.shown_at = now
                 rate = self.done / (now - self.start)
-                sys.stderr.write(f"\r{self.label} {_human(self.done)}  ({_human(rate)}/s)  ")
+                if self.unit is None:
+                    text = f"{_human(self.done)}  ({_human(rate)}/s)"
+                else:
+                    text = f"{self.done:,} {self.unit}  ({rate:,.0f}/s)"
+                sys.stderr.write(f"\r{self.label} {text}  ")
                 sys.stderr.flush()
                 self.visible = True
 

@@ -1,9 +1,11 @@
-"""`git train data add`: snapshot a file or directory into the lockfile."""
+"""`git train data add`: snapshot a file, a directory or a remote URL into the lockfile."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
@@ -13,7 +15,10 @@ from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.snapshot import snapshot, to_entry
 from gittrain.core.data.statcache import StatCache
-from gittrain.errors import GittrainError
+from gittrain.errors import GittrainError, usage_error
+
+if TYPE_CHECKING:
+    from gittrain.adapters.remote.urls import RemoteURL
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +26,7 @@ class AddResult:
     entry: DatasetEntry
     created: bool  # a new name
     changed: bool  # the lockfile's entry differs from before
+    uncounted: tuple[str, ...] = ()  # remote formats whose samples need --hash
 
 
 def default_name(path: str) -> str:
@@ -29,6 +35,79 @@ def default_name(path: str) -> str:
     if counting.detect_format(last) is not None:
         return last.rsplit(".", 1)[0]
     return last
+
+
+def remote_target(text: str, cwd: Path) -> RemoteURL | None:
+    """The remote dataset ``text`` names: a URL, or a bare Hub id ``ORG/NAME[@REV]`` when
+    nothing local has that name (no such path, no directory ``ORG``, no data suffix)."""
+    from gittrain.adapters.remote import urls
+
+    try:
+        url = urls.parse(text)
+    except urls.URLError as exc:
+        raise usage_error(str(exc)) from None
+    if url is not None:
+        return url
+    org = text.split("/", 1)[0]
+    if (cwd / text).exists() or (cwd / org).is_dir() or counting.detect_format(text):
+        return None
+    return urls.hub_id(text)
+
+
+def _check_name(name: str | None, default: str) -> str:
+    try:
+        return lockfile.check_name(name or default)
+    except GittrainError as exc:
+        hint = "" if name else "; choose one with --name"
+        raise GittrainError(exc.message + hint) from None
+
+
+def add_remote(
+    root: Path,
+    url: RemoteURL,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: tuple[str, ...] | None = None,
+    hash: bool = False,
+    executor: str = "local",
+    progress: Progress | None = None,
+    listed: Callable[[int], None] | None = None,
+) -> AddResult:
+    """List and read ``url`` (outside the lock), then record it (inside the lock).
+
+    Nothing is stored locally; a failure anywhere leaves the lockfile untouched.
+    """
+    from gittrain.core.data import remote
+    from gittrain.core.data.executor import executor_for
+
+    dataset = _check_name(name, default_name(url.name()))
+    lock_rel = settings.load(root).lockfile
+    lockstore.read(root, lock_rel)  # refuse a broken lockfile before the long read
+    pool = executor_for(executor)
+    try:
+        snap = remote.snapshot_remote(
+            url, hash=hash, executor=pool, progress=progress, listed=listed
+        )
+    finally:
+        pool.close()
+    outcome: list[AddResult] = []
+
+    def change(current: Lockfile) -> Lockfile:
+        other = current.by_path(snap.url.text)
+        if other is not None and other.name != dataset:
+            raise GittrainError(
+                f"{snap.url.text}: already locked as {other.name!r}; "
+                f"use --name {other.name} to update it"
+            )
+        old = current.get(dataset)
+        entry = remote.to_entry(dataset, snap, old, description=description, tags=tags)
+        uncounted = snap.uncounted if entry.num_samples is None else ()
+        outcome.append(AddResult(entry, old is None, old != entry, uncounted))
+        return current.with_entry(entry)
+
+    lockstore.modify(root, lock_rel, change)
+    return outcome[0]
 
 
 def add(
@@ -42,11 +121,7 @@ def add(
 ) -> AddResult:
     """Hash and count ``path`` (outside the lock), then record it (inside the lock)."""
     rel = check_relpath(path)
-    try:
-        dataset = lockfile.check_name(name or default_name(rel))
-    except GittrainError as exc:
-        hint = "" if name else "; choose one with --name"
-        raise GittrainError(exc.message + hint) from None
+    dataset = _check_name(name, default_name(rel))
     lock_rel = settings.load(root).lockfile
     lockstore.read(root, lock_rel)  # refuse a broken lockfile before the long hash
     cache = StatCache.load(gitrepo.git_dir(root))

@@ -198,7 +198,11 @@ def _job_problems(
             message = f"dataset {ref!r} is not in {lockfile}; lock it with `{hint}`"
         else:
             if entry.name not in seen:
-                seen[entry.name] = _drift(check(root, entry, cache, None))
+                # A remote dataset is checked by `data status`, not here: the hook must
+                # work offline.
+                seen[entry.name] = (
+                    None if entry.is_remote else _drift(check(root, entry, cache, None))
+                )
             drift = seen[entry.name]
             if drift is None:
                 continue

@@ -32,7 +32,8 @@ class Side:
     revision: str | None
     path: str
     format: str
-    sha256: str
+    sha256: str | None  # None: remote data nobody has a sha256 for
+    version: str  # the sha256, or the digest of the provider identity
     size: int
     num_samples: int | None
     columns: dict[str, str]
@@ -65,7 +66,7 @@ def compare(root: Path, spec_a: str, spec_b: str) -> CompareResult:
     if a.num_samples is not None and b.num_samples is not None:
         samples = b.num_samples - a.num_samples
     return CompareResult(
-        a, b, a.sha256 != b.sha256, b.size - a.size, samples, column_changes(a.columns, b.columns)
+        a, b, a.version != b.version, b.size - a.size, samples, column_changes(a.columns, b.columns)
     )
 
 
@@ -124,6 +125,7 @@ class _Resolver:
             fp.path,
             fp.format,
             fp.sha256,
+            fp.sha256,
             fp.size,
             snap.num_samples,
             snap.columns,
@@ -155,6 +157,7 @@ def _from_entry(spec: str, kind: str, entry: DatasetEntry, rev: str | None) -> S
         rev,
         entry.path,
         entry.format,
+        entry.sha256,
         entry.version,
         entry.size,
         entry.num_samples,

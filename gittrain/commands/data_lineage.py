@@ -18,9 +18,10 @@ from gittrain.errors import GittrainError
 @dataclass(frozen=True, slots=True)
 class Target:
     spec: str
-    sha256: str  # a full hash, or a prefix when the user gave one
+    sha256: str  # a full hash (or version), or a prefix when the user gave one
     name: str | None = None
     revision: str | None = None
+    hashed: bool = True  # False: remote data with no sha256; ``sha256`` is its version
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +53,10 @@ def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Tar
         entry = lock.get(name) if lock else None
         if entry is None:
             raise GittrainError(f"{rev}:{rel}: no dataset named {name!r}")
-        return Target(spec, entry.version, name, rev)
+        return Target(spec, entry.version, name, rev, entry.sha256 is not None)
     entry = lockstore.read(root, rel).get(spec)
     if entry is not None:
-        return Target(spec, entry.version, spec)
+        return Target(spec, entry.version, spec, None, entry.sha256 is not None)
     if SHA_PREFIX_RE.match(spec):
         return Target(spec, spec)
     raise GittrainError(f"{rel}: no dataset named {spec!r} (and it is not a sha256)")

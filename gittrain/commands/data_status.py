@@ -43,6 +43,7 @@ class DatasetStatus:
 class StatusResult:
     datasets: tuple[DatasetStatus, ...]
     problems: tuple[str, ...]  # job files that could not be read
+    skipped: int = 0  # remote datasets not checked (--offline)
 
     @property
     def drift(self) -> bool:
@@ -50,9 +51,17 @@ class StatusResult:
 
 
 def status(
-    root: Path, names: tuple[str, ...] = (), progress: Progress | None = None
+    root: Path,
+    names: tuple[str, ...] = (),
+    progress: Progress | None = None,
+    *,
+    offline: bool = False,
 ) -> StatusResult:
-    """Stat-only when nothing changed: the stat cache vouches for unchanged files."""
+    """Stat-only when nothing changed: the stat cache vouches for unchanged files.
+
+    Remote datasets get one metadata request per object (a listing for a prefix),
+    all at once, and no download; ``offline`` skips them and counts them.
+    """
     conf = settings.load(root)
     lock = lockstore.read(root, conf.lockfile)
     jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir)
@@ -61,22 +70,43 @@ def status(
         if lock.get(name) is None and name not in unlocked:
             raise GittrainError(f"{conf.lockfile}: no dataset named {name!r}")
     cache = StatCache.load(gitrepo.git_dir(root))
+    chosen = [lock.datasets[n] for n in sorted(lock.datasets) if not names or n in names]
+    remote = [entry for entry in chosen if entry.is_remote]
+    checked = {} if offline else _check_remote(remote)
     rows: list[DatasetStatus] = []
-    for name in sorted(lock.datasets):
-        if not names or name in names:
-            rows.append(check(root, lock.datasets[name], cache, progress))
+    for entry in chosen:
+        if not entry.is_remote:
+            rows.append(check(root, entry, cache, progress))
+        elif entry.name in checked:
+            rows.append(checked[entry.name])
     for ref, users in sorted(unlocked.items()):
         if not names or ref in names:
             path = ref if "/" in ref or "." in ref else None
             rows.append(DatasetStatus(ref, path, State.UNLOCKED, jobs=tuple(users)))
     cache.save()
-    return StatusResult(tuple(rows), tuple(problems))
+    return StatusResult(tuple(rows), tuple(problems), len(remote) if offline else 0)
+
+
+def _check_remote(entries: list[DatasetEntry]) -> dict[str, DatasetStatus]:
+    """Remote entries against their providers (the provider libraries load only now)."""
+    if not entries:
+        return {}
+    from gittrain.core.data.remote import status_remote
+
+    out = {}
+    for entry, found in zip(entries, status_remote(entries), strict=True):
+        diffs = tuple(Difference(c.field, c.locked, c.current) for c in found.changes)
+        state = State.MISSING if found.missing else State.MODIFIED if diffs else State.OK
+        out[entry.name] = DatasetStatus(entry.name, entry.path, state, diffs)
+    return out
 
 
 def check(
     root: Path, entry: DatasetEntry, cache: StatCache, progress: Progress | None
 ) -> DatasetStatus:
-    """One locked dataset against the work tree."""
+    """One locked dataset against the work tree (or, remote, against its provider)."""
+    if entry.is_remote:
+        return _check_remote([entry])[entry.name]
     target = root / entry.path
     if not target.exists() and not target.is_symlink():
         return DatasetStatus(entry.name, entry.path, State.MISSING)

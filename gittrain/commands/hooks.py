@@ -118,7 +118,7 @@ def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
     try:
         if not (root / settings.load(root).lockfile).is_file():
             return ()
-        result = status(root)
+        result = status(root, offline=True)  # a hook never touches the network
     except GittrainError as exc:
         return (DriftWarning(exc.message),)
     out = []

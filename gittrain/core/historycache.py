@@ -1,43 +1,62 @@
 """The parsed-document cache for history mining, keyed by blob id in the git directory.
 
-A blob's content never changes, so entries never need invalidating (the walk's
-checkpoint beside them is checked against the repository before use); a cache
-that is unreadable, corrupt or written by another format version is ignored
-and rebuilt, and it is replaced atomically so Ctrl-C never leaves half a file.
+Two files: ``history-cache.json`` holds every parsed version by blob id, and
+``history-head.json`` the walk's checkpoint at the last mined HEAD with the few
+entries its run records need.  Answering for an unchanged HEAD reads only the
+second, so it costs what the answer holds, not what the history holds.
+
+A blob's content never changes, so entries never need invalidating (the
+checkpoint is checked against the repository before use); a file that is
+unreadable, corrupt or written by another format version is ignored and
+rebuilt, and each is replaced atomically so Ctrl-C never leaves half a file.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from gittrain import __version__
 from gittrain.core.atomic import atomic_write
 
-FORMAT = 1
+FORMAT = 2
 FILE = "history-cache.json"
+HEAD_FILE = "history-head.json"
 
 
 class BlobCache:
-    """``blob id -> JSON-able entry``; ``save`` writes only when something was added."""
+    """``blob id -> JSON-able entry``; ``save`` writes only what changed."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.entries: dict[str, Any] = {}
+    def __init__(self, directory: Path | None) -> None:
+        self.path = directory / FILE if directory is not None else None
+        self.head_path = directory / HEAD_FILE if directory is not None else None
+        self._entries: dict[str, Any] | None = None if directory is not None else {}
+        self.pinned: dict[str, Any] = {}  # the checkpoint's entries, saved beside it
         self.checkpoint: object = None  # the mining walk's state at the last mined HEAD
-        self.dirty = False
-        self.rebuilt = False  # an existing cache was unusable
+        self.dirty = False  # entries were added
+        self.head_dirty = False  # the checkpoint changed
+        self.rebuilt = False  # an existing cache file was unusable
 
     @classmethod
     def load(cls, git_dir: Path | None) -> BlobCache:
-        cache = cls(git_dir / "gittrain" / FILE if git_dir is not None else None)
-        if cache.path is None:
-            return cache
+        """The checkpoint now; the entries on first use."""
+        cache = cls(git_dir / "gittrain" if git_dir is not None else None)
+        data = cache._read(cache.head_path)
+        if data is not None and isinstance(data.get("pinned"), dict):
+            cache.checkpoint = data.get("checkpoint")
+            cache.pinned = data["pinned"]
+        return cache
+
+    def _read(self, path: Path | None) -> dict[str, Any] | None:
+        """A cache file of this format and version, or None (missing or unusable)."""
+        if path is None:
+            return None
         try:
-            raw = cache.path.read_bytes()
+            raw = path.read_bytes()
         except OSError:
-            return cache  # no cache yet
+            return None  # no cache yet
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
@@ -46,38 +65,64 @@ class BlobCache:
             isinstance(data, dict)
             and data.get("format") == FORMAT
             and data.get("gittrain") == __version__
-            and isinstance(data.get("blobs"), dict)
         ):
-            cache.entries = data["blobs"]
-            cache.checkpoint = data.get("checkpoint")
-        else:
-            cache.rebuilt = True
-            cache.dirty = True
-        return cache
+            return data
+        self.rebuilt = True
+        return None
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        if self._entries is None:
+            data = self._read(self.path)
+            blobs = data.get("blobs") if data is not None else None
+            if isinstance(blobs, dict):
+                self._entries = blobs
+            else:
+                self._entries = {}
+                self.rebuilt = self.rebuilt or data is not None
+                self.dirty = self.rebuilt
+        return self._entries
 
     def get(self, blob: str) -> Any:
+        if blob in self.pinned:
+            return self.pinned[blob]
         return self.entries.get(blob)
 
     def put(self, blob: str, entry: Any) -> None:
+        self.pinned.pop(blob, None)
         self.entries[blob] = entry
         self.dirty = True
 
+    def set_checkpoint(self, checkpoint: object, blobs: Iterable[str]) -> None:
+        """The walk's state and the entries answering from it needs."""
+        self.checkpoint = checkpoint
+        self.pinned = {blob: self.get(blob) for blob in blobs if self.get(blob) is not None}
+        self.head_dirty = True
+
     def save(self) -> None:
-        """Write the cache; a failure to write it only costs speed next time."""
-        if not self.dirty or self.path is None:
-            return
-        payload = {
-            "format": FORMAT,
-            "gittrain": __version__,
-            "checkpoint": self.checkpoint,
-            "blobs": self.entries,
-        }
+        """Write what changed; a failure to write only costs speed next time."""
+        if self.dirty and self.path is not None and self._entries is not None:
+            payload = {"format": FORMAT, "gittrain": __version__, "blobs": self._entries}
+            if self._write(self.path, payload):
+                self.dirty = False
+        if self.head_dirty and self.head_path is not None:
+            head = {
+                "format": FORMAT,
+                "gittrain": __version__,
+                "checkpoint": self.checkpoint,
+                "pinned": self.pinned,
+            }
+            if self._write(self.head_path, head):
+                self.head_dirty = False
+
+    @staticmethod
+    def _write(path: Path, payload: dict[str, Any]) -> bool:
         # ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
         # (and reads back) but UTF-8 cannot encode.
         text = json.dumps(payload, separators=(",", ":"))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, text.encode("utf-8"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, text.encode("utf-8"))
         except OSError:
-            return
-        self.dirty = False
+            return False
+        return True

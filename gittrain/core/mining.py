@@ -103,8 +103,11 @@ def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
         commits = _log(root, revs, entries, conf.lockfile, jobs_dir)
     walker.walk(commits)
     walker.head = head
-    cache.checkpoint = {"key": key, **walker.dump()}
-    cache.dirty = True
+    pinned = [r.blob for r in walker.runs]
+    cache.set_checkpoint(
+        {"key": key, **walker.dump()},
+        pinned if walker.lock_blob is None else [*pinned, walker.lock_blob],
+    )
     cache.save()
     return walker.history(head, shallow)
 

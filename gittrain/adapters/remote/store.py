@@ -57,9 +57,14 @@ class Store(Protocol):
         empty for storage that has none."""
         ...
 
-    def pages(self, url: RemoteURL) -> Iterator[list[ObjectInfo]]:
+    def pages(self, url: RemoteURL, *, checksums: bool = True) -> Iterator[list[ObjectInfo]]:
         """The objects under a prefix, page by page (a single object: one page of one).
-        An empty prefix or a missing object is an error (exit 1)."""
+        An empty prefix or a missing object is an error (exit 1).
+
+        ``checksums=False`` asks for the listing alone (what `data status` compares:
+        key, size, identity): a provider whose listing lacks the sha256 it could get
+        with one more request per object (S3) skips those requests.
+        """
         ...
 
     def stat(self, url: RemoteURL) -> ObjectInfo | None:

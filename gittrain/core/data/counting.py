@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from gittrain.errors import GittrainError
 
@@ -32,6 +33,14 @@ ELEMENTS = 64
 # A newline not between "}" (or "}\r") and "{": a blank line, or a line that is not
 # shaped like a JSON object.  The literal "\n" first lets re skip with memchr.
 _NOT_OBJECT_BOUNDARY = re.compile(rb"\n(?:(?<!\}\n)(?<!\}\r\n)|(?!\{))")
+
+
+class Stream(Protocol):
+    """What the streaming counters read from: a raw file or a remote object's body."""
+
+    def readinto(self, buffer: bytearray, /) -> int | None: ...
+
+    def read(self, size: int = -1, /) -> bytes | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,24 @@ def count(path: Path, fmt: str, display: str) -> Counted:
             raise GittrainError(f"{display}:{line}: unterminated quoted field")
         return Counted(stats.rows, stats.columns)
     raise GittrainError(f"{display}: unknown format {fmt!r}")
+
+
+def count_stream(handle: Stream, fmt: str, display: str) -> Counted:
+    """Samples and columns of JSONL, CSV or JSON read once, front to back, from ``handle``
+    (a remote object's stream: hashed on the way, never stored).  Parquet is counted
+    from its footer instead (``arrow.parquet_stats_from``)."""
+    if fmt == "jsonl":
+        return _count_jsonl_from(handle, display)
+    if fmt == "json":
+        return _count_json_bytes(handle.read() or b"", display)
+    if fmt == "csv":
+        from gittrain.adapters import arrow
+
+        stats = arrow.csv_stats_from(handle, display)
+        if stats.quotes % 2:
+            raise GittrainError(f"{display}: unterminated quoted field")
+        return Counted(stats.rows, stats.columns)
+    raise GittrainError(f"{display}: cannot count {fmt!r} from a stream")
 
 
 def json_type(value: object) -> str:
@@ -132,29 +159,34 @@ def _count_jsonl(path: Path, display: str) -> Counted:
     records.  Other chunks (blank lines, non-object records, broken lines) go line by
     line, and anything not shaped like an object is parsed, so a broken line is reported
     with its number."""
+    with open(path, "rb", buffering=0) as handle:
+        return _count_jsonl_from(handle, display)
+
+
+def _count_jsonl_from(handle: Stream, display: str) -> Counted:
+    """``_count_jsonl`` over any reader with ``readinto`` (a file, a remote stream)."""
     state = _JsonlState(display)
     # One buffer filled with readinto: a fresh 16 MiB bytes object per read costs page
     # faults, ~20 % of the time of the count itself.  Nothing keeps a view of it: every
     # piece kept across reads (carry, the last record) is a copy.
     buffer = bytearray(CHUNK)
-    with open(path, "rb", buffering=0) as handle:
-        # A bytearray: a line longer than many blocks grows in place, not by a copy per block.
-        carry = bytearray()
-        while size := handle.readinto(buffer):
-            chunk = buffer if size == CHUNK else buffer[:size]
-            end = chunk.rfind(b"\n") + 1
-            if end == 0:
-                carry += chunk
-                continue
-            start = 0
-            if carry:
-                start = chunk.find(b"\n") + 1
-                carry += chunk[:start]
-                state.slow(bytes(carry))
-            state.chunk(chunk, start, end)
-            carry = bytearray(chunk[end:])
+    # A bytearray: a line longer than many blocks grows in place, not by a copy per block.
+    carry = bytearray()
+    while size := handle.readinto(buffer):
+        chunk = buffer if size == CHUNK else buffer[:size]
+        end = chunk.rfind(b"\n") + 1
+        if end == 0:
+            carry += chunk
+            continue
+        start = 0
         if carry:
+            start = chunk.find(b"\n") + 1
+            carry += chunk[:start]
             state.slow(bytes(carry))
+        state.chunk(chunk, start, end)
+        carry = bytearray(chunk[end:])
+    if carry:
+        state.slow(bytes(carry))
     if state.last_record is not None:
         state.parse(state.last_record, state.last_line)
     return Counted(state.records, columns_of(state.head))
@@ -214,8 +246,12 @@ def _object_lines(data: bytes | bytearray, start: int, end: int) -> bool:
 
 
 def _count_json(path: Path, display: str) -> Counted:
+    return _count_json_bytes(path.read_bytes(), display)
+
+
+def _count_json_bytes(raw: bytes, display: str) -> Counted:
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "invalid JSON"

@@ -151,7 +151,9 @@ class Lockfile:
         return None
 
     def resolve(self, ref: str) -> DatasetEntry | None:
-        """A job's dataset reference: a lock name, or the path of a locked dataset."""
+        """A job's dataset reference: a lock name, or the path (URL) of a locked dataset."""
+        if location_of(ref) != "local":
+            return self.datasets.get(ref) or self.by_path(ref)  # a prefix keeps its '/'
         return self.datasets.get(ref) or self.by_path(ref.strip("/").removeprefix("./"))
 
     def with_entry(self, entry: DatasetEntry) -> Lockfile:
