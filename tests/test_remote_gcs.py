@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import socket
 import subprocess
@@ -19,7 +20,10 @@ import pytest
 
 from gittrain.adapters.remote.store import Store, store_for
 from gittrain.adapters.remote.urls import RemoteURL, parse
+from gittrain.commands.data_add import add_remote
+from gittrain.core.data import lockstore
 from gittrain.errors import GittrainError
+from tests.conftest import Cli, Repo, assert_one_line_error, snapshot
 
 pytest.importorskip("gcsfs", reason="the [gcs] extra is installed with the test extras")
 google_crc32c = pytest.importorskip("google_crc32c", reason="in the test extra")
@@ -328,3 +332,221 @@ def test_identity_fields_are_decoded_from_base64() -> None:
         "generation": "1712345678901234",
         "size": 12,
     }
+
+
+# -- end to end: git train data add / status ------------------------------------------
+
+
+@pytest.fixture
+def bucket(gcs: GCSServer, monkeypatch: pytest.MonkeyPatch) -> GCSServer:
+    """The contract server, with no fsspec settings from the environment."""
+    for var in list(os.environ):
+        if var.startswith("FSSPEC_"):
+            monkeypatch.delenv(var)
+    return gcs
+
+
+def lock(repo: Repo) -> dict[str, dict[str, object]]:
+    parsed = lockstore.read(repo.root, "gittrain.lock")
+    return {name: entry.to_dict() for name, entry in parsed.datasets.items()}
+
+
+def jsonl(n: int, extra: str = "") -> bytes:
+    return b"".join(
+        json.dumps({"prompt": f"q{i}{extra}", "answer": i}).encode() + b"\n" for i in range(n)
+    )
+
+
+def test_add_one_object_records_gcs_identity_and_no_sha256(
+    repo: Repo, cli: Cli, bucket: GCSServer
+) -> None:
+    data = parquet_bytes(50)
+    generation = bucket.put("data", "eval/eval.parquet", data)
+    r = cli("data", "add", "gs://data/eval/eval.parquet", cwd=repo.root)
+    assert r.code == 0, r
+    lines = r.out.splitlines()
+    assert lines[0].startswith("added eval: gs://data/eval/eval.parquet (parquet), version ")
+    assert "(no sha256 known), 50 samples, " in lines[0]
+    entry = lock(repo)["eval"]
+    assert entry["sha256"] is None and entry["num_samples"] == 50
+    assert entry["provider"] == {
+        "crc32c": f"{google_crc32c.value(data):08x}",
+        "md5": hashlib.md5(data).hexdigest(),
+        "generation": str(generation),
+        "size": len(data),
+    }
+
+    r = cli("data", "add", "gs://data/eval/eval.parquet", "--hash", cwd=repo.root)
+    assert r.code == 0, r
+    entry = lock(repo)["eval"]
+    assert (entry["sha256"], entry["sha256_from"]) == (hashlib.sha256(data).hexdigest(), "gittrain")
+
+
+def test_a_prefix_is_a_manifest_exactly_like_a_local_directory(
+    repo: Repo, cli: Cli, bucket: GCSServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gittrain.adapters.remote import gcs as provider
+
+    monkeypatch.setattr(provider, "PAGE", 2)  # several listing pages
+    files = {
+        "part-0.jsonl": jsonl(5),
+        "part-1.jsonl": jsonl(7, "b"),
+        "sub/part-2.jsonl": jsonl(2, "c"),
+        "sub/eval.parquet": parquet_bytes(4),
+        "README.md": b"about\n",
+        "z.csv": b"a,b\n1,2\n",
+    }
+    for rel, body in files.items():
+        bucket.put("data", f"corpus/{rel}", body)
+        repo.write(f"corpus/{rel}", body)
+    bucket.put("data", "corpus/empty-folder/", b"")  # a console's folder placeholder
+    bucket.put("data", "corpus-other/x.jsonl", jsonl(1))  # beside the prefix
+    r = cli("data", "add", "gs://data/corpus/", "--hash", "--name", "remote", cwd=repo.root)
+    assert r.code == 0, r
+    assert cli("data", "add", "corpus", "--name", "local", cwd=repo.root).code == 0
+    got = lock(repo)
+    remote, local = got["remote"], got["local"]
+    for key in ("format", "sha256", "hash_algorithm", "size", "files", "num_samples", "columns"):
+        assert remote[key] == local[key], key
+    assert remote["files"] == 6 and remote["sha256_from"] == "gittrain"
+    provider_fields = remote["provider"]
+    assert isinstance(provider_fields, dict) and provider_fields["objects"] == 6
+
+
+def test_a_prefix_without_hash_counts_parquet_and_names_what_needs_hash(
+    repo: Repo, cli: Cli, bucket: GCSServer
+) -> None:
+    bucket.put("data", "p/a.parquet", parquet_bytes(3))
+    bucket.put("data", "p/b.parquet", parquet_bytes(4))
+    r = cli("data", "add", "gs://data/p/", cwd=repo.root)
+    assert r.code == 0, r
+    entry = lock(repo)["p"]
+    assert (entry["num_samples"], entry["sha256"], entry["files"]) == (7, None, 2)
+    bucket.put("data", "p/c.jsonl", jsonl(2))
+    r = cli("data", "add", "gs://data/p/", cwd=repo.root)
+    assert r.code == 0, r
+    assert "note: samples not counted: JSONL needs --hash" in r.out.splitlines()
+    assert lock(repo)["p"]["num_samples"] is None
+
+
+def test_status_ok_modified_missing(repo: Repo, cli: Cli, bucket: GCSServer) -> None:
+    bucket.put("data", "one.jsonl", jsonl(3))
+    bucket.put("data", "gone.jsonl", jsonl(3))
+    bucket.put("data", "dir/a.jsonl", jsonl(1))
+    for url in ("one.jsonl", "gone.jsonl", "dir/"):
+        assert cli("data", "add", f"gs://data/{url}", cwd=repo.root).code == 0
+    r = cli("data", "status", cwd=repo.root)
+    assert r.code == 0, r
+    assert [line.split()[0] for line in r.out.splitlines()] == ["ok"] * 3
+
+    old = bucket.buckets["data"]["one.jsonl"].generation
+    new = bucket.put("data", "one.jsonl", jsonl(4))
+    bucket.delete("data", "gone.jsonl")
+    bucket.put("data", "dir/b.jsonl", jsonl(1))
+    bucket.clear()
+    r = cli("data", "status", cwd=repo.root)
+    assert r.code == 1, r
+    rows = {line.split()[1]: line for line in r.out.splitlines()}
+    assert rows["one"].startswith(
+        f"modified  one   gs://data/one.jsonl  (generation: {old} -> {new}; "
+    )
+    assert "md5: " in rows["one"] and "crc32c: " in rows["one"]
+    assert rows["one"].endswith(f"; size: {len(jsonl(3))} -> {len(jsonl(4))})")
+    assert rows["gone"].startswith("missing   gone")
+    assert rows["dir"].startswith("modified  dir   gs://data/dir/  (files: 1 -> 2; size: ")
+    assert not [r for r in bucket.requests if r.path.startswith("/download/")]  # no bytes read
+
+
+def test_an_object_replaced_while_hashing_records_nothing(repo: Repo, bucket: GCSServer) -> None:
+    bucket.put("data", "a.jsonl", jsonl(100))
+    before = snapshot(repo.root)
+    calls: list[int] = []
+
+    def overwrite(n: int) -> None:
+        if not calls:
+            bucket.put("data", "a.jsonl", jsonl(101))
+        calls.append(n)
+
+    with pytest.raises(GittrainError) as caught:
+        add_remote(repo.root, gs("gs://data/a.jsonl"), hash=True, progress=overwrite)
+    assert caught.value.code == 1
+    assert "changed while it was being read" in caught.value.message
+    assert snapshot(repo.root) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "needles"),
+    [
+        ("gs://data/nope.jsonl", 1, ["gs://data/nope.jsonl: no such object in bucket data"]),
+        ("gs://nobucket/a/", 1, ["gs://nobucket/a/: no such bucket 'nobucket'"]),
+        ("gs://data/empty/", 1, ["gs://data/empty/: no objects under this prefix"]),
+        ("gs://data/notes.txt", 1, ["gs://data/notes.txt: unknown dataset format"]),
+        ("gs://data/broken.parquet", 1, ["broken.parquet: not a readable Parquet file"]),
+        ("gs://x/a.jsonl", 2, ["'x' is not a valid bucket name"]),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    repo: Repo, cli: Cli, bucket: GCSServer, url: str, code: int, needles: list[str]
+) -> None:
+    bucket.put("data", "notes.txt", b"hi\n")
+    bucket.put("data", "broken.parquet", b"PAR1 this is not parquet PAR1")
+    repo.write("gittrain.lock", "version: 1\ndatasets: {}\n")
+    before = snapshot(repo.root)
+    assert_one_line_error(cli("data", "add", url, cwd=repo.root), code, *needles)
+    assert snapshot(repo.root) == before
+
+
+def test_missing_credentials_are_one_line_and_write_nothing(
+    repo: Repo, cli: Cli, bucket: GCSServer
+) -> None:
+    bucket.put("data", "a.jsonl", jsonl(1))
+    assert cli("data", "add", "gs://data/a.jsonl", cwd=repo.root).code == 0
+    before = snapshot(repo.root)
+    bucket.token = "s3cret"
+    for args in (("data", "add", "gs://data/a.jsonl", "--name", "b"), ("data", "status")):
+        r = cli(*args, cwd=repo.root)
+        assert_one_line_error(
+            r, 2, "GCS wants credentials (HTTP 401)", "GOOGLE_APPLICATION_CREDENTIALS"
+        )
+    assert snapshot(repo.root) == before
+
+
+def test_unreachable_and_silent_endpoints_are_one_line(
+    repo: Repo, cli: Cli, bucket: GCSServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket.put("data", "a.jsonl", jsonl(1))
+    bucket.stall = True
+    monkeypatch.setenv("FSSPEC_GCS_REQUESTS_TIMEOUT", "0.3")  # gcsfs's own setting
+    r = cli("data", "add", "gs://data/a.jsonl", cwd=repo.root)
+    assert_one_line_error(
+        r, 2, f"gs://data/a.jsonl: no answer from GCS at {bucket.endpoint} within 0.3 s"
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+    r = cli("data", "add", "gs://data/a.jsonl", cwd=repo.root)
+    assert_one_line_error(r, 2, f"cannot connect to GCS at http://127.0.0.1:{port}")
+    assert not (repo.root / "gittrain.lock").exists()
+
+
+def test_a_git_train_process_prints_no_warning_or_traceback(repo: Repo, bucket: GCSServer) -> None:
+    bucket.put("data", "p/a.jsonl", jsonl(3))
+    bucket.put("data", "p/b.parquet", parquet_bytes(3))
+    git_train = [sys.executable, "-W", "error", "-X", "dev", "-m", "gittrain"]
+    for args in (["data", "add", "gs://data/p/", "--hash"], ["data", "status"]):
+        out = subprocess.run(
+            [*git_train, *args], cwd=repo.root, capture_output=True, text=True, check=False
+        )
+        assert (out.returncode, out.stderr) == (0, ""), out
+    out = subprocess.run(
+        [*git_train, "data", "add", "gs://data/missing.jsonl"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (out.returncode, out.stderr) == (
+        1,
+        "error: gs://data/missing.jsonl: no such object in bucket data\n",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,10 @@ import pytest
 from gittrain.adapters.remote import ranged
 from gittrain.adapters.remote.store import Store, store_for
 from gittrain.adapters.remote.urls import RemoteURL, parse
+from gittrain.commands.data_add import add_remote
+from gittrain.core.data import lockstore
 from gittrain.errors import GittrainError
+from tests.conftest import Cli, Repo, assert_one_line_error, snapshot
 from tests.http_server import FileServer
 
 pytest.importorskip("aiohttp", reason="the [remote] extra is installed with the test extras")
@@ -340,3 +344,241 @@ def test_the_store_module_is_imported_only_for_an_http_url() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines() == ["[]", "['aiohttp', 'fsspec']"]
+
+
+# -- end to end: git train data add / status ------------------------------------------
+
+
+@pytest.fixture
+def site(web: FileServer, monkeypatch: pytest.MonkeyPatch) -> FileServer:
+    """The web server, with no fsspec settings from the environment."""
+    for var in list(os.environ):
+        if var.startswith("FSSPEC_"):
+            monkeypatch.delenv(var)
+    return web
+
+
+def lock(repo: Repo) -> dict[str, dict[str, object]]:
+    parsed = lockstore.read(repo.root, "gittrain.lock")
+    return {name: entry.to_dict() for name, entry in parsed.datasets.items()}
+
+
+def jsonl(n: int, extra: str = "") -> bytes:
+    return b"".join(
+        json.dumps({"prompt": f"q{i}{extra}", "answer": i}).encode() + b"\n" for i in range(n)
+    )
+
+
+def test_add_parquet_reads_rows_from_the_footer_and_records_the_etag(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    path = big_parquet(www / "eval.parquet")
+    data = path.read_bytes()
+    url = site.url("eval.parquet")
+    r = cli("data", "add", url, cwd=repo.root)
+    assert r.code == 0, r
+    lines = r.out.splitlines()
+    assert lines[0].startswith(f"added eval: {url} (parquet), version ")
+    assert f"(no sha256 known), {ROWS:,} samples, " in lines[0]
+    assert lines[1].startswith("note: no sha256 known")
+    entry = lock(repo)["eval"]
+    assert entry["sha256"] is None and "sha256_from" not in entry
+    assert entry["num_samples"] == ROWS
+    assert entry["columns"] == {"id": "int64", "blob": "binary"}
+    assert entry["size"] == len(data)
+    provider = entry["provider"]
+    assert isinstance(provider, dict)
+    assert provider["etag"] == etag_of(data) and "last_modified" in provider
+    gets = [r for r in site.requests if r.method == "GET"]
+    assert gets and all(r.range and r.status == 206 for r in gets)
+    assert sum(r.sent for r in gets) < len(data) // 16  # the footer, not the file
+
+
+def test_add_with_hash_streams_once_and_matches_a_local_add(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    body = jsonl(321)
+    (www / "train.jsonl").write_bytes(body)
+    repo.write("local/train.jsonl", body)
+    r = cli("data", "add", site.url("train.jsonl"), "--hash", "--name", "remote", cwd=repo.root)
+    assert r.code == 0, r
+    assert "note:" not in r.out
+    assert cli("data", "add", "local/train.jsonl", "--name", "local", cwd=repo.root).code == 0
+    got = lock(repo)
+    remote, local = got["remote"], got["local"]
+    for key in ("sha256", "size", "num_samples", "columns", "format"):
+        assert remote[key] == local[key], key
+    assert remote["sha256"] == hashlib.sha256(body).hexdigest()
+    assert remote["sha256_from"] == "gittrain"
+    assert [r.method for r in site.requests if r.path == "/train.jsonl"].count("GET") == 1
+
+
+def test_add_without_hash_leaves_jsonl_samples_absent_and_says_so(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    (www / "train.jsonl").write_bytes(jsonl(5))
+    r = cli("data", "add", site.url("train.jsonl"), cwd=repo.root)
+    assert r.code == 0, r
+    assert r.out.splitlines()[1] == "note: samples not counted: JSONL needs --hash"
+    entry = lock(repo)["train"]
+    assert (entry["sha256"], entry["num_samples"]) == (None, None)
+    assert [r.method for r in site.requests] == ["HEAD"]  # metadata only
+
+
+def test_add_parquet_from_a_server_without_ranges_still_counts_it(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    big_parquet(www / "eval.parquet")
+    site.ignore_range = True
+    site.advertise_ranges = False
+    r = cli("data", "add", site.url("eval.parquet"), cwd=repo.root)
+    assert r.code == 0, r
+    assert lock(repo)["eval"]["num_samples"] == ROWS
+
+
+def test_status_ok_then_modified_then_missing(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    (www / "a.jsonl").write_bytes(jsonl(3))
+    (www / "b.jsonl").write_bytes(jsonl(3))
+    for name in ("a.jsonl", "b.jsonl"):
+        assert cli("data", "add", site.url(name), cwd=repo.root).code == 0
+    r = cli("data", "status", cwd=repo.root)
+    assert r.code == 0, r
+    assert [line.split()[0] for line in r.out.splitlines()] == ["ok", "ok"]
+
+    (www / "a.jsonl").write_bytes(jsonl(4))
+    (www / "b.jsonl").unlink()
+    site.clear()
+    r = cli("data", "status", cwd=repo.root)
+    assert r.code == 1, r
+    rows = {line.split()[1]: line for line in r.out.splitlines()}
+    old, new = etag_of(jsonl(3)), etag_of(jsonl(4))
+    assert rows["a"] == (
+        f"modified  a  {site.url('a.jsonl')}  "
+        f"(etag: {old} -> {new}; size: {len(jsonl(3))} -> {len(jsonl(4))})"
+    )
+    assert rows["b"].startswith("missing   b")
+    assert sorted((r.method, r.path) for r in site.requests) == [
+        ("HEAD", "/a.jsonl"),
+        ("HEAD", "/b.jsonl"),
+    ]
+
+
+def test_a_file_changed_while_hashing_records_nothing(
+    repo: Repo, site: FileServer, www: Path
+) -> None:
+    (www / "a.jsonl").write_bytes(jsonl(100))
+    before = snapshot(repo.root)
+    calls: list[int] = []
+
+    def overwrite(n: int) -> None:  # after the first bytes arrive
+        if not calls:
+            (www / "a.jsonl").write_bytes(jsonl(101))
+        calls.append(n)
+
+    url = url_of(site, "a.jsonl")
+    with pytest.raises(GittrainError) as caught:
+        add_remote(repo.root, url, hash=True, progress=overwrite)
+    assert caught.value.code == 1
+    assert "changed while it was being read" in caught.value.message
+    assert snapshot(repo.root) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code", "needle"),
+    [
+        ("nope.parquet", None, 1, "not found on the server (HTTP 404)"),
+        ("private.parquet", 401, 2, "the server refused access (HTTP 401)"),
+        ("forbidden.parquet", 403, 2, "the server refused access (HTTP 403)"),
+        ("shards/", None, 2, "HTTP has no directory listing"),
+        ("notes.txt", None, 1, "unknown dataset format"),
+        ("broken.parquet", None, 1, "not a readable Parquet file"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    repo: Repo,
+    cli: Cli,
+    site: FileServer,
+    www: Path,
+    path: str,
+    status: int | None,
+    code: int,
+    needle: str,
+) -> None:
+    (www / "notes.txt").write_text("hi\n")
+    (www / "broken.parquet").write_bytes(b"PAR1 not parquet at all PAR1")
+    if status is not None:
+        site.statuses["/" + path] = status
+    repo.write("gittrain.lock", "version: 1\ndatasets: {}\n")
+    before = snapshot(repo.root)
+    url = site.url(path)
+    r = cli("data", "add", url, cwd=repo.root)
+    assert_one_line_error(r, code, url, needle)
+    assert snapshot(repo.root) == before
+
+
+def test_a_refused_connection_is_one_line_and_writes_nothing(repo: Repo, cli: Cli) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/a.parquet"
+    r = cli("data", "add", url, cwd=repo.root)
+    assert_one_line_error(r, 2, f"{url}: cannot connect to 127.0.0.1:{port}")
+    assert not (repo.root / "gittrain.lock").exists()
+
+
+def test_a_silent_server_times_out_naming_the_url_and_writes_nothing(
+    repo: Repo, cli: Cli, site: FileServer, www: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (www / "a.parquet").write_bytes(b"PAR1")
+    assert cli("data", "add", site.url("a.parquet"), cwd=repo.root).code == 1  # not Parquet
+    site.stall = True
+    # The standard fsspec setting, read when the command runs.
+    monkeypatch.setenv("FSSPEC_HTTP_CLIENT_KWARGS", '{"timeout": 0.3}')
+    url = site.url("a.parquet")
+    r = cli("data", "add", url, cwd=repo.root)
+    assert_one_line_error(r, 2, f"{url}: no answer from the server within 0.3 s")
+    assert not (repo.root / "gittrain.lock").exists()
+
+
+def test_status_against_an_unreachable_server_is_exit_2(
+    repo: Repo, cli: Cli, site: FileServer, www: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (www / "a.jsonl").write_bytes(jsonl(1))
+    assert cli("data", "add", site.url("a.jsonl"), cwd=repo.root).code == 0
+    site.stall = True
+    monkeypatch.setenv("FSSPEC_HTTP_CLIENT_KWARGS", '{"timeout": 0.3}')
+    r = cli("data", "status", cwd=repo.root)
+    assert_one_line_error(r, 2, f"{site.url('a.jsonl')}: no answer from the server within 0.3 s")
+
+
+def test_a_git_train_process_prints_no_warning_or_traceback(
+    repo: Repo, site: FileServer, www: Path
+) -> None:
+    big_parquet(www / "eval.parquet")
+    (www / "train.jsonl").write_bytes(jsonl(10))
+    git_train = [sys.executable, "-W", "error", "-X", "dev", "-m", "gittrain"]
+    for args in (
+        ["data", "add", site.url("eval.parquet")],
+        ["data", "add", site.url("train.jsonl"), "--hash"],
+        ["data", "status"],
+    ):
+        out = subprocess.run(
+            [*git_train, *args], cwd=repo.root, capture_output=True, text=True, check=False
+        )
+        assert (out.returncode, out.stderr) == (0, ""), out
+    missing = site.url("missing.jsonl")
+    out = subprocess.run(
+        [*git_train, "data", "add", missing],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (out.returncode, out.stderr) == (
+        1,
+        f"error: {missing}: not found on the server (HTTP 404)\n",
+    )
