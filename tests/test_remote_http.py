@@ -431,9 +431,16 @@ def test_add_parquet_from_a_server_without_ranges_still_counts_it(
     big_parquet(www / "eval.parquet")
     site.ignore_range = True
     site.advertise_ranges = False
-    r = cli("data", "add", site.url("eval.parquet"), cwd=repo.root)
+    url = site.url("eval.parquet")
+    r = cli("data", "add", url, cwd=repo.root)
     assert r.code == 0, r
     assert lock(repo)["eval"]["num_samples"] == ROWS
+    assert r.out.splitlines()[1] == (
+        f"note: {url}: the server ignored a byte-range request, so the whole file was "
+        "streamed to read what was needed"
+    )
+    r = cli("data", "add", url, "--format", "json", cwd=repo.root)
+    assert json.loads(r.out)["notes"][0].startswith(f"{url}: the server ignored")
 
 
 def test_status_ok_then_modified_then_missing(

@@ -54,6 +54,7 @@ class RemoteSnapshot:
     provider: Mapping[str, str | int]
     uncounted: tuple[str, ...] = ()  # formats whose samples need --hash
     hashed: bool = False
+    notes: tuple[str, ...] = ()  # how objects had to be read (a server without ranges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class ObjectResult:
     num_samples: int | None
     columns: Mapping[str, str] = field(default_factory=dict)
     read: int = 0  # bytes streamed
+    note: str | None = None  # e.g. the server ignored byte ranges: the object was streamed
 
 
 def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectResult:
@@ -111,6 +113,7 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
 
         with store.open_random(info.url, info.size) as handle:
             rows, columns = arrow.parquet_stats_from(handle, display)
+            note = getattr(handle, "note", None)  # the reader says how it had to read
         counted = counting.Counted(rows, columns)
     return ObjectResult(
         info.key,
@@ -118,6 +121,7 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
         counted.num_samples if counted else None,
         dict(counted.columns) if counted else {},
         read,
+        note if task.format == "parquet" else None,
     )
 
 
@@ -245,6 +249,7 @@ def _single(
         provider={**dataset, **info.identity},
         uncounted=() if counted or fmt not in FULL_READ else (fmt,),
         hashed=hash,
+        notes=(result.note,) if result is not None and result.note else (),
     )
 
 
@@ -294,6 +299,7 @@ def _prefix(
         },
         uncounted=tuple(sorted(uncounted)),
         hashed=hash,
+        notes=tuple(r.note for _, r in sorted(results.items()) if r.note),
     )
 
 
