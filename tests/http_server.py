@@ -12,6 +12,7 @@ Tests steer it through attributes:
 - ``statuses``: a fixed status for a path, e.g. 401, 403 or 500;
 - ``redirects``: a path answered with 302 and a Location;
 - ``head``: answer HEAD (True by default; else 405, as GET-only servers do);
+- ``etag``: send an ETag (True by default; some servers send only Last-Modified);
 - ``authorization``: the Authorization header every request must carry (401 otherwise);
 - ``stall``: hold every response until the server stops, so a client timeout is
   reached without the test depending on how long anything takes.
@@ -57,6 +58,7 @@ class FileServer:
         self.statuses: dict[str, int] = {}
         self.redirects: dict[str, str] = {}
         self.head = True
+        self.etag = True
         self.authorization: str | None = None
         self._log: list[Request] = []
         self._lock = threading.Lock()
@@ -184,7 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(end - start))
-        self.send_header("ETag", '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
+        if files.etag:
+            self.send_header("ETag", '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
         mtime = target.stat().st_mtime
         self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
         if files.advertise_ranges:

@@ -472,6 +472,24 @@ def test_status_ok_then_modified_then_missing(
     ]
 
 
+def test_status_without_an_etag_compares_last_modified(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    site.etag = False
+    (www / "a.jsonl").write_bytes(jsonl(3))
+    os.utime(www / "a.jsonl", (1_790_000_000, 1_790_000_000))
+    assert cli("data", "add", site.url("a.jsonl"), cwd=repo.root).code == 0
+    assert lock(repo)["a"]["provider"] == {"last_modified": "2026-09-21T14:13:20Z"}
+    assert cli("data", "status", cwd=repo.root).code == 0
+    os.utime(www / "a.jsonl", (1_790_000_060, 1_790_000_060))  # same size, rewritten
+    r = cli("data", "status", cwd=repo.root)
+    assert r.code == 1, r
+    assert r.out == (
+        f"modified  a  {site.url('a.jsonl')}  "
+        "(last_modified: 2026-09-21T14:13:20Z -> 2026-09-21T14:14:20Z)\n"
+    )
+
+
 def test_a_file_changed_while_hashing_records_nothing(
     repo: Repo, site: FileServer, www: Path
 ) -> None:

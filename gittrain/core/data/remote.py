@@ -134,6 +134,11 @@ def changed_fields(before: ObjectInfo, after: ObjectInfo) -> list[str]:
         and key in after.identity
         and before.identity[key] != after.identity[key]
     ]
+    # A web server without an ETag says a file changed only by its Last-Modified
+    # (with an ETag, a touched but unchanged file would count as modified).
+    old, new = before.identity.get("last_modified"), after.identity.get("last_modified")
+    if old and new and old != new and not any(key in before.identity for key in VERSION_KEYS):
+        out.append("last_modified")
     if before.size != after.size:
         out.append("size")
     return out
