@@ -11,8 +11,10 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test,lint,bench,remote,dask]'
+# .ci/constraints.txt pins the versions CI last passed with: without it pip can spend
+# half an hour backtracking through botocore releases (aiobotocore pins botocore exactly).
+$(STAMP): pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -c .ci/constraints.txt -e '.[test,lint,bench,remote,dask]'
 	touch $(STAMP)
 
 demo: $(STAMP)

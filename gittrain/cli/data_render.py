@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from gittrain.commands.data_update import UpdateResult
     from gittrain.core.data.lockfile import DatasetEntry
 
+_HEX = frozenset("0123456789abcdef")
+
 
 def entry_json(entry: DatasetEntry) -> dict[str, object]:
     return {"name": entry.name, **entry.to_dict()}
@@ -55,7 +57,13 @@ def add_notes(result: AddResult) -> list[str]:
         formats = "/".join(f.upper() for f in result.uncounted)
         verb = "needs" if len(result.uncounted) == 1 else "need"
         notes.append(f"samples not counted: {formats} {verb} --hash")
-    if result.entry.sha256 is None:
+    if result.entry.sha256 is None and result.entry.location == "hf":
+        what = "some of its files are" if result.entry.format == "dir" else "this file is"
+        notes.append(
+            f"no sha256 known: {what} stored in git, not LFS, and the Hub keeps a sha256 "
+            "for LFS files only, so the git blob id was recorded; --hash computes one"
+        )
+    elif result.entry.sha256 is None:
         notes.append(
             "no sha256 known: the provider has none for this data, so its identity "
             "(ETag, version) was recorded; --hash computes one"
@@ -127,7 +135,8 @@ def status(result: StatusResult, fmt: str) -> None:
 
 
 def _short(value: object) -> str:
-    if isinstance(value, str) and len(value) == 64:
+    """A sha256 or a git id (a Hub commit, a blob id) as its first 12 hex digits."""
+    if isinstance(value, str) and len(value) in (40, 64) and _HEX.issuperset(value):
         return value[:12]
     return "none" if value is None else str(value)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, store_for
+from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, Store, store_for
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.core.data import counting
 from gittrain.core.data.executor import REMOTE_THREADS, Executor, ThreadExecutor
@@ -498,7 +498,7 @@ def check_remote(task: StatusTask) -> RemoteStatus:
         ]
         if task.sha256 and now.sha256 and task.sha256 != now.sha256 and not changes:
             changes.append(Change("sha256", task.sha256, now.sha256))
-        return RemoteStatus(task.name, False, tuple(changes))
+        return RemoteStatus(task.name, False, _with_commit(store, task, changes))
     files = size = 0
     lines: list[str] = []
     try:
@@ -519,4 +519,15 @@ def check_remote(task: StatusTask) -> RemoteStatus:
         )
         if old != new
     ]
-    return RemoteStatus(task.name, False, tuple(changes))
+    return RemoteStatus(task.name, False, _with_commit(store, task, changes))
+
+
+def _with_commit(store: Store, task: StatusTask, changes: list[Change]) -> tuple[Change, ...]:
+    """Changed data of a Hub entry also says which commit its revision names now (the
+    store has resolved it already, from the listing or the HEAD: no extra request).  A
+    moved branch whose files under the URL are the same is no change to the data."""
+    locked = task.provider.get("commit")
+    if not changes or locked is None:
+        return tuple(changes)
+    now = store.resolve(task.url).get("commit", locked)
+    return tuple(changes) if now == locked else (Change("commit", locked, now), *changes)
