@@ -655,7 +655,32 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
         1,
         ["data/train.jsonl", "git-lfs pointer", "git lfs pull"],
     ),
-]
+    # Remote datasets and the data: settings (issue 13); cases that need a server live in
+    # tests/test_remote_*.py beside the servers they start.
+    ("settings-data-not-mapping", write(".gittrain.yaml", "data: [x]\n"), ["check-data"], 1,
+     [".gittrain.yaml:1:1", "data: expected a mapping"]),
+    ("settings-data-unknown-key", write(".gittrain.yaml", "data: {unlock: off}\n"), ["check-data"],
+     1, [".gittrain.yaml:1:", "data.unlock", "did you mean unlocked?"]),
+    ("settings-data-unlocked-value", write(".gittrain.yaml", "data: {unlocked: ignore}\n"),
+     ["check-data"], 1, [".gittrain.yaml:1:", "data.unlocked", "'ignore'"]),
+    ("settings-data-remote-value", write(".gittrain.yaml", "data: {remote: always}\n"),
+     ["check-data"], 1, [".gittrain.yaml:1:", "data.remote", "verify, skip"]),
+    ("data-add-ftp-url", nothing, ["data", "add", "ftp://host/x.parquet"], 2,
+     ["ftp://host/x.parquet", "unsupported URL scheme 'ftp'"]),
+    ("data-add-hub-model", nothing, ["data", "add", "hf://models/org/x"], 2,
+     ["hf://models/org/x", "only Hub datasets"]),
+    ("data-add-bad-bucket", nothing, ["data", "add", "s3://Bad_Bucket/x.parquet"], 2,
+     ["'Bad_Bucket' is not a valid bucket name"]),
+    ("data-add-unknown-executor", nothing,
+     ["data", "add", "s3://bucket/x.parquet", "--executor", "ray"], 2, ["--executor ray"]),
+    ("data-show-unknown-name", nothing, ["data", "show", "nope"], 1,
+     ["gittrain.lock", "no dataset named 'nope'"]),
+    ("data-show-unknown-version", nothing, ["data", "show", "1234567"], 1,
+     ["gittrain.lock", "no version starting with 1234567"]),
+    ("data-show-bad-argument", nothing, ["data", "show", "../x"], 2, ["'../x'"]),
+    ("data-show-unknown-revision", nothing, ["data", "show", "train@no-such-rev"], 2,
+     ["unknown revision 'no-such-rev'"]),
+]  # fmt: skip
 
 
 @pytest.fixture

@@ -176,6 +176,34 @@ def log(name: str, fmt: str) -> None:
     render.log(run(repo_root()[0], name), fmt)
 
 
+@data.command("list", context_settings=CONTEXT)
+@format_option()
+def list_(fmt: str) -> None:
+    """Every locked dataset: format, samples, size, where it lives (local, s3, gs, hf,
+    https) and the last commit that changed its entry."""
+    from gittrain.cli import data_catalog
+    from gittrain.commands.data_list import list_datasets
+
+    data_catalog.listing(list_datasets(repo_root()[0]), fmt)
+
+
+@data.command(context_settings=CONTEXT)
+@click.argument("dataset", metavar="NAME[@REV]|VERSION")
+@format_option()
+def show(dataset: str, fmt: str) -> None:
+    """One dataset version in full: every lockfile field, the commit that introduced it,
+    and the jobs that trained on it.
+
+    VERSION is 7 to 64 hex digits of its version (its sha256, or for remote data
+    without one, the digest `data list --format json` shows), looked up in the
+    lockfile, then in its history.
+    """
+    from gittrain.cli import data_catalog
+    from gittrain.commands.data_show import show as run
+
+    data_catalog.show(run(repo_root()[0], dataset), fmt)
+
+
 @data.command(context_settings=CONTEXT)
 @click.argument("dataset", metavar="NAME[@REV]|SHA256")
 @click.option("--all", "all_refs", is_flag=True, help="Search every ref, not only HEAD.")

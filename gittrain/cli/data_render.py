@@ -220,8 +220,8 @@ def lineage(result: LineageResult, fmt: str) -> None:
         return
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
-    kind = "sha256" if t.hashed else "version"
-    click.echo(f"{t.spec} ({kind} {t.sha256[:12]}): {counted(len(result.uses), 'job')}")
+    label = f"sha256 {t.sha256[:12]}" if t.hashed else f"version {t.sha256[:12]}, no sha256 known"
+    click.echo(f"{t.spec} ({label}): {counted(len(result.uses), 'job')}")
     for u in result.uses:
         gone = "  (deleted)" if u.deleted else ""
         click.echo(

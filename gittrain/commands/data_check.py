@@ -5,6 +5,9 @@ The `gittrain-data` hook.  A job naming an unlocked, missing or drifted dataset
 is a problem that names both the job (file:line of the reference) and the
 dataset.  Unchanged datasets are verified from the stat cache without reading them;
 the recipe's data requirements are compared with what the lockfile records.
+Locked remote datasets are asked of their providers only with `data.remote: verify`
+in `.gittrain.yaml` (the default, `skip`, keeps every commit offline), and the
+severities come from `rules: {data: ...}` and `data.unlocked`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from gittrain.adapters import gitrepo, yamlio
 from gittrain.commands.data_status import DatasetStatus, State, check
 from gittrain.core import jobrefs, jobs, settings
 from gittrain.core.data import lockstore, requirements
-from gittrain.core.data.lockfile import Lockfile
+from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.statcache import StatCache
 from gittrain.core.problems import Problem, Severity, count, findings
+from gittrain.core.rules import severity
 from gittrain.document import Document
 from gittrain.errors import GittrainError
 
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from gittrain.core.recipes import Recipe
 
 Recipes = Callable[[], Mapping[str, "Recipe"]]
+RULE = "data"  # `rules: {data: ...}` sets the severity of every finding made here
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,26 +139,87 @@ def check_jobs(
     recipes: Recipes | None = None,
 ) -> DataCheckResult:
     """Each job's dataset references against ``lock`` and the files on disk, and, with
-    ``recipes``, against its recipe's data requirements."""
-    wanted = list(blobs)
+    ``recipes``, against its recipe's data requirements.  Locked remote datasets are
+    asked of their providers only with `data.remote: verify`."""
+    jobs = [found for rel, raw in blobs.items() if (found := _parse(rel, raw)) is not None]
+    remote = _verify_remote(conf, lock, jobs)
     cache = StatCache.load(gitrepo.git_dir(root))
     problems: list[Problem] = []
     seen: dict[str, str | None] = {}  # dataset name -> its drift, checked once
-    for rel in wanted:
-        raw = blobs.get(rel)
-        if raw is not None:
-            problems += _job_problems(
-                root,
-                rel=rel,
-                raw=raw,
-                lock=lock,
-                conf=conf,
-                cache=cache,
-                seen=seen,
-                recipes=recipes,
-            )
+    for doc, job in jobs:
+        problems += _job_problems(
+            root,
+            doc=doc,
+            job=job,
+            lock=lock,
+            conf=conf,
+            cache=cache,
+            seen=seen,
+            remote=remote,
+            recipes=recipes,
+        )
     cache.save()
-    return DataCheckResult(len(wanted), tuple(problems))
+    return DataCheckResult(len(blobs), tuple(problems))
+
+
+def _parse(rel: str, raw: bytes | None) -> tuple[Document, jobrefs.JobRefs] | None:
+    """A job's references; None when it does not parse (`git train validate` says why)."""
+    if raw is None:
+        return None
+    try:
+        doc = yamlio.load_bytes(raw, rel)
+        job, _issues = jobrefs.from_doc(doc, rel)
+    except GittrainError:
+        return None
+    return doc, job
+
+
+def _verify_remote(
+    conf: settings.Settings, lock: Lockfile, jobs: Sequence[tuple[Document, jobrefs.JobRefs]]
+) -> dict[str, str | None]:
+    """With `data.remote: verify`, what is wrong with each locked remote dataset the jobs
+    name (None: nothing), asked of its provider, all at once and nothing downloaded.
+    Empty otherwise: the remote-storage libraries are not even imported."""
+    if conf.data.remote is not settings.RemoteCheck.VERIFY:
+        return {}
+    entries: dict[str, DatasetEntry] = {}
+    for _doc, job in jobs:
+        for ref in job.datasets.values():
+            entry = lock.resolve(ref)
+            if entry is not None and entry.is_remote:
+                entries[entry.name] = entry
+    if not entries:
+        return {}
+    from gittrain.core.data.executor import ThreadExecutor
+
+    pool = ThreadExecutor()
+    try:
+        found = pool.map(_remote_drift, list(entries.values()))
+    finally:
+        pool.close()
+    return dict(zip(entries, found, strict=True))
+
+
+def _remote_drift(entry: DatasetEntry) -> str | None:
+    """One remote dataset against its provider; a failure to ask is this dataset's finding."""
+    from gittrain.core.data.remote import status_remote
+
+    try:
+        (now,) = status_remote([entry])
+    except GittrainError as exc:
+        return f"cannot be checked: {exc.message}"
+    if now.missing:
+        return (
+            f"is missing at its provider ({entry.location}); restore it or "
+            f"`git train data remove {entry.name}`"
+        )
+    if not now.changes:
+        return None
+    fields = ", ".join(change.field for change in now.changes)
+    return (
+        f"changed since it was locked ({fields}); "
+        f"`git train data update {entry.name}` if that was intended"
+    )
 
 
 def _recipes(root: Path, conf: settings.Settings) -> Recipes:
@@ -175,42 +241,79 @@ def _recipes(root: Path, conf: settings.Settings) -> Recipes:
 def _job_problems(
     root: Path,
     *,
-    rel: str,
-    raw: bytes,
+    doc: Document,
+    job: jobrefs.JobRefs,
     lock: Lockfile,
     conf: settings.Settings,
     cache: StatCache,
     seen: dict[str, str | None],
+    remote: Mapping[str, str | None],
     recipes: Recipes | None,
 ) -> list[Problem]:
-    try:
-        doc = yamlio.load_bytes(raw, rel)
-        job, _issues = jobrefs.from_doc(doc, rel)
-    except GittrainError:
-        return []
-    lockfile = conf.lockfile
+    levels = Levels.of(conf)
     problems = []
     for role, ref in job.datasets.items():
-        path = ("datasets", role)
         entry = lock.resolve(ref)
         if entry is None:
-            hint = f"git train data add {ref}" if "/" in ref or "." in ref else "git train data add"
-            message = f"dataset {ref!r} is not in {lockfile}; lock it with `{hint}`"
+            level, message = levels.unlocked, unlocked_message(root, ref, conf.lockfile)
         else:
-            if entry.name not in seen:
-                # A remote dataset is checked by `data status`, not here: the hook must
-                # work offline.
-                seen[entry.name] = (
-                    None if entry.is_remote else _drift(check(root, entry, cache, None))
-                )
-            drift = seen[entry.name]
+            if entry.is_remote:  # absent from ``remote`` unless `data.remote: verify`
+                drift = remote.get(entry.name)
+            else:
+                if entry.name not in seen:
+                    seen[entry.name] = _drift(check(root, entry, cache, None))
+                drift = seen[entry.name]
             if drift is None:
                 continue
-            message = f"dataset {entry.name!r} ({entry.path}) {drift}"
-        problems.append(Problem.at(doc, path, Severity.ERROR, message, "data"))
+            level, message = levels.changed, f"dataset {entry.name!r} ({entry.path}) {drift}"
+        if level is not None:
+            problems.append(Problem.at(doc, ("datasets", role), level, message, RULE))
     if recipes is not None:
         problems += _requirements(doc, job.datasets, lock, conf, recipes)
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """The severity of each kind of data finding, as the settings give it (None: off)."""
+
+    unlocked: Severity | None
+    changed: Severity | None  # missing, modified, or cannot be checked
+
+    @classmethod
+    def of(cls, conf: settings.Settings) -> Levels:
+        changed = severity(RULE, Severity.ERROR, conf.rules)
+        setting = conf.data.unlocked
+        if setting is None:  # `rules: {data: ...}` covers every data finding
+            return cls(changed, changed)
+        return cls(None if setting == "off" else Severity(setting), changed)
+
+
+def unlocked_message(root: Path, ref: str, lockfile: str) -> str:
+    """Why ``ref`` is a problem, and the `data add` command that would lock it."""
+    from gittrain.adapters.remote import urls
+
+    head = f"dataset {ref!r} is not in {lockfile}"
+    try:
+        url = urls.parse(ref)
+    except urls.URLError as exc:
+        return f"{head}, and gittrain cannot lock it: {exc}"
+    if url is None and not _looks_local(root, ref):
+        url = urls.hub_id(ref)
+    if url is not None:
+        hint = f"git train data add {url.text}"
+    else:
+        hint = f"git train data add {ref}" if "/" in ref or "." in ref else "git train data add"
+    return f"{head}; lock it with `{hint}`"
+
+
+def _looks_local(root: Path, ref: str) -> bool:
+    """Whether ``ORG/NAME`` is more likely a path in the repository than a Hub dataset:
+    it exists, its first directory does, or it ends in a data file suffix."""
+    from gittrain.core.data.counting import detect_format
+
+    first = ref.split("/", 1)[0]
+    return detect_format(ref) is not None or (root / ref).exists() or (root / first).is_dir()
 
 
 def _requirements(

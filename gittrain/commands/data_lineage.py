@@ -54,30 +54,46 @@ def resolve_target(root: Path, spec: str, cat: gitrepo.CatFile, rel: str) -> Tar
         if entry is None:
             raise GittrainError(f"{rev}:{rel}: no dataset named {name!r}")
         return Target(spec, entry.version, name, rev, entry.sha256 is not None)
-    entry = lockstore.read(root, rel).get(spec)
+    lock = lockstore.read(root, rel)
+    entry = lock.get(spec)
     if entry is not None:
         return Target(spec, entry.version, spec, None, entry.sha256 is not None)
     if SHA_PREFIX_RE.match(spec):
-        return Target(spec, spec)
+        # The digits of a remote version nobody hashed are no sha256 either.
+        known = [e for e in lock.datasets.values() if e.version.startswith(spec)]
+        return Target(spec, spec, hashed=all(e.sha256 is not None for e in known))
     raise GittrainError(f"{rel}: no dataset named {spec!r} (and it is not a sha256)")
 
 
 def lineage(root: Path, spec: str, *, all_refs: bool = False) -> LineageResult:
     """ONE `git log --raw` over jobs and the lockfile, ONE `cat-file --batch` for blobs."""
     conf = settings.load(root)
-    rel = conf.lockfile
     with gitrepo.CatFile(root) as cat:
-        target = resolve_target(root, spec, cat, rel)
-        if gitrepo.rev_parse(root, "HEAD") is None:
-            return LineageResult(target, ())
-        walker = _Walker(cat, rel, conf.jobs_dir, target.sha256)
-        revs, extra = ([], ["--all"]) if all_refs else (["HEAD"], [])
-        paths = [conf.jobs_dir, rel]
-        for commit in gitrepo.iter_log(root, revs, paths, raw=True, renames=True, extra=extra):
-            walker.visit(commit)
-        walker.finish()
+        target = resolve_target(root, spec, cat, conf.lockfile)
+        uses, problems = find_uses(root, conf, cat, target.sha256, all_refs=all_refs)
+    return LineageResult(target, uses, problems)
+
+
+def find_uses(
+    root: Path,
+    conf: settings.Settings,
+    cat: gitrepo.CatFile,
+    version: str,
+    *,
+    all_refs: bool = False,
+) -> tuple[tuple[Use, ...], tuple[str, ...]]:
+    """The jobs (newest run first) whose dataset resolved to ``version`` (or a prefix of it)
+    where they ran, and the files that could not be read on the way."""
+    if gitrepo.rev_parse(root, "HEAD") is None:
+        return (), ()
+    walker = _Walker(cat, conf.lockfile, conf.jobs_dir, version)
+    revs, extra = ([], ["--all"]) if all_refs else (["HEAD"], [])
+    paths = [conf.jobs_dir, conf.lockfile]
+    for commit in gitrepo.iter_log(root, revs, paths, raw=True, renames=True, extra=extra):
+        walker.visit(commit)
+    walker.finish()
     uses = sorted(walker.uses.values(), key=lambda u: (u.time, u.job), reverse=True)
-    return LineageResult(target, tuple(uses), tuple(walker.problems))
+    return tuple(uses), tuple(walker.problems)
 
 
 @dataclass(frozen=True, slots=True)

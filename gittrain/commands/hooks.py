@@ -112,13 +112,19 @@ class DriftWarning:
 
 
 def dataset_drift(root: Path) -> tuple[DriftWarning, ...]:
-    """One warning per locked dataset that is modified or missing (stat-only when unchanged)."""
+    """One warning per locked dataset that is modified or missing (stat-only when unchanged).
+
+    Remote datasets are asked of their provider only with `data.remote: verify`: a hook
+    never touches the network otherwise.  Nothing is checked with `rules: {data: off}`.
+    """
+    from gittrain.commands.data_check import RULE
     from gittrain.commands.data_status import State, status
 
     try:
-        if not (root / settings.load(root).lockfile).is_file():
+        conf = settings.load(root)
+        if conf.rules.get(RULE) == "off" or not (root / conf.lockfile).is_file():
             return ()
-        result = status(root, offline=True)  # a hook never touches the network
+        result = status(root, offline=conf.data.remote is not settings.RemoteCheck.VERIFY)
     except GittrainError as exc:
         return (DriftWarning(exc.message),)
     out = []

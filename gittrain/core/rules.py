@@ -335,6 +335,7 @@ OTHER_IDS = (
     "recipe-algorithm",
     "recipe-keys",
     "data-requirements",
+    "data",  # `check-data`: an unlocked, missing or changed dataset a job names
 )
 ALL_IDS = (*RULES, *OTHER_IDS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,27 @@ from gittrain.errors import at
 
 SETTINGS_FILE = ".gittrain.yaml"
 SEVERITIES = ("off", "warning", "error")
+
+
+class RemoteCheck(str, enum.Enum):
+    """Whether the data check (`check-data`, the pre-commit hook) asks the storage provider
+    about locked remote datasets: ``skip`` keeps every commit offline."""
+
+    VERIFY = "verify"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class DataSettings:
+    """The ``data:`` section: how the data check treats the datasets jobs name."""
+
+    # A job naming a dataset the lockfile does not hold: off | warning | error.
+    # None: as ``rules: {data: ...}`` says (error by default).
+    unlocked: str | None = None
+    remote: RemoteCheck = RemoteCheck.SKIP
+
+
+DATA_KEYS = ("unlocked", "remote")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +50,7 @@ class Settings:
     # path glob -> dialect name, and dialect -> {native path: idea} (checked by core.dialects)
     dialects: Mapping[str, str] = field(default_factory=dict)
     spellings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    data: DataSettings = field(default_factory=DataSettings)
     # The whole parsed document, for sections later features read (diff rules).
     document: Document | None = None
 
@@ -90,8 +113,41 @@ def from_doc(doc: Document) -> Settings:
         rules=dict(rules),
         dialects=dict(dialects),
         spellings={name: dict(m) for name, m in spellings.items()},
+        data=_data(doc, data.get("data")),
         document=doc,
     )
+
+
+def _data(doc: Document, raw: object) -> DataSettings:
+    """The ``data:`` section, strictly: a key or value it does not know would do nothing."""
+    if raw is None:
+        return DataSettings()
+    if not isinstance(raw, dict):
+        raise at(doc, ("data",), "data: expected a mapping (unlocked: ..., remote: ...)")
+    for key in raw:
+        if key not in DATA_KEYS:
+            import difflib
+
+            path = ("data", str(key))
+            close = difflib.get_close_matches(str(key), DATA_KEYS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(DATA_KEYS)}"
+            raise at(doc, path, f"{format_path(path)}: unknown key {key!r}; {hint}")
+    unlocked = raw.get("unlocked")
+    if "unlocked" in raw and unlocked not in SEVERITIES:
+        raise at(
+            doc,
+            ("data", "unlocked"),
+            f"data.unlocked: expected one of {', '.join(SEVERITIES)}, not {unlocked!r}",
+        )
+    remote = raw.get("remote", RemoteCheck.SKIP.value)
+    known = [r.value for r in RemoteCheck]
+    if remote not in known:
+        raise at(
+            doc,
+            ("data", "remote"),
+            f"data.remote: expected one of {', '.join(known)}, not {remote!r}",
+        )
+    return DataSettings(unlocked, RemoteCheck(remote))
 
 
 def _known_rule(doc: Document, rule_id: str) -> None:

@@ -179,9 +179,10 @@ class Checker:
         try:
             read = read_job(doc, self.vocabulary, outside=outside, load=self.files)
         except GittrainError as exc:
-            where = ("config_file",)
-            error = Problem(rel, exc.mark, where, Severity.ERROR, exc.detail, "config-file")
-            problems.append(error)
+            level = rules.severity("config-file", Severity.ERROR, self.settings.rules)
+            if level is not None:
+                where = ("config_file",)
+                problems.append(Problem(rel, exc.mark, where, level, exc.detail, "config-file"))
             return problems, None
         view = _without(read.view, [p.path for p in problems if p.rule == "schema"])
         ctx = rules.Context(

@@ -151,10 +151,19 @@ class Lockfile:
         return None
 
     def resolve(self, ref: str) -> DatasetEntry | None:
-        """A job's dataset reference: a lock name, or the path (URL) of a locked dataset."""
-        if location_of(ref) != "local":
-            return self.datasets.get(ref) or self.by_path(ref)  # a prefix keeps its '/'
-        return self.datasets.get(ref) or self.by_path(ref.strip("/").removeprefix("./"))
+        """A job's dataset reference: a lock name, the path of a locked dataset, or the URL
+        of a locked remote one, spelled any way that names the same place (a bare Hub id
+        ``ORG/NAME[@REV]`` names ``hf://datasets/ORG/NAME[@REV]``)."""
+        found = self.datasets.get(ref) or self.by_path(ref.strip("/").removeprefix("./"))
+        if found is not None:
+            return found
+        wanted = remote_key(ref)
+        if wanted is None:
+            return None
+        for entry in self.datasets.values():
+            if entry.is_remote and remote_key(entry.path) == wanted:
+                return entry
+        return None
 
     def with_entry(self, entry: DatasetEntry) -> Lockfile:
         return replace(self, datasets={**self.datasets, entry.name: entry})
@@ -169,6 +178,20 @@ def location_of(path: str) -> str:
         if path.startswith(prefix):
             return location
     return "local"
+
+
+def remote_key(ref: str) -> str | None:
+    """The canonical URL ``ref`` names (a URL, or a bare Hub id), without a trailing ``/``;
+    None when it names no remote place (a local path, a lock name, a malformed URL)."""
+    from gittrain.adapters.remote import urls  # standard library only
+
+    try:
+        url = urls.parse(ref.strip())
+    except urls.URLError:
+        return None
+    if url is None:
+        url = urls.hub_id(ref.strip())
+    return None if url is None else url.text.rstrip("/")
 
 
 def check_name(name: str) -> str:
