@@ -52,7 +52,7 @@ def summary(entry: DatasetEntry) -> str:
 
 def add_notes(result: AddResult) -> list[str]:
     """What a remote `data add` could not record without reading every byte."""
-    notes = []
+    notes = list(result.notes)
     if result.uncounted:
         formats = "/".join(f.upper() for f in result.uncounted)
         verb = "needs" if len(result.uncounted) == 1 else "need"

@@ -27,6 +27,7 @@ class AddResult:
     created: bool  # a new name
     changed: bool  # the lockfile's entry differs from before
     uncounted: tuple[str, ...] = ()  # remote formats whose samples need --hash
+    notes: tuple[str, ...] = ()  # how remote objects had to be read
 
 
 def default_name(path: str) -> str:
@@ -103,7 +104,7 @@ def add_remote(
         old = current.get(dataset)
         entry = remote.to_entry(dataset, snap, old, description=description, tags=tags)
         uncounted = snap.uncounted if entry.num_samples is None else ()
-        outcome.append(AddResult(entry, old is None, old != entry, uncounted))
+        outcome.append(AddResult(entry, old is None, old != entry, uncounted, snap.notes))
         return current.with_entry(entry)
 
     lockstore.modify(root, lock_rel, change)

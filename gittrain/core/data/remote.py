@@ -54,6 +54,7 @@ class RemoteSnapshot:
     provider: Mapping[str, str | int]
     uncounted: tuple[str, ...] = ()  # formats whose samples need --hash
     hashed: bool = False
+    notes: tuple[str, ...] = ()  # how objects had to be read (a server without ranges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class ObjectResult:
     num_samples: int | None
     columns: Mapping[str, str] = field(default_factory=dict)
     read: int = 0  # bytes streamed
+    note: str | None = None  # e.g. the server ignored byte ranges: the object was streamed
 
 
 def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectResult:
@@ -114,6 +116,7 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
 
         with store.open_random(info.url, info.size) as handle:
             rows, columns = arrow.parquet_stats_from(handle, display)
+            note = getattr(handle, "note", None)  # the reader says how it had to read
         counted = counting.Counted(rows, columns)
     return ObjectResult(
         info.key,
@@ -121,6 +124,7 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
         counted.num_samples if counted else None,
         dict(counted.columns) if counted else {},
         read,
+        note if task.format == "parquet" else None,
     )
 
 
@@ -133,6 +137,11 @@ def changed_fields(before: ObjectInfo, after: ObjectInfo) -> list[str]:
         and key in after.identity
         and before.identity[key] != after.identity[key]
     ]
+    # A web server without an ETag says a file changed only by its Last-Modified
+    # (with an ETag, a touched but unchanged file would count as modified).
+    old, new = before.identity.get("last_modified"), after.identity.get("last_modified")
+    if old and new and old != new and not any(key in before.identity for key in VERSION_KEYS):
+        out.append("last_modified")
     if before.size != after.size:
         out.append("size")
     return out
@@ -248,6 +257,7 @@ def _single(
         provider={**dataset, **info.identity},
         uncounted=() if counted or fmt not in FULL_READ else (fmt,),
         hashed=hash,
+        notes=(result.note,) if result is not None and result.note else (),
     )
 
 
@@ -297,6 +307,7 @@ def _prefix(
         },
         uncounted=tuple(sorted(uncounted)),
         hashed=hash,
+        notes=tuple(r.note for _, r in sorted(results.items()) if r.note),
     )
 
 
