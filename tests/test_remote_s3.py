@@ -779,3 +779,29 @@ def test_credentials_from_an_aws_profile(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     r = cli("data", "add", "s3://bkt/a.jsonl", cwd=repo.root)
     assert r.code == 0, r
+
+
+@pytest.mark.parametrize("versioned", [False, True])
+def test_many_objects_in_one_folder_are_checked_with_one_listing(
+    repo: Repo, cli: Cli, s3: S3, versioned: bool
+) -> None:
+    """Unless their lock entries hold a version only a HEAD reports."""
+    s3.bucket("many", versioned=versioned)
+    for i in range(10):
+        s3.put("many", f"f/{i}.jsonl", jsonl(1))
+        assert (
+            cli("data", "add", f"s3://many/f/{i}.jsonl", "--name", f"o{i}", cwd=repo.root).code == 0
+        )
+    s3.put("many", "f/1.jsonl", jsonl(2))
+    s3.delete("many", "f/2.jsonl")
+    s3.log.clear()
+    r = cli("data", "status", "--format", "json", cwd=repo.root)
+    assert r.code == 1, r
+    states = {d["name"]: d for d in json.loads(r.out)["datasets"]}
+    assert states["o2"]["state"] == "missing"
+    assert states["o1"]["state"] == "modified"
+    fields = [d["field"] for d in states["o1"]["differences"]]
+    assert fields == (["version_id", "etag", "size"] if versioned else ["etag", "size"])
+    assert [states[f"o{i}"]["state"] for i in (0, *range(3, 10))] == ["ok"] * 8
+    assert s3.log.count("GET") == 1  # the folder's listing
+    assert s3.log.count("HEAD") == (9 if versioned else 0)  # o2 is missing from the listing

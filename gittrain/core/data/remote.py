@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, store_for
 from gittrain.adapters.remote.urls import RemoteURL
@@ -26,6 +26,9 @@ from gittrain.core.data.executor import REMOTE_THREADS, Executor, ThreadExecutor
 from gittrain.core.data.hashing import Progress, manifest_hash
 from gittrain.core.data.lockfile import DatasetEntry
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.data.remotestatus import RemoteStatus
 
 # Formats whose samples need every byte (Parquet's are in its footer).
 FULL_READ = ("jsonl", "csv", "json")
@@ -413,99 +416,12 @@ class _HashingReader(io.RawIOBase):
         return self._digest.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    field: str
-    locked: object
-    current: object
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteStatus:
-    name: str
-    missing: bool
-    changes: tuple[Change, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class StatusTask:
-    """One locked remote dataset to verify (picklable, like ``ObjectTask``)."""
-
-    name: str
-    url: RemoteURL
-    size: int
-    files: int | None
-    sha256: str | None
-    provider: Mapping[str, str | int]
-    timeout: float = DEFAULT_TIMEOUT
-
-
 def status_remote(
     entries: Sequence[DatasetEntry],
     executor: Executor | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[RemoteStatus]:
-    """Each remote entry against its provider, concurrently, without downloading:
-    one HEAD (or its like) for an object, a fresh listing for a prefix."""
-    from gittrain.adapters.remote import urls
+    """Each remote entry against its provider (see ``remotestatus.status_remote``)."""
+    from gittrain.core.data import remotestatus
 
-    tasks = []
-    for entry in entries:
-        url = urls.parse(entry.path)
-        if url is None:
-            raise GittrainError(f"{entry.path}: not a remote URL")
-        tasks.append(
-            StatusTask(
-                entry.name, url, entry.size, entry.files, entry.sha256, entry.provider, timeout
-            )
-        )
-    if not tasks:
-        return []
-    own = executor is None
-    pool = executor if executor is not None else ThreadExecutor(METADATA_THREADS)
-    try:
-        return pool.map(check_remote, tasks)
-    finally:
-        if own:
-            pool.close()
-
-
-def check_remote(task: StatusTask) -> RemoteStatus:
-    """``task``'s dataset as its provider describes it now; a missing object, prefix or
-    bucket (exit-1 errors from the store) is ``missing``, other errors propagate."""
-    store = store_for(task.url, task.timeout)
-    if not task.url.is_prefix:
-        now = store.stat(task.url)
-        if now is None:
-            return RemoteStatus(task.name, True)
-        locked = ObjectInfo(task.url, "", task.size, task.sha256, None, task.provider)
-        changes = [
-            Change(key, task.size, now.size)
-            if key == "size"
-            else Change(key, locked.identity[key], now.identity[key])
-            for key in changed_fields(locked, now)
-        ]
-        if task.sha256 and now.sha256 and task.sha256 != now.sha256 and not changes:
-            changes.append(Change("sha256", task.sha256, now.sha256))
-        return RemoteStatus(task.name, False, tuple(changes))
-    files = size = 0
-    lines: list[str] = []
-    try:
-        for page in store.pages(task.url, checksums=False):
-            files += len(page)
-            size += sum(o.size for o in page)
-            lines.extend(identity_line(o) for o in page)
-    except GittrainError as exc:
-        if exc.code != 1:
-            raise
-        return RemoteStatus(task.name, True)
-    changes = [
-        Change(key, old, new)
-        for key, old, new in (
-            ("files", task.files, files),
-            ("size", task.size, size),
-            ("identity_digest", task.provider.get("identity_digest"), identity_digest(lines)),
-        )
-        if old != new
-    ]
-    return RemoteStatus(task.name, False, tuple(changes))
+    return remotestatus.status_remote(entries, executor, timeout)
