@@ -71,6 +71,20 @@ SEEDS: list[tuple[str, Any]] = [
     ("job", JOB),
     ("job", {**JOB, "recipe": "grpo_basic@main"}),
     ("lockfile", LOCKFILE),
+    (
+        "lockfile",
+        {
+            "version": 1,
+            "datasets": {
+                "r": {
+                    **{k: v for k, v in ENTRY.items() if k != "hash_algorithm"},
+                    "path": "s3://bucket/eval.jsonl",
+                    "sha256": None,
+                    "provider": {"etag": "x", "size": 3},
+                }
+            },
+        },
+    ),
     ("settings", SETTINGS),
     *(("recipe", r) for r in RECIPES),
     ("recipe", {"name": "mine", "extends": "grpo_basic", "min_gpus": 2}),
@@ -79,7 +93,7 @@ SEEDS: list[tuple[str, Any]] = [
 # Values that sit on the edges of the keywords the schemas use.
 EDGES = st.sampled_from(
     [None, True, False, 0, 1, -1, 1.0, 0.5, 2.5, 100001, 1e-6, "", "x", "yes", "7B", "8x7B",
-     "1.0.0", "grpo", "sft", "dir", "jsonl", "sha256", "sha256-manifest", "off", "critical",
+     "1.0.0", "grpo", "sft", "dir", "s3://b/k", "hf://datasets/o/n", "hub-lfs", "jsonl", "sha256", "sha256-manifest", "off", "critical",
      "a" * 64, "abc", "/abs", "../up", "Bad Name", "grpo_basic", "2026-11-01T10:00:00Z", [],
      [""], ["x"], ["jsonl"], {}, {"x": 1}, {"id": "grpo_basic"}, {"min_size": "7B"}]
 )  # fmt: skip

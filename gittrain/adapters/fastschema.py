@@ -297,6 +297,20 @@ def _if(c: Compiler, argument: object, schema: dict[str, object], uri: str) -> C
     return if_then_else
 
 
+def _any_of(c: Compiler, argument: object, schema: dict[str, object], uri: str) -> Check:
+    if not isinstance(argument, list) or not argument:
+        raise Unsupported("anyOf is not a non-empty list")
+    subs = [c.subschema(sub, uri) for sub in argument]
+    return lambda value: any(sub(value) for sub in subs)
+
+
+def _all_of(c: Compiler, argument: object, schema: dict[str, object], uri: str) -> Check:
+    if not isinstance(argument, list) or not argument:
+        raise Unsupported("allOf is not a non-empty list")
+    subs = [c.subschema(sub, uri) for sub in argument]
+    return lambda value: all(sub(value) for sub in subs)
+
+
 def _dollar_ref(c: Compiler, argument: object, schema: dict[str, object], uri: str) -> Check:
     return c._ref(argument, uri)
 
@@ -318,6 +332,8 @@ _KEYWORDS: Mapping[str, Maker] = {
     "minItems": _min_items,
     "minProperties": _min_properties,
     "oneOf": _one_of,
+    "anyOf": _any_of,
+    "allOf": _all_of,
     "not": _not,
     "if": _if,
     "$ref": _dollar_ref,
