@@ -185,7 +185,7 @@ def bench_hash(work: Path, env: dict[str, str], big: Path, presigned: str) -> No
 
     size = big.stat().st_size
     hash_file(big, "big")  # into the page cache
-    local_times, remote_times, curl_times = [], [], []
+    local_times, remote_times, curl_times, remote_cpu = [], [], [], []
     repo = repo_at(work / "add-hash")
     argv = [tool("git-train"), "data", "add", f"s3://{BUCKET}/big.jsonl", "--hash"]
     for _ in range(RUNS):
@@ -193,13 +193,15 @@ def bench_hash(work: Path, env: dict[str, str], big: Path, presigned: str) -> No
         hash_file(big, "big")
         local_times.append(time.perf_counter() - start)
         remote_times.append(run(argv, repo, env))
+        remote_cpu.append(CPU[-1])
         curl_times.append(run(["curl", "-sf", "-o", "/dev/null", presigned], repo, env))
     local, remote = statistics.median(local_times), statistics.median(remote_times)
     curl = statistics.median(curl_times)
     ratio = local / remote
     row(
         "`data add --hash` of a 1 GiB JSONL (hash + count) vs local `hash_file`",
-        f"{size / remote / 1e6:.0f} MB/s vs {size / local / 1e6:.0f} MB/s ({ratio:.2f}x)",
+        f"{size / remote / 1e6:.0f} MB/s vs {size / local / 1e6:.0f} MB/s ({ratio:.2f}x); "
+        f"CPU {statistics.median(remote_cpu):.2f} s vs {local:.2f} s",
         "≥ 0.5x",
         goal(ratio, 0.5, at_most=False),
     )
