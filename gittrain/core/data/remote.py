@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import functools
 import io
-import queue
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,15 +86,11 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
     counted: counting.Counted | None = None
     read = 0
     if task.hash:
-        counts = task.format in FULL_READ
         with store.open(info.url) as body:
-            tee = _HashingReader(body, progress, background=counts)
-            try:
-                if task.format in FULL_READ:
-                    counted = counting.count_stream(tee, task.format, display)
-                tee.drain()
-            finally:
-                tee.finish()
+            tee = _HashingReader(body, progress)
+            if task.format in FULL_READ:
+                counted = counting.count_stream(tee, task.format, display)
+            tee.drain()
         sha256, read = tee.hexdigest(), tee.read_bytes
         after = store.stat(info.url)
         changed = after is None or read != info.size or bool(changed_fields(info, after))
@@ -360,11 +354,12 @@ def _replace(entry: DatasetEntry, **changes: object) -> DatasetEntry:
 class _HashingReader(io.RawIOBase):
     """Reads through ``body`` once: sha256 and byte count on the way, for the counter.
 
-    With ``background`` the sha256 runs on a thread of its own (hashlib releases the GIL)
-    while the caller counts samples, as the local snapshot hashes beside its count.
+    The sha256 runs on the reading thread: a thread of its own (as the local snapshot
+    hashes beside its count) measured no faster here, the copy it needs costing what
+    the overlap saved (bench/bench_remote.py, 2 cores with the server on them).
     """
 
-    def __init__(self, body: Any, progress: Progress | None, *, background: bool) -> None:
+    def __init__(self, body: Any, progress: Progress | None) -> None:
         import hashlib
 
         super().__init__()
@@ -372,12 +367,6 @@ class _HashingReader(io.RawIOBase):
         self._digest = hashlib.sha256()
         self._progress = progress
         self.read_bytes = 0
-        self._queue: queue.Queue[bytes | None] | None = None
-        self._thread: threading.Thread | None = None
-        if background:
-            self._queue = queue.Queue(maxsize=4)
-            self._thread = threading.Thread(target=self._hash_queued, daemon=True)
-            self._thread.start()
 
     def readable(self) -> bool:
         return True
@@ -385,34 +374,18 @@ class _HashingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         n = int(self._body.readinto(buffer) or 0)
         if n:
-            if self._queue is not None:
-                self._queue.put(bytes(memoryview(buffer)[:n]))  # the counter reuses buffer
-            else:
-                self._digest.update(memoryview(buffer)[:n])
+            self._digest.update(memoryview(buffer)[:n])
             self.read_bytes += n
             if self._progress is not None:
                 self._progress(n)
         return n
-
-    def _hash_queued(self) -> None:
-        assert self._queue is not None
-        while (data := self._queue.get()) is not None:
-            self._digest.update(data)
 
     def drain(self) -> None:
         buffer = bytearray(HASH_CHUNK)
         while self.readinto(buffer):
             pass
 
-    def finish(self) -> None:
-        """Wait for the hashing thread (also on failure: it must not outlive the read)."""
-        if self._thread is not None and self._queue is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-
     def hexdigest(self) -> str:
-        self.finish()
         return self._digest.hexdigest()
 
 
