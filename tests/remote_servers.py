@@ -65,26 +65,19 @@ class _Counting:
         self.log = log
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
-        status: list[int] = []
+        request = Request(
+            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), 0, 0, environ.get("HTTP_RANGE")
+        )
 
         def start(code: str, headers: Any, *args: Any) -> Any:
-            status.append(int(code.split(maxsplit=1)[0]))
+            request.status = int(code.split(maxsplit=1)[0])
+            with self.log.lock:  # logged before the client can have the answer
+                self.log.requests.append(request)
             return start_response(code, headers, *args)
 
-        sent = 0
         for chunk in self.app(environ, start):
-            sent += len(chunk)
+            request.sent += len(chunk)  # counted before the client can have these bytes
             yield chunk
-        with self.log.lock:
-            self.log.requests.append(
-                Request(
-                    environ["REQUEST_METHOD"],
-                    environ.get("PATH_INFO", ""),
-                    status[0] if status else 0,
-                    sent,
-                    environ.get("HTTP_RANGE"),
-                )
-            )
 
 
 def _server_class() -> Any:

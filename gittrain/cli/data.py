@@ -79,6 +79,8 @@ def add(  # noqa: PLR0917 - one parameter per click option
     remote dataset is recorded from its metadata (and Parquet footers); its sha256 is
     the provider's when the provider has a real one.
     """
+    import time
+
     from gittrain.cli.common import workspace
     from gittrain.commands.data_add import add as run
     from gittrain.commands.data_add import add_remote, remote_target
@@ -92,7 +94,10 @@ def add(  # noqa: PLR0917 - one parameter per click option
         with _progress("listing", unit="objects") as listed, _progress("reading") as progress:
 
             def reading(n: int) -> None:
-                listed.close()
+                if listed.enabled:  # the first bytes: listing is over, the rate starts now
+                    listed.close()
+                    listed.enabled = False
+                    progress.start = time.monotonic()
                 progress(n)
 
             result = add_remote(

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import functools
 import io
-import queue
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, Store, store_for
+from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, store_for
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.core.data import counting
 from gittrain.core.data.executor import REMOTE_THREADS, Executor, ThreadExecutor
 from gittrain.core.data.hashing import Progress, manifest_hash
 from gittrain.core.data.lockfile import DatasetEntry
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.data.remotestatus import RemoteStatus
 
 # Formats whose samples need every byte (Parquet's are in its footer).
 FULL_READ = ("jsonl", "csv", "json")
@@ -90,15 +91,11 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
     counted: counting.Counted | None = None
     read = 0
     if task.hash:
-        counts = task.format in FULL_READ
         with store.open(info.url) as body:
-            tee = _HashingReader(body, progress, background=counts)
-            try:
-                if task.format in FULL_READ:
-                    counted = counting.count_stream(tee, task.format, display)
-                tee.drain()
-            finally:
-                tee.finish()
+            tee = _HashingReader(body, progress)
+            if task.format in FULL_READ:
+                counted = counting.count_stream(tee, task.format, display)
+            tee.drain()
         sha256, read = tee.hexdigest(), tee.read_bytes
         after = store.stat(info.url)
         changed = after is None or read != info.size or bool(changed_fields(info, after))
@@ -371,11 +368,12 @@ def _replace(entry: DatasetEntry, **changes: object) -> DatasetEntry:
 class _HashingReader(io.RawIOBase):
     """Reads through ``body`` once: sha256 and byte count on the way, for the counter.
 
-    With ``background`` the sha256 runs on a thread of its own (hashlib releases the GIL)
-    while the caller counts samples, as the local snapshot hashes beside its count.
+    The sha256 runs on the reading thread: a thread of its own (as the local snapshot
+    hashes beside its count) measured no faster here, the copy it needs costing what
+    the overlap saved (bench/bench_remote.py, 2 cores with the server on them).
     """
 
-    def __init__(self, body: Any, progress: Progress | None, *, background: bool) -> None:
+    def __init__(self, body: Any, progress: Progress | None) -> None:
         import hashlib
 
         super().__init__()
@@ -383,12 +381,6 @@ class _HashingReader(io.RawIOBase):
         self._digest = hashlib.sha256()
         self._progress = progress
         self.read_bytes = 0
-        self._queue: queue.Queue[bytes | None] | None = None
-        self._thread: threading.Thread | None = None
-        if background:
-            self._queue = queue.Queue(maxsize=4)
-            self._thread = threading.Thread(target=self._hash_queued, daemon=True)
-            self._thread.start()
 
     def readable(self) -> bool:
         return True
@@ -396,62 +388,19 @@ class _HashingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         n = int(self._body.readinto(buffer) or 0)
         if n:
-            if self._queue is not None:
-                self._queue.put(bytes(memoryview(buffer)[:n]))  # the counter reuses buffer
-            else:
-                self._digest.update(memoryview(buffer)[:n])
+            self._digest.update(memoryview(buffer)[:n])
             self.read_bytes += n
             if self._progress is not None:
                 self._progress(n)
         return n
-
-    def _hash_queued(self) -> None:
-        assert self._queue is not None
-        while (data := self._queue.get()) is not None:
-            self._digest.update(data)
 
     def drain(self) -> None:
         buffer = bytearray(HASH_CHUNK)
         while self.readinto(buffer):
             pass
 
-    def finish(self) -> None:
-        """Wait for the hashing thread (also on failure: it must not outlive the read)."""
-        if self._thread is not None and self._queue is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-
     def hexdigest(self) -> str:
-        self.finish()
         return self._digest.hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    field: str
-    locked: object
-    current: object
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteStatus:
-    name: str
-    missing: bool
-    changes: tuple[Change, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class StatusTask:
-    """One locked remote dataset to verify (picklable, like ``ObjectTask``)."""
-
-    name: str
-    url: RemoteURL
-    size: int
-    files: int | None
-    sha256: str | None
-    provider: Mapping[str, str | int]
-    timeout: float = DEFAULT_TIMEOUT
 
 
 def status_remote(
@@ -459,78 +408,7 @@ def status_remote(
     executor: Executor | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[RemoteStatus]:
-    """Each remote entry against its provider, concurrently, without downloading:
-    one HEAD (or its like) for an object, a fresh listing for a prefix."""
-    from gittrain.adapters.remote import urls
+    """Each remote entry against its provider (see ``remotestatus.status_remote``)."""
+    from gittrain.core.data import remotestatus
 
-    tasks = []
-    for entry in entries:
-        url = urls.parse(entry.path)
-        if url is None:
-            raise GittrainError(f"{entry.path}: not a remote URL")
-        tasks.append(
-            StatusTask(
-                entry.name, url, entry.size, entry.files, entry.sha256, entry.provider, timeout
-            )
-        )
-    if not tasks:
-        return []
-    own = executor is None
-    pool = executor if executor is not None else ThreadExecutor(METADATA_THREADS)
-    try:
-        return pool.map(check_remote, tasks)
-    finally:
-        if own:
-            pool.close()
-
-
-def check_remote(task: StatusTask) -> RemoteStatus:
-    """``task``'s dataset as its provider describes it now; a missing object, prefix or
-    bucket (exit-1 errors from the store) is ``missing``, other errors propagate."""
-    store = store_for(task.url, task.timeout)
-    if not task.url.is_prefix:
-        now = store.stat(task.url)
-        if now is None:
-            return RemoteStatus(task.name, True)
-        locked = ObjectInfo(task.url, "", task.size, task.sha256, None, task.provider)
-        changes = [
-            Change(key, task.size, now.size)
-            if key == "size"
-            else Change(key, locked.identity[key], now.identity[key])
-            for key in changed_fields(locked, now)
-        ]
-        if task.sha256 and now.sha256 and task.sha256 != now.sha256 and not changes:
-            changes.append(Change("sha256", task.sha256, now.sha256))
-        return RemoteStatus(task.name, False, _with_commit(store, task, changes))
-    files = size = 0
-    lines: list[str] = []
-    try:
-        for page in store.pages(task.url, checksums=False):
-            files += len(page)
-            size += sum(o.size for o in page)
-            lines.extend(identity_line(o) for o in page)
-    except GittrainError as exc:
-        if exc.code != 1:
-            raise
-        return RemoteStatus(task.name, True)
-    changes = [
-        Change(key, old, new)
-        for key, old, new in (
-            ("files", task.files, files),
-            ("size", task.size, size),
-            ("identity_digest", task.provider.get("identity_digest"), identity_digest(lines)),
-        )
-        if old != new
-    ]
-    return RemoteStatus(task.name, False, _with_commit(store, task, changes))
-
-
-def _with_commit(store: Store, task: StatusTask, changes: list[Change]) -> tuple[Change, ...]:
-    """Changed data of a Hub entry also says which commit its revision names now (the
-    store has resolved it already, from the listing or the HEAD: no extra request).  A
-    moved branch whose files under the URL are the same is no change to the data."""
-    locked = task.provider.get("commit")
-    if not changes or locked is None:
-        return tuple(changes)
-    now = store.resolve(task.url).get("commit", locked)
-    return tuple(changes) if now == locked else (Change("commit", locked, now), *changes)
+    return remotestatus.status_remote(entries, executor, timeout)
