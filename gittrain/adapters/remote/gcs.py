@@ -36,7 +36,7 @@ from fsspec.exceptions import FSTimeoutError
 from gcsfs.core import GCSFileSystem
 from gcsfs.retry import HttpError, retry_request
 
-from gittrain.adapters.remote import ranged
+from gittrain.adapters.remote import ranged, sessions
 from gittrain.adapters.remote.store import Identity, ObjectInfo
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import GittrainError, usage_error
@@ -157,7 +157,7 @@ class GCSStore:
         self.endpoint = self._fs._location
 
     def close(self) -> None:
-        _close_session(self._fs)
+        sessions.close_session(self._fs, GCSFileSystem.close_session)
 
     def resolve(self, url: RemoteURL) -> Identity:
         return {}
@@ -317,29 +317,6 @@ def _identity(meta: Mapping[str, Any]) -> dict[str, str | int]:
     identity["generation"] = str(meta["generation"])
     identity["size"] = int(meta["size"])
     return identity
-
-
-def _close_session(fs: GCSFileSystem) -> None:
-    """Close ``fs``'s session; its next request opens a new one."""
-    session, fs._session = fs._session, None
-    if session is None or session.closed:
-        return
-    try:
-        on_loop = asyncio.get_running_loop() is fs.loop
-    except RuntimeError:
-        on_loop = False
-    if on_loop:  # called on fsspec's I/O thread: close without blocking it
-        task = fs.loop.create_task(session.close())
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)
-        return
-    try:
-        sync(fs.loop, session.close, timeout=5)
-    except FSTimeoutError:
-        GCSFileSystem.close_session(None, session)  # closes its connector directly
-
-
-_closing: set[asyncio.Task[None]] = set()  # session closes in flight (tasks need a reference)
 
 
 def _first_line(exc: BaseException) -> str:

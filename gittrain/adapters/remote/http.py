@@ -28,7 +28,7 @@ from fsspec.asyn import sync
 from fsspec.exceptions import FSTimeoutError
 from fsspec.implementations.http import HTTPFileSystem
 
-from gittrain.adapters.remote import ranged
+from gittrain.adapters.remote import ranged, sessions
 from gittrain.adapters.remote.store import Identity, ObjectInfo
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import GittrainError, usage_error
@@ -96,7 +96,7 @@ class HTTPStore:
         self._fs = HTTPFileSystem(**options, client_kwargs=client_kwargs, skip_instance_cache=True)
 
     def close(self) -> None:
-        _close_session(self._fs)
+        sessions.close_session(self._fs, HTTPFileSystem.close_session)
 
     def resolve(self, url: RemoteURL) -> Identity:
         return {}
@@ -279,29 +279,6 @@ class _Random(ranged.RawReader):
             f"{self._url.text}: the server {why}, so the whole file was streamed "
             "to read what was needed"
         )
-
-
-def _close_session(fs: HTTPFileSystem) -> None:
-    """Close ``fs``'s session; its next request opens a new one."""
-    session, fs._session = fs._session, None
-    if session is None or session.closed:
-        return
-    try:
-        on_loop = asyncio.get_running_loop() is fs.loop
-    except RuntimeError:
-        on_loop = False
-    if on_loop:  # called on fsspec's I/O thread: close without blocking it
-        task = fs.loop.create_task(session.close())
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)
-        return
-    try:
-        sync(fs.loop, session.close, timeout=5)
-    except FSTimeoutError:
-        HTTPFileSystem.close_session(None, session)  # closes its connector directly
-
-
-_closing: set[asyncio.Task[None]] = set()  # session closes in flight (tasks need a reference)
 
 
 def _size(headers: Mapping[str, str]) -> int | None:
