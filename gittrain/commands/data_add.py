@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
 from gittrain.core.data import counting, lockfile, lockstore
-from gittrain.core.data.datapaths import check_relpath
+from gittrain.core.data.datapaths import check_relpath, hub_dataset
 from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.snapshot import snapshot, to_entry
@@ -49,10 +49,7 @@ def remote_target(text: str, cwd: Path) -> RemoteURL | None:
         raise usage_error(str(exc)) from None
     if url is not None:
         return url
-    org = text.split("/", 1)[0]
-    if (cwd / text).exists() or (cwd / org).is_dir() or counting.detect_format(text):
-        return None
-    return urls.hub_id(text)
+    return hub_dataset(text, cwd)
 
 
 def _check_name(name: str | None, default: str) -> str:

@@ -298,22 +298,15 @@ def unlocked_message(root: Path, ref: str, lockfile: str) -> str:
         url = urls.parse(ref)
     except urls.URLError as exc:
         return f"{head}, and gittrain cannot lock it: {exc}"
-    if url is None and not _looks_local(root, ref):
-        url = urls.hub_id(ref)
+    if url is None:
+        from gittrain.core.data.datapaths import hub_dataset
+
+        url = hub_dataset(ref, root)
     if url is not None:
         hint = f"git train data add {url.text}"
     else:
         hint = f"git train data add {ref}" if "/" in ref or "." in ref else "git train data add"
     return f"{head}; lock it with `{hint}`"
-
-
-def _looks_local(root: Path, ref: str) -> bool:
-    """Whether ``ORG/NAME`` is more likely a path in the repository than a Hub dataset:
-    it exists, its first directory does, or it ends in a data file suffix."""
-    from gittrain.core.data.counting import detect_format
-
-    first = ref.split("/", 1)[0]
-    return detect_format(ref) is not None or (root / ref).exists() or (root / first).is_dir()
 
 
 def _requirements(

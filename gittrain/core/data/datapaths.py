@@ -6,8 +6,12 @@ import errno
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.errors import GittrainError, usage_error
+
+if TYPE_CHECKING:
+    from gittrain.adapters.remote.urls import RemoteURL
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -49,3 +53,17 @@ def resolve_inside(root: Path, rel: str) -> Path:
 def looks_like_path(ref: str) -> bool:
     """Job files name a dataset by lock name or by path; a path has a slash or a suffix."""
     return "/" in ref or "." in ref
+
+
+def hub_dataset(ref: str, base: Path) -> RemoteURL | None:
+    """The Hub dataset a bare ``ORG/NAME[@REV]`` names, or None when it is not one or
+    something local has that name: the path exists under ``base``, its first directory
+    does, or it ends in a data file suffix.  `data add` and the unlocked-dataset hint
+    both read a reference this way."""
+    from gittrain.adapters.remote import urls
+    from gittrain.core.data.counting import detect_format
+
+    first = ref.split("/", 1)[0]
+    if detect_format(ref) is not None or (base / ref).exists() or (base / first).is_dir():
+        return None
+    return urls.hub_id(ref)
