@@ -48,6 +48,7 @@ from huggingface_hub.utils._http import default_client_factory
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
 from gittrain import __version__
+from gittrain.adapters.remote import ranged
 from gittrain.adapters.remote.store import Identity, ObjectInfo
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import GittrainError, usage_error
@@ -210,8 +211,18 @@ class HubStore:
     def open_random(self, url: RemoteURL, size: int) -> BinaryIO:
         """A seekable reader of the file at the resolved commit: one Range request per read."""
         file_url = self._file_url(url, self.commit(url))
-        ranges = _Ranges(file_url, size, self._headers(), lambda: self._errors(url))
-        return io.BufferedReader(ranges, 1 << 16)
+        headers = self._headers()
+
+        def fetch(start: int, end: int) -> bytes:
+            with self._errors(url):
+                ranged_headers = {**headers, "Range": f"bytes={start}-{end - 1}"}
+                response = get_session().get(file_url, headers=ranged_headers)
+                hf_raise_for_status(response)
+            data: bytes = response.content
+            # A server that ignores Range sends it all.
+            return data if response.status_code == 206 else data[start:end]
+
+        return ranged.buffered(ranged.RangeReader(file_url, size, fetch), 1 << 16)
 
     # -- helpers -----------------------------------------------------------------------
     def _one(self, pinned: RemoteURL, url: RemoteURL, commit: str) -> ObjectInfo:
@@ -329,49 +340,6 @@ class _Stream(io.RawIOBase):
     def close(self) -> None:
         self._response.close()
         super().close()
-
-
-class _Ranges(io.RawIOBase):
-    """A seekable reader that fetches each read as one byte range (Parquet footers)."""
-
-    def __init__(
-        self, url: str, size: int, headers: dict[str, str], errors: Callable[[], Any]
-    ) -> None:
-        super().__init__()
-        self._url = url
-        self._size = size
-        self._headers = headers
-        self._errors = errors
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(base + offset, 0)
-        return self._pos
-
-    def readinto(self, buffer: Any) -> int:
-        end = min(self._pos + len(buffer), self._size)
-        if end <= self._pos:
-            return 0
-        headers = {**self._headers, "Range": f"bytes={self._pos}-{end - 1}"}
-        with self._errors():
-            response = get_session().get(self._url, headers=headers)
-            hf_raise_for_status(response)
-        data = response.content
-        if response.status_code != 206:  # a server that ignores Range sends it all
-            data = data[self._pos : end]
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
 
 
 def _object(url: RemoteURL, entry: RepoFile, prefix: str) -> ObjectInfo:
