@@ -19,10 +19,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
-import json
 import logging
 import os
-import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
@@ -37,7 +35,7 @@ from gcsfs.core import GCSFileSystem
 from gcsfs.retry import HttpError, retry_request
 
 from gittrain.adapters.remote import ranged, sessions
-from gittrain.adapters.remote.store import Identity, ObjectInfo
+from gittrain.adapters.remote.store import Identity, ObjectInfo, Stores
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import GittrainError, usage_error
 
@@ -51,8 +49,7 @@ CREDENTIALS_HINT = (
 logging.getLogger("gcsfs").addHandler(logging.NullHandler())
 
 
-_stores: dict[str, GCSStore] = {}
-_stores_lock = threading.Lock()
+_stores: Stores[GCSStore] = Stores()
 # The environment gcsfs and google-auth read (endpoint, credentials, project).
 _ENV_PREFIXES = ("STORAGE_EMULATOR_HOST", "GOOGLE_", "GCE_", "GCSFS_", "CLOUDSDK_")
 _ENV_NAMES = ("FETCH_RAW_TOKEN_EXPIRY", "NO_GCE_CHECK")
@@ -66,23 +63,10 @@ def open_store(url: RemoteURL, timeout: float) -> GCSStore:
     env = sorted(
         (k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES
     )
-    key = json.dumps([os.getpid(), timeout, options, env], sort_keys=True, default=str)
-    with _stores_lock:
-        store = _stores.get(key)
-        if store is None:
-            for old in _stores.values():
-                old.close()
-            _stores.clear()
-            store = _stores[key] = GCSStore(url, timeout, options)
-    return store
+    return _stores.get([timeout, options, env], lambda: GCSStore(url, timeout, options))
 
 
-def close_all() -> None:
-    """Close every session (no "Unclosed client session" at exit)."""
-    with _stores_lock:
-        for store in _stores.values():
-            store.close()
-        _stores.clear()
+close_all = _stores.close_all
 
 
 # gcsfs closes a session at exit from a weakref finalizer that calls loop.create_task

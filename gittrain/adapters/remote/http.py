@@ -15,9 +15,7 @@ import asyncio
 import atexit
 import email.utils
 import io
-import json
 import os
-import threading
 from collections.abc import Iterator, Mapping
 from datetime import timezone
 from typing import Any, BinaryIO
@@ -29,7 +27,7 @@ from fsspec.exceptions import FSTimeoutError
 from fsspec.implementations.http import HTTPFileSystem
 
 from gittrain.adapters.remote import ranged, sessions
-from gittrain.adapters.remote.store import Identity, ObjectInfo
+from gittrain.adapters.remote.store import Identity, ObjectInfo, Stores
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import GittrainError, usage_error
 
@@ -41,32 +39,18 @@ _MISSING = (404, 410)
 _NO_HEAD = (405, 501)  # servers (and signed URLs) that answer GET only
 
 
-_stores: dict[str, HTTPStore] = {}
-_stores_lock = threading.Lock()
+_stores: Stores[HTTPStore] = Stores()
 
 
 def open_store(url: RemoteURL, timeout: float) -> HTTPStore:
     """The HTTP store for the current settings, shared by this process's threads (one
     session and its connection pool); a change of settings closes the old one."""
     options = _settings()
-    key = json.dumps([os.getpid(), timeout, options], sort_keys=True, default=str)
-    with _stores_lock:
-        store = _stores.get(key)
-        if store is None:
-            for old in _stores.values():
-                old.close()
-            _stores.clear()
-            store = _stores[key] = HTTPStore(timeout, options)
-    return store
+    return _stores.get([timeout, options], lambda: HTTPStore(timeout, options))
 
 
-@atexit.register
-def close_all() -> None:
-    """Close every session (no "Unclosed client session" at exit)."""
-    with _stores_lock:
-        for store in _stores.values():
-            store.close()
-        _stores.clear()
+close_all = _stores.close_all
+atexit.register(close_all)
 
 
 def _settings() -> dict[str, Any]:

@@ -16,14 +16,13 @@ import base64
 import collections
 import functools
 import io
-import json
 import os
 import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, BinaryIO, TypeVar
 
-from gittrain.adapters.remote.store import Identity, ObjectInfo
+from gittrain.adapters.remote.store import Identity, ObjectInfo, Stores
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import GittrainError, usage_error
 
@@ -44,8 +43,7 @@ HOW_TO_CONFIGURE = (
     "(and AWS_ENDPOINT_URL for a server other than AWS)"
 )
 
-_stores: dict[str, S3Store] = {}
-_stores_lock = threading.Lock()
+_stores: Stores[S3Store] = Stores()
 
 
 def open_store(url: RemoteURL, timeout: float) -> S3Store:
@@ -55,28 +53,12 @@ def open_store(url: RemoteURL, timeout: float) -> S3Store:
     HEADs cheap); a change of settings (another endpoint) closes the old one.
     """
     settings = _settings(timeout)
-    key = json.dumps(
-        [os.getpid(), settings, sorted((k, v) for k, v in os.environ.items() if k[:4] == "AWS_")],
-        sort_keys=True,
-        default=str,
-    )
-    with _stores_lock:
-        store = _stores.get(key)
-        if store is None:
-            for old in _stores.values():
-                old.close()
-            _stores.clear()
-            store = _stores[key] = S3Store(settings)
-    return store
+    env = sorted((k, v) for k, v in os.environ.items() if k[:4] == "AWS_")
+    return _stores.get([settings, env], lambda: S3Store(settings))
 
 
-@atexit.register
-def close_all() -> None:
-    """Close every client (no "Unclosed client session" at exit)."""
-    with _stores_lock:
-        for store in _stores.values():
-            store.close()
-        _stores.clear()
+close_all = _stores.close_all
+atexit.register(close_all)
 
 
 def _settings(timeout: float) -> dict[str, Any]:

@@ -8,9 +8,12 @@ the pip command (exit 2).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Generic, Protocol, TypeVar
 
 from gittrain.adapters.remote.urls import RemoteURL
 from gittrain.errors import usage_error
@@ -93,3 +96,39 @@ def store_for(url: RemoteURL, timeout: float = DEFAULT_TIMEOUT) -> Store:
         ) from None
     store: Store = module.open_store(url, timeout)
     return store
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=Closable)
+
+
+class Stores(Generic[S]):
+    """One provider's store for the current settings, shared by this process's threads (one
+    client and connection pool); a change of settings closes the old store first."""
+
+    def __init__(self) -> None:
+        self._stores: dict[str, S] = {}
+        self._lock = threading.Lock()
+
+    def get(self, settings: object, make: Callable[[], S]) -> S:
+        """The store for ``settings`` (JSON-able; the process id is added), made once."""
+        key = json.dumps([os.getpid(), settings], sort_keys=True, default=str)
+        with self._lock:
+            store = self._stores.get(key)
+            if store is None:
+                self._close_locked()
+                store = self._stores[key] = make()
+        return store
+
+    def close_all(self) -> None:
+        """Close every store (no "Unclosed client session" at exit)."""
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        for store in self._stores.values():
+            store.close()
+        self._stores.clear()
