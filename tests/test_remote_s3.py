@@ -660,7 +660,8 @@ class ProcessExecutor:
 
 
 def test_per_object_work_runs_in_other_processes_from_pickled_tasks(s3: S3) -> None:
-    from gittrain.core.data.remote import status_remote, to_entry
+    from gittrain.core.data.remote import to_entry
+    from gittrain.core.data.remotestatus import status_remote
 
     s3.bucket()
     s3.put("bkt", "p/a.jsonl", jsonl(3))

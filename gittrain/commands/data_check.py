@@ -202,7 +202,7 @@ def _verify_remote(
 
 def _remote_drift(entry: DatasetEntry) -> str | None:
     """One remote dataset against its provider; a failure to ask is this dataset's finding."""
-    from gittrain.core.data.remote import status_remote
+    from gittrain.core.data.remotestatus import status_remote
 
     try:
         (now,) = status_remote([entry])

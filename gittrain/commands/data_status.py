@@ -91,7 +91,7 @@ def _check_remote(entries: list[DatasetEntry]) -> dict[str, DatasetStatus]:
     """Remote entries against their providers (the provider libraries load only now)."""
     if not entries:
         return {}
-    from gittrain.core.data.remote import status_remote
+    from gittrain.core.data.remotestatus import status_remote
 
     out = {}
     for entry, found in zip(entries, status_remote(entries), strict=True):

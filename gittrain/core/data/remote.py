@@ -26,7 +26,7 @@ from gittrain.core.data.lockfile import DatasetEntry
 from gittrain.errors import GittrainError
 
 if TYPE_CHECKING:
-    from gittrain.core.data.remotestatus import RemoteStatus
+    pass
 
 # Formats whose samples need every byte (Parquet's are in its footer).
 FULL_READ = ("jsonl", "csv", "json")
@@ -401,14 +401,3 @@ class _HashingReader(io.RawIOBase):
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
-
-
-def status_remote(
-    entries: Sequence[DatasetEntry],
-    executor: Executor | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> list[RemoteStatus]:
-    """Each remote entry against its provider (see ``remotestatus.status_remote``)."""
-    from gittrain.core.data import remotestatus
-
-    return remotestatus.status_remote(entries, executor, timeout)
