@@ -171,11 +171,10 @@ def summary_lines(report: DiffReport) -> list[str]:
 
 def sync_diff(root: Path, err: Echo) -> None:
     """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
-    from gittrain.commands.install import block_is_stale, sync_command
+    from gittrain.commands.install import sync_for_hook
 
     try:
-        sync_command(root)
-        stale = block_is_stale(root)
+        stale = sync_for_hook(root)
     except Exception:  # the driver re-syncs itself; never block a hook on it
         return
     if stale:  # a tracked file: say so rather than change the work tree under the user
