@@ -8,6 +8,7 @@ them, `-h` included) goes to the Click group in :mod:`gittrain.cli.app`.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -18,7 +19,14 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else list(argv)
     if hookrun.handles(args):
-        sys.exit(hookrun.run(args))
+        if argv is None:
+            # A short-lived process whose data are trees of dicts that reference counting
+            # frees: the cyclic collector's passes during the imports were pure cost.
+            gc.disable()
+        code = hookrun.run(args)
+        if argv is None:  # the console script: leave without the interpreter's teardown
+            hookrun.leave(code)
+        sys.exit(code)
     from gittrain.cli.app import main as click_main
 
     click_main(argv)
