@@ -19,17 +19,30 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else list(argv)
     if hookrun.handles(args):
-        if argv is None:
-            # A short-lived process whose data are trees of dicts that reference counting
-            # frees: the cyclic collector's passes during the imports were pure cost.
-            gc.disable()
-        code = hookrun.run(args)
-        if argv is None:  # the console script: leave without the interpreter's teardown
-            hookrun.leave(code)
-        sys.exit(code)
+        sys.exit(_run_hook(args) if argv is None else hookrun.run(args))
     from gittrain.cli.app import main as click_main
 
     click_main(argv)
+
+
+def _run_hook(args: list[str]) -> int:
+    """The console script's hook run, without the cyclic garbage collector.
+
+    A hook is a short-lived process whose data are trees that reference counting frees:
+    the collector's passes during the imports and its full pass over every module at exit
+    cost ~15 ms of a ~140 ms hook here.  What exists at the end is frozen (left to reference
+    counting) and the collector is back on for whatever the process does next.
+    """
+    from gittrain.cli import hookrun
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return hookrun.run(args)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def __getattr__(name: str) -> Any:

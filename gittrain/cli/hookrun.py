@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,17 +77,6 @@ def run(args: list[str]) -> int:
             "internal error, please report it with the traceback below:\n" + traceback.format_exc()
         )
         return EXIT_BUG
-
-
-def leave(code: int) -> NoReturn:
-    """Flush and exit without tearing the modules down: git runs the hooks on every commit,
-    and the teardown freed nothing the process would keep (as `git-train-textconv` does)."""
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # the reader went away: nothing left to say
-        pass
-    os._exit(code)
 
 
 def _out(line: str) -> None:
