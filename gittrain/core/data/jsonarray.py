@@ -69,7 +69,7 @@ class _Text:
         if self.eof:
             return False
         held = len(self.text) - self.pos
-        if held > self.limit:
+        if held >= self.limit:
             raise _TooLong(
                 f"{display}:{self.where(self.pos)}: a record of more than "
                 f"{self.limit >> 20} MiB; gittrain reads JSON records up to that size "
@@ -86,7 +86,7 @@ class _Text:
         self.text, self.pos = self.text[self.pos :], 0
         # At least as much again as is held: a long record is re-decoded a bounded
         # number of times, not once per block.
-        self._append(self.read(max(self.block, held)))
+        self._append(self.read(max(self.block, min(held, self.limit - held))))
         return True
 
     def skip_space(self, display: str) -> str:
