@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gittrain.adapters import yamlio
 from gittrain.document import Document, format_path
 from gittrain.errors import at
 
@@ -66,6 +65,10 @@ def load(root: Path | None) -> Settings:
     path = root / SETTINGS_FILE
     if not path.is_file():
         return Settings()
+    # Here, not at the top: without a settings file a hook's fast path and a commit summary
+    # that only names files read no YAML, and importing PyYAML was a third of their time.
+    from gittrain.adapters import yamlio
+
     return from_doc(yamlio.load_file(path, SETTINGS_FILE))
 
 
