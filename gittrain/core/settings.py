@@ -65,11 +65,33 @@ def load(root: Path | None) -> Settings:
     path = root / SETTINGS_FILE
     if not path.is_file():
         return Settings()
-    # Here, not at the top: without a settings file a hook's fast path and a commit summary
-    # that only names files read no YAML, and importing PyYAML was a third of their time.
-    from gittrain.adapters import yamlio
+    return from_doc(_document(root, path))
 
-    return from_doc(yamlio.load_file(path, SETTINGS_FILE))
+
+def _document(root: Path, path: Path) -> Document:
+    """The settings file parsed, or its parse from the cache when it holds this exact text
+    (gittrain/core/settingscache.py): a hook's fast path then imports no YAML parser."""
+    from gittrain.adapters import gitrepo
+    from gittrain.core import settingscache
+    from gittrain.errors import GittrainError
+
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")  # as yamlio decodes it
+        git_dir = gitrepo.git_dir(root)
+    except (OSError, UnicodeDecodeError, GittrainError):
+        # yamlio says what is wrong with the file; outside a repository there is no cache.
+        from gittrain.adapters import yamlio
+
+        return yamlio.load_file(path, SETTINGS_FILE)
+    cached = settingscache.read(git_dir, text, SETTINGS_FILE)
+    if cached is not None:
+        return cached
+    from gittrain.adapters import yamlio  # not at the top: see above
+
+    doc = yamlio.load_bytes(raw, SETTINGS_FILE)
+    settingscache.write(git_dir, text, doc)
+    return doc
 
 
 def from_doc(doc: Document) -> Settings:
