@@ -319,6 +319,20 @@ def main() -> int:
         if BASELINE:
             goals[f"fast{BASELINE_TAG}"] = got[fast + BASELINE_TAG]
         calls = git_calls(root, native)
+        # The same with a settings file, as `git train init` writes one.
+        settings_text = "version: 1\njobs_dir: jobs\nlockfile: gittrain.lock\n"
+        (root / ".gittrain.yaml").write_text(settings_text)
+        git(root, "add", ".gittrain.yaml")
+        git(root, "commit", "-q", "--no-verify", "-m", "settings", "--", ".gittrain.yaml")
+        with_settings = interleaved(
+            root,
+            {"git commit, no hook": hook_script(None), fast: hook_script(native)},
+        )
+        report("the fast path with a .gittrain.yaml", list(with_settings.items()))
+        goals["fast settings"] = with_settings[fast]
+        goals["none settings"] = with_settings["git commit, no hook"]
+        if BASELINE:
+            goals[f"fast settings{BASELINE_TAG}"] = with_settings[fast + BASELINE_TAG]
         print_goals(goals, got["git commit, no hook"], calls)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -362,6 +376,7 @@ def print_goals(goals: dict[str, float], none: float, calls: list[str]) -> None:
         )
     ]
     rows.append(("fast", None, "fast path (no config staged)", ""))
+    rows.append(("fast settings", None, "fast path, with a .gittrain.yaml", "none settings"))
     for key, goal, what, base_key in rows:
         ms = goals[key]
         base = goals.get(base_key, none)
