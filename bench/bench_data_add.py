@@ -29,7 +29,7 @@ from bench_data import (
     sh,
     write_repeated,
 )
-from common import ensure_bytecode, machine, tool
+from common import drop_stat_cache, ensure_bytecode, machine, tool
 
 from gittrain.core.data import counting
 
@@ -62,7 +62,7 @@ def main() -> None:
     )
 
     def add() -> None:
-        (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)
+        drop_stat_cache(repo)
         (repo / "gittrain.lock").unlink(missing_ok=True)
         sh([tool("git-train"), "data", "add", "big.jsonl"], cwd=repo)
 
