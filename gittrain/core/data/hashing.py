@@ -40,7 +40,9 @@ class FileStat:
         return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-def hash_file(path: Path, display: str, progress: Progress | None = None) -> tuple[str, FileStat]:
+def hash_file(
+    path: Path | str, display: str, progress: Progress | None = None
+) -> tuple[str, FileStat]:
     """The sha256 of ``path`` and its stat, refusing a file that changed while it was read."""
     import hashlib  # lazily: a warm `data status` of single files never loads OpenSSL
 
@@ -92,7 +94,7 @@ def _hash_stream(fd: int, size: int, progress: Progress | None) -> tuple[hashlib
 
 
 def hash_files(
-    paths: Sequence[tuple[Path, str]],
+    paths: Sequence[tuple[Path | str, str]],
     progress: Progress | None = None,
     workers: int | None = None,
     *,
