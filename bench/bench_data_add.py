@@ -150,7 +150,7 @@ def write_json_array(path: Path, size: int) -> None:
 def add_rss(repo: Path, path: Path) -> tuple[float, float, int, str]:
     """Peak RSS (MB), wall seconds, exit code and stderr of `git train data add PATH` run as
     the only child of a fresh Python process (so RUSAGE_CHILDREN is that child alone)."""
-    (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)
+    drop_stat_cache(repo)
     (repo / "gittrain.lock").unlink(missing_ok=True)
     code = (
         "import resource, subprocess, sys, time; t = time.perf_counter(); "
