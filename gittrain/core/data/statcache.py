@@ -149,14 +149,13 @@ class StatCache:
         with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
             (self.directory.parent / _LEGACY).unlink(missing_ok=True)
-            for dataset in sorted(self.dirty):
-                section = self.loaded[dataset]
-                if section is None:
-                    continue
-                file = self.path_of(dataset)
-                with exclusive_lock(file.with_suffix(".lock")):
+        for dataset in sorted(self.dirty):
+            section = self.loaded[dataset]
+            file = self.path_of(dataset)
+            with contextlib.suppress(OSError), exclusive_lock(file.with_suffix(".lock")):
+                if section is not None:
                     atomic_write(file, section.encode(dataset))
-            self.dirty.clear()
+        self.dirty.clear()
 
     def path_of(self, dataset: str) -> Path:
         assert self.directory is not None
