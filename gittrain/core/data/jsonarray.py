@@ -45,7 +45,7 @@ class _Text:
 
     def __init__(self, read: Callable[[int], bytes], block: int, limit: int) -> None:
         self.read, self.block, self.limit = read, block, limit
-        first = read(block)
+        first = read(max(block, 4))  # json.detect_encoding looks at 4 bytes
         encoding = json.detect_encoding(first) if first else "utf-8"
         self.decoder = codecs.getincrementaldecoder(encoding)("strict")
         self.text = ""
@@ -69,7 +69,7 @@ class _Text:
         if self.eof:
             return False
         held = len(self.text) - self.pos
-        if held > self.limit:
+        if held >= self.limit:
             raise _TooLong(
                 f"{display}:{self.where(self.pos)}: a record of more than "
                 f"{self.limit >> 20} MiB; gittrain reads JSON records up to that size "
@@ -86,7 +86,7 @@ class _Text:
         self.text, self.pos = self.text[self.pos :], 0
         # At least as much again as is held: a long record is re-decoded a bounded
         # number of times, not once per block.
-        self._append(self.read(max(self.block, held)))
+        self._append(self.read(max(self.block, min(held, self.limit - held))))
         return True
 
     def skip_space(self, display: str) -> str:
