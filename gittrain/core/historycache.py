@@ -24,6 +24,8 @@ from gittrain.core.atomic import atomic_write
 FORMAT = 2
 FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"
+ANSWERS_FILE = "history-answers.json"
+ANSWERS_KEPT = 16  # the most recent answers kept (one per query asked)
 
 
 class BlobCache:
@@ -51,24 +53,9 @@ class BlobCache:
 
     def _read(self, path: Path | None) -> dict[str, Any] | None:
         """A cache file of this format and version, or None (missing or unusable)."""
-        if path is None:
-            return None
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return None  # no cache yet
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
-            data = None
-        if (
-            isinstance(data, dict)
-            and data.get("format") == FORMAT
-            and data.get("gittrain") == __version__
-        ):
-            return data
-        self.rebuilt = True
-        return None
+        data, unusable = _read(path)
+        self.rebuilt = self.rebuilt or unusable
+        return data
 
     @property
     def entries(self) -> dict[str, Any]:
@@ -126,3 +113,55 @@ class BlobCache:
         except OSError:
             return False
         return True
+
+
+class AnswerCache:
+    """Finished answers (JSON) by key: the hash of everything an answer is a function of.
+
+    Answering the same question about the same HEAD again then costs one small file,
+    not the history.  The file is untrusted like the others: anything that is not a
+    mapping of this format and version is ignored (and replaced on the next save), and
+    a value is checked by whoever reads it.
+    """
+
+    def __init__(self, git_dir: Path | None) -> None:
+        self.path = git_dir / "gittrain" / ANSWERS_FILE if git_dir is not None else None
+        self._answers: dict[str, Any] | None = None
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        if self._answers is None:
+            data, _ = _read(self.path)
+            answers = data.get("answers") if data is not None else None
+            self._answers = answers if isinstance(answers, dict) else {}
+        return self._answers
+
+    def get(self, key: str) -> Any:
+        return self.answers.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep ``value`` under ``key`` (with the newest others); a failed write costs speed."""
+        answers = {k: v for k, v in self.answers.items() if k != key}
+        answers[key] = value
+        self._answers = dict(list(answers.items())[-ANSWERS_KEPT:])
+        if self.path is not None:
+            payload = {"format": FORMAT, "gittrain": __version__, "answers": self._answers}
+            BlobCache._write(self.path, payload)
+
+
+def _read(path: Path | None) -> tuple[dict[str, Any] | None, bool]:
+    """A cache file of this format and version (or None), and whether one was unusable."""
+    if path is None:
+        return None, False
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None, False  # no cache yet
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
+        data = None
+    ours = isinstance(data, dict) and data.get("format") == FORMAT
+    if ours and data.get("gittrain") == __version__:
+        return data, False
+    return None, True
