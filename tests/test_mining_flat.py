@@ -8,6 +8,7 @@ cold answer or none at all, whatever its file holds.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,10 @@ from test_experience import LOCK, job
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
 from gittrain.core.history import IdeaReader
-from gittrain.core.historycache import BlobCache
+from gittrain.core.historycache import ANSWERS_KEPT, BlobCache
 from gittrain.core.mining import _Entries, _log, _plain
 
-ANSWERS = ".git/gittrain/history-answers.json"
+ANSWERS = ".git/gittrain/answers"
 
 
 Changes = list[tuple[str, tuple[gitrepo.RawEntry, ...]]]
@@ -132,12 +133,15 @@ def _finished_runs(repo: Repo) -> None:
     repo.commit("unreadable")
 
 
+def _answer_files(repo: Repo) -> list[Path]:
+    return sorted((repo.root / ANSWERS).glob("*.json"))
+
+
 def test_an_answer_is_kept_and_given_again_for_the_same_head(repo: Repo, cli: Cli) -> None:
     _finished_runs(repo)
     cold = _recommend(cli, repo.root)
     assert cold[0] == 0 and "skipped 1 job version" in cold[2]
-    answers = repo.root / ANSWERS
-    assert answers.is_file()
+    assert len(_answer_files(repo)) == 1
     # The history caches are gone: the kept answer alone gives the same output.
     for name in ("history-cache.json", "history-head.json"):
         (repo.root / ".git/gittrain" / name).unlink()
@@ -145,6 +149,17 @@ def test_an_answer_is_kept_and_given_again_for_the_same_head(repo: Repo, cli: Cl
     assert not (repo.root / ".git/gittrain/history-head.json").exists()  # nothing was mined
     as_json = _recommend(cli, repo.root, "--format", "json")
     assert json.loads(as_json[1])["runs_mined"] == 4
+
+
+def test_only_the_newest_answers_are_kept(repo: Repo, cli: Cli) -> None:
+    _finished_runs(repo)
+    (repo.root / ANSWERS).mkdir(parents=True)
+    stranger = repo.root / ANSWERS / "not-an-answer.txt"
+    stranger.write_text("left alone")
+    for limit in range(1, ANSWERS_KEPT + 5):
+        assert _recommend(cli, repo.root, "--limit", str(limit))[0] == 0
+    assert len(_answer_files(repo)) == ANSWERS_KEPT
+    assert stranger.read_text() == "left alone"
 
 
 def test_a_new_head_new_settings_or_recipes_ask_again(repo: Repo, cli: Cli) -> None:
@@ -169,41 +184,29 @@ def test_a_new_head_new_settings_or_recipes_ask_again(repo: Repo, cli: Cli) -> N
     assert "grpo_basic" not in _recommend(cli, repo.root, "--task-type", "grpo")[1]
 
 
-HOSTILE: list[object] = [
+HOSTILE: list[bytes | dict[str, object] | str] = [
     b"",
     b"{",
-    b'{"format": 2, "gittrain": "0.0.0-other", "answers": {}}',
+    b'{"format": 2, "gittrain": "0.0.0-other", "answer": {}}',
     b'{"format": 999}',
     b"[1, 2]",
     b"[" * 100_000,
     b"\xff\xfe not utf-8",
-    {"answers": []},
-    {"answers": {"x": 1}},
+    {"answer": []},
+    {"answer": None},
     "every value",
 ]
 
 
-def _hostile(data: dict[str, object], how: object) -> bytes:
-    if isinstance(how, bytes):
-        return how
-    if how == "every value":
-        answers = data["answers"]
-        assert isinstance(answers, dict)
-        return json.dumps(
-            {**data, "answers": {k: _spoiled(v) for k, v in answers.items()}}
-        ).encode()
-    assert isinstance(how, dict)
-    return json.dumps({**data, **how}).encode()
-
-
-def _spoiled(value: dict[str, object]) -> object:
-    """The kept answer with wrong types, shapes and counts: each must be refused."""
+def _spoiled(value: dict[str, object]) -> list[object]:
+    """The kept answer with wrong types, shapes, counts or HEAD: each must be refused."""
     return [
         {**value, "runs": -1},
         {**value, "runs": "4"},
-        {**value, "head": "0" * 40},
+        {**value, "head": "0" * 40, "recipes": [], "buckets": []},  # another HEAD's answer
         {**value, "recipes": [["r", 1, 1, 0, 0, None, None]]},
         {**value, "recipes": [["r", 1, 1, 0, 0, [1.0, "x", []], None, []]]},
+        {**value, "recipes": {"r": 1}},
         {**value, "buckets": [["b", True, []]]},
         {**value, "skipped": [[1, 2, 3]]},
         {**value, "extra": 1},
@@ -213,34 +216,36 @@ def _spoiled(value: dict[str, object]) -> object:
 
 @pytest.mark.parametrize("how", HOSTILE, ids=lambda h: repr(h)[:30])
 def test_a_corrupt_foreign_or_hostile_answer_file_is_ignored(
-    repo: Repo, cli: Cli, how: object
+    repo: Repo, cli: Cli, how: bytes | dict[str, object] | str
 ) -> None:
     _finished_runs(repo)
     cold = _recommend(cli, repo.root)
-    answers = repo.root / ANSWERS
-    data = json.loads(answers.read_bytes())
-    spoiled = _hostile(data, how)
+    [answer] = _answer_files(repo)
+    data = json.loads(answer.read_bytes())
     if how == "every value":
-        # One spoiled variant at a time, each in the slot of the real answer.
-        for variant in json.loads(spoiled)["answers"][next(iter(data["answers"]))]:
-            answers.write_text(
-                json.dumps({**data, "answers": {k: variant for k in data["answers"]}})
-            )
+        for variant in _spoiled(data["answer"]):  # one at a time, in the real answer's file
+            answer.write_text(json.dumps({**data, "answer": variant}))
             assert _recommend(cli, repo.root) == cold
         return
-    answers.write_bytes(spoiled)
+    if not isinstance(how, bytes):
+        assert isinstance(how, dict)
+        how = json.dumps({**data, **how}).encode()
+    answer.write_bytes(how)
     assert _recommend(cli, repo.root) == cold
     assert _recommend(cli, repo.root) == cold  # and it was written again, readable
-    assert json.loads(answers.read_bytes())["format"] == 2
+    assert json.loads(answer.read_bytes())["format"] == 2
 
 
-def test_an_answer_file_that_cannot_be_read_or_written_costs_only_speed(
-    repo: Repo, cli: Cli
-) -> None:
+def test_an_answer_that_cannot_be_read_or_written_costs_only_speed(repo: Repo, cli: Cli) -> None:
     _finished_runs(repo)
     cold = _recommend(cli, repo.root)
-    answers = repo.root / ANSWERS
-    answers.unlink()
-    answers.mkdir()  # neither readable as a file nor replaceable by one
+    [answer] = _answer_files(repo)
+    answer.unlink()
+    answer.mkdir()  # neither readable as a file nor replaceable by one
     assert _recommend(cli, repo.root) == cold
-    assert answers.is_dir()
+    assert answer.is_dir()
+    # The whole directory is a file: nothing can be kept, the answer is the same.
+    answer.rmdir()
+    shutil.rmtree(repo.root / ANSWERS)
+    (repo.root / ANSWERS).write_text("not a directory")
+    assert _recommend(cli, repo.root) == cold

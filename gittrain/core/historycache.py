@@ -14,6 +14,7 @@ rebuilt, and each is replaced atomically so Ctrl-C never leaves half a file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from gittrain.core.atomic import atomic_write
 FORMAT = 2
 FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"
-ANSWERS_FILE = "history-answers.json"
-ANSWERS_KEPT = 16  # the most recent answers kept (one per query asked)
+ANSWERS_DIR = "answers"
+ANSWERS_KEPT = 16  # the most recent answers kept (one per question asked)
 
 
 class BlobCache:
@@ -116,37 +117,43 @@ class BlobCache:
 
 
 class AnswerCache:
-    """Finished answers (JSON) by key: the hash of everything an answer is a function of.
+    """Finished answers (JSON), one file each, named by the hash of everything the answer
+    is a function of (``answers/KEY.json``).
 
-    Answering the same question about the same HEAD again then costs one small file,
-    not the history.  The file is untrusted like the others: anything that is not a
-    mapping of this format and version is ignored (and replaced on the next save), and
-    a value is checked by whoever reads it.
+    Answering the same question about the same HEAD again then costs reading one
+    small file, not the history, however many other questions were kept.  The files
+    are untrusted like the others: one that is not of this format and version is
+    ignored (and replaced on the next save), and a value is checked by its reader.
     """
 
     def __init__(self, git_dir: Path | None) -> None:
-        self.path = git_dir / "gittrain" / ANSWERS_FILE if git_dir is not None else None
-        self._answers: dict[str, Any] | None = None
+        self.directory = git_dir / "gittrain" / ANSWERS_DIR if git_dir is not None else None
 
-    @property
-    def answers(self) -> dict[str, Any]:
-        if self._answers is None:
-            data, _ = _read(self.path)
-            answers = data.get("answers") if data is not None else None
-            self._answers = answers if isinstance(answers, dict) else {}
-        return self._answers
+    def _path(self, key: str) -> Path | None:
+        if self.directory is None or not _KEY.fullmatch(key):
+            return None
+        return self.directory / f"{key}.json"
 
     def get(self, key: str) -> Any:
-        return self.answers.get(key)
+        data, _ = _read(self._path(key))
+        return data.get("answer") if data is not None else None
 
     def put(self, key: str, value: Any) -> None:
-        """Keep ``value`` under ``key`` (with the newest others); a failed write costs speed."""
-        answers = {k: v for k, v in self.answers.items() if k != key}
-        answers[key] = value
-        self._answers = dict(list(answers.items())[-ANSWERS_KEPT:])
-        if self.path is not None:
-            payload = {"format": FORMAT, "gittrain": __version__, "answers": self._answers}
-            BlobCache._write(self.path, payload)
+        """Keep ``value`` (and the newest others); a failure to write only costs speed."""
+        path = self._path(key)
+        if path is None:
+            return
+        payload = {"format": FORMAT, "gittrain": __version__, "answer": value}
+        if BlobCache._write(path, payload) and self.directory is not None:
+            try:
+                kept = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
+                for old in kept[:-ANSWERS_KEPT]:
+                    old.unlink()
+            except OSError:
+                pass  # another process pruned it first, or the directory went away
+
+
+_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 def _read(path: Path | None) -> tuple[dict[str, Any] | None, bool]:
