@@ -9,6 +9,7 @@ at 150 MB or less, whatever its size.  Files live under GITTRAIN_BENCH_DIR
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -61,45 +62,111 @@ def main() -> None:
         "met" if gb / count >= 2 else "NOT met",
     )
 
+    for name, block, header in (
+        ("big.jsonl", None, b""),
+        ("big.csv", csv_block(), b"id,prompt,answer,score\n"),
+    ):
+        path = repo / name
+        if block is not None:
+            write_repeated(path, block, 2 * GIB, header=header)
+        add_against_openssl(repo, path)
+
+    print("\n| peak RSS of `git train data add` (child) | 512 MiB | 2 GiB | goal | result |")
+    print("|---|---:|---:|---|---|")
+    for fmt, block, header in (
+        ("jsonl", jsonl_block(), b""),
+        ("json", None, b""),
+        ("csv", csv_block(), b"id,prompt,answer,score\n"),
+    ):
+        peaks = []
+        for size in (GIB // 2, 2 * GIB):
+            path = WORK / f"rss-{size >> 20}.{fmt}"
+            if fmt == "json":
+                write_json_array(path, size)
+            else:
+                write_repeated(path, block or b"", size, header=header)
+            peaks.append(add_rss(repo, path)[0])
+        worst = max(peaks)
+        print(
+            f"| {fmt} | {peaks[0]:.0f} MB | {peaks[1]:.0f} MB | ≤ 150 MB, flat "
+            f"| {'met' if worst <= 150 else 'NOT met'} |",
+            flush=True,
+        )
+
+    gb = int(os.environ.get("GITTRAIN_BENCH_LONG_LINE_GB", "20"))
+    for fmt in ("jsonl", "json", "csv"):
+        # A sparse file: one line of NUL bytes that takes no disk and no page cache.
+        path = WORK / f"single-line-{gb}g.{fmt}"
+        if not path.exists():
+            with open(path, "wb") as f:
+                f.truncate(gb * 10**9)
+        peak, seconds, code, err = add_rss(repo, path)
+        row(
+            f"`data add` of a {gb} GB single-line .{fmt}: peak RSS, wall, exit",
+            f"{peak:.0f} MB, {seconds:.1f} s, exit {code}: {err}",
+            "bounded; one-line error",
+            "met" if peak <= 150 and code == 1 and err.count("\n") == 0 else "NOT met",
+        )
+
+
+def add_against_openssl(repo: Path, path: Path) -> None:
     def add() -> None:
         (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)
         (repo / "gittrain.lock").unlink(missing_ok=True)
-        sh([tool("git-train"), "data", "add", "big.jsonl"], cwd=repo)
+        sh([tool("git-train"), "data", "add", path.name], cwd=repo)
 
-    openssl, ours = paired(lambda: sh(["openssl", "dgst", "-sha256", str(target)]), add, RUNS)
-    row("`openssl dgst -sha256` of the file", f"{openssl:.2f} s ({gb / openssl:.2f} GB/s)", "", "")
+    openssl, ours = paired(lambda: sh(["openssl", "dgst", "-sha256", str(path)]), add, RUNS)
+    gb = path.stat().st_size / 1e9
+    row(
+        f"`openssl dgst -sha256` of {path.name}",
+        f"{openssl:.2f} s ({gb / openssl:.2f} GB/s)",
+        "",
+        "",
+    )
     ratio = ours / openssl
     row(
-        "`git train data add` (hash + count + columns, cold stat cache)",
+        f"`git train data add {path.name}` (hash + count + columns, cold stat cache)",
         f"{ours:.2f} s",
         "≤ 1.3× openssl",
         f"{ratio:.2f}×: {'met' if ratio <= 1.3 else 'NOT met'}",
     )
 
-    for size in (GIB // 2, 2 * GIB):
-        csv_rss(size)
+
+def write_json_array(path: Path, size: int) -> None:
+    """A JSON dataset (one top-level array) of about ``size`` bytes."""
+    if path.exists() and path.stat().st_size >= size * 0.99:
+        return
+    records = jsonl_block().decode().strip().split("\n")
+    body = ",\n".join(records).encode()
+    with open(path, "wb") as f:
+        f.write(b"[\n")
+        written = 0
+        while written < size:
+            f.write(body + (b",\n" if written + len(body) < size else b"\n"))
+            written += len(body) + 2
+        f.write(b"]\n")
 
 
-def csv_rss(size: int) -> None:
-    """Peak RSS of a child process that counts a CSV with quoted newlines."""
-    path = write_repeated(
-        WORK / f"rss-{size >> 20}.csv", csv_block(), size, header=b"id,prompt,answer,score\n"
-    )
+def add_rss(repo: Path, path: Path) -> tuple[float, float, int, str]:
+    """Peak RSS (MB), wall seconds, exit code and stderr of `git train data add PATH` run as
+    the only child of a fresh Python process (so RUSAGE_CHILDREN is that child alone)."""
+    (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)
+    (repo / "gittrain.lock").unlink(missing_ok=True)
     code = (
-        "import sys, resource; from pathlib import Path; from gittrain.core.data import counting; "
-        "counting.count(Path(sys.argv[1]), 'csv', 'x.csv'); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - t,"
+        " p.returncode); print(p.stderr.strip())"
     )
-    start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, check=True)
-    elapsed = time.perf_counter() - start
-    peak = int(out.stdout) / 1024
-    row(
-        f"count a {size >> 20} MiB CSV (quoted newlines): peak RSS, wall",
-        f"{peak:.0f} MB, {elapsed:.2f} s",
-        "≤ 150 MB",
-        "met" if peak <= 150 else "NOT met",
-    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, tool("git-train"), "data", "add", str(path)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n", 1)
+    peak, seconds, status = out[0].split()
+    return int(peak) / 1024, float(seconds), int(status), out[1].strip()
 
 
 if __name__ == "__main__":

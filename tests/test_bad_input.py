@@ -62,6 +62,21 @@ def symlink_loop(rel: str) -> Setup:
     return setup
 
 
+def one_long_line(rel: str, head: bytes, size: int, tail: bytes = b"") -> Setup:
+    """``rel`` is one line of ``size`` bytes: ``head``, NUL bytes (a sparse file: no disk,
+    no page cache) and ``tail``.  The scaled-down 20 GB single-line file of issue 14."""
+
+    def setup(repo: Repo) -> None:
+        path = repo.root / rel
+        with open(path, "wb") as f:
+            f.write(head)
+            f.truncate(size - len(tail))
+            f.seek(0, 2)
+            f.write(tail)
+
+    return setup
+
+
 UNKNOWN_FRAMEWORK = 'version: 1\ndialects:\n  "configs/*.yaml": verll\n'
 
 LFS_POINTER = (
@@ -688,6 +703,13 @@ CASES: list[tuple[str, Setup, list[str], int, list[str]]] = [
     ("data-add-dask-tls-unset", nothing,
      ["data", "add", "s3://bucket/x.parquet", "--executor", "dask=tls://h:1"], 2,
      ["tls:// needs dask's TLS settings"]),
+    ("data-add-long-line-jsonl", one_long_line("big.jsonl", b"", 40 << 20),
+     ["data", "add", "big.jsonl"], 1,
+     ["big.jsonl:1: malformed JSON record", "a line of 41,943,040 bytes", "not a JSON object"]),
+    ("data-add-long-line-json", write("big.json", b'[{"t": "' + b"x" * (20 << 20) + b'"}]'),
+     ["data", "add", "big.json"], 1, ["big.json:1:2: a record of more than 16 MiB"]),
+    ("data-add-long-line-csv", one_long_line("big.csv", b'a,b\n1,"', 40 << 20, b'"\n'),
+     ["data", "add", "big.csv"], 1, ["big.csv: a record longer than 16 MiB"]),
 ]  # fmt: skip
 
 

@@ -18,8 +18,10 @@ from gittrain.core.data.lockfile import Lockfile
 from tests.remote_servers import S3
 
 JOB = "name: {name}\nrecipe: grpo_basic\nnum_gpus: 8\ndatasets:\n  eval: {dataset}\nconfig:\n  algorithm: grpo\n  learning_rate: 1.0e-6\n  rollout_n: 8\n"
-# Every library that reaches a remote store; the hooks must load none of them.
+# Every library that reaches a remote store, and numpy (only counting a JSONL file needs
+# it); the hooks must load none of them.
 REMOTE_LIBRARIES = (
+    "numpy",
     "fsspec",
     "s3fs",
     "gcsfs",

@@ -7,6 +7,7 @@ or CSV pay for it.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,10 @@ _CSV_BLOCK = 16 << 20
 # and 1 MiB blocks at ~150 MB.  A record longer than a block makes pyarrow refuse it as
 # "straddling", and the count starts again with the next size up.
 _COUNT_BLOCKS = (1 << 20, 16 << 20)
+# Blocks the CSV reader may read ahead of the rows counted, and the longest a read waits.
+_WINDOW = 3
+_WINDOW_MIN = 16 << 20
+_WAIT = 0.05
 
 
 def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
@@ -62,19 +67,36 @@ class CsvStats:
 
 class _QuoteCounter(io.RawIOBase):
     """Counts quote bytes as pyarrow reads, so the file is read once; the count runs
-    while pyarrow's threads parse earlier blocks."""
+    while pyarrow's threads parse earlier blocks.
 
-    def __init__(self, raw: io.RawIOBase | BinaryIO) -> None:
+    With a ``window``, a read waits while that many bytes more have been read than the
+    consumer has taken (``consumed``), so pyarrow's read-ahead cannot fill memory.  The
+    wait is short and bounded: a block that yields no batch does not stall the read.
+    """
+
+    def __init__(self, raw: io.RawIOBase | BinaryIO, window: int = 0) -> None:
         super().__init__()
         self._raw = raw
         self.quotes = 0
+        self._window = window
+        self._read = self._taken = 0
+        self._turn = threading.Condition()
 
     def readable(self) -> bool:
         return True
 
+    def consumed(self, size: int) -> None:
+        with self._turn:
+            self._taken += size
+            self._turn.notify_all()
+
     def read(self, size: int | None = -1) -> bytes:
+        if self._window:
+            with self._turn:
+                self._turn.wait_for(lambda: self._read - self._taken < self._window, _WAIT)
         data = self._raw.read(-1 if size is None else size) or b""
         self.quotes += data.count(b'"')
+        self._read += len(data)
         return data
 
     def readinto(self, buffer: Any) -> int:
@@ -90,34 +112,37 @@ def csv_stats(path: Path, display: str) -> CsvStats:
 
     parse = pc.ParseOptions(newlines_in_values=True)
     try:
-        # Types come from the first block only, but the reader starts reading and parsing
-        # blocks ahead (366 MB RSS on a large file), so it gets the first two blocks'
-        # bytes: the first block, and so the types, are the same as from the whole file.
-        with open(path, "rb") as handle:
-            head = handle.read(2 * _CSV_BLOCK)
-        read = pc.ReadOptions(block_size=_CSV_BLOCK)
-        with pc.open_csv(pa.BufferReader(head), read_options=read, parse_options=parse) as reader:
-            schema = reader.schema
-        del head
-        # Hand the first block's parse back to the system before counting: ~10 MB of peak.
-        pa.default_memory_pool().release_unused()
-        columns = {f.name: str(f.type) for f in schema}
-        # Count with one column read as text: a later block whose values do not fit
-        # the type inferred from the first block is still one record.
-        convert = pc.ConvertOptions(
-            column_types={name: pa.string() for name in schema.names},
-            include_columns=schema.names[:1],
-        )
+        # Count first, with one column read as text, named by position: the header is a
+        # record like the others, and a later block whose values do not fit the types of
+        # the first block is still one record.  The count's memory is handed back before
+        # the types are read, so the two peaks do not add up.
+        convert = pc.ConvertOptions(column_types={"f0": pa.string()}, include_columns=["f0"])
         for block in _COUNT_BLOCKS:
             try:
-                rows, quotes = _count_csv_rows(path, block, parse, convert)
+                records, quotes = _count_csv_rows(path, block, parse, convert)
                 break
             except pa.ArrowException as exc:
-                if "straddl" not in str(exc) or block == _COUNT_BLOCKS[-1]:
+                if "straddl" not in str(exc):
                     raise
+                if block == _COUNT_BLOCKS[-1]:
+                    raise GittrainError(
+                        f"{display}: a record longer than {_size(block)}; gittrain reads "
+                        "CSV records up to that size"
+                    ) from None
+        pa.default_memory_pool().release_unused()
+        # Types come from the first block only, but the reader starts reading and parsing
+        # blocks ahead (366 MB RSS on a large file), so it gets the first block's bytes and
+        # a little more: the first block ends at the last record that ends inside it, so it,
+        # and so the types, are the same as from the whole file.  One thread: the parse of
+        # a 16 MiB block is what peaks, and a second thread parsing ahead adds to it.
+        with open(path, "rb") as handle:
+            head = handle.read(_CSV_BLOCK + _COUNT_BLOCKS[0])
+        read = pc.ReadOptions(block_size=_CSV_BLOCK, use_threads=False)
+        with pc.open_csv(pa.BufferReader(head), read_options=read, parse_options=parse) as reader:
+            columns = {f.name: str(f.type) for f in reader.schema}
     except (pa.ArrowException, OSError) as exc:
         raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
-    return CsvStats(rows, columns, quotes)
+    return CsvStats(max(records - 1, 0), columns, quotes)
 
 
 def csv_stats_from(handle: Any, display: str) -> CsvStats:
@@ -142,15 +167,17 @@ def csv_stats_from(handle: Any, display: str) -> CsvStats:
             column_types={name: pa.string() for name in schema.names},
             include_columns=schema.names[:1],
         )
-        counter = _QuoteCounter(_Chain(head, handle))
+        block = _COUNT_BLOCKS[-1]
+        counter = _QuoteCounter(_Chain(head, handle), window=_WINDOW * block)
         del head
-        read = pc.ReadOptions(block_size=_COUNT_BLOCKS[-1], use_threads=False)
+        read = pc.ReadOptions(block_size=block, use_threads=False)
         rows = 0
         with pc.open_csv(
             counter, read_options=read, parse_options=parse, convert_options=convert
         ) as reader:
             for batch in reader:
                 rows += batch.num_rows
+                counter.consumed(block)
     except (pa.ArrowException, OSError) as exc:
         if counter.quotes % 2:
             raise GittrainError(f"{display}: unterminated quoted field") from None
@@ -197,14 +224,23 @@ def _count_csv_rows(path: Path, block: int, parse: Any, convert: Any) -> tuple[i
 
     rows = 0
     with open(path, "rb", buffering=0) as raw:
-        counter = _QuoteCounter(raw)
-        read = pc.ReadOptions(block_size=block)
+        # Whatever the threads, the reader reads ahead as fast as the file gives: 16 MiB
+        # blocks peaked at 400-700 MB.  The counter holds them to a few blocks ahead (1 MiB
+        # blocks stay near 115 MB without it, and a window there halves the speed).
+        small = block == _COUNT_BLOCKS[0]
+        counter = _QuoteCounter(raw, window=max(_WINDOW * block, _WINDOW_MIN))
+        read = pc.ReadOptions(block_size=block, use_threads=small, autogenerate_column_names=True)
         with pc.open_csv(
             counter, read_options=read, parse_options=parse, convert_options=convert
         ) as reader:
             for batch in reader:
                 rows += batch.num_rows
+                counter.consumed(block)
     return rows, counter.quotes
+
+
+def _size(size: int) -> str:
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size} bytes"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +28,9 @@ CHUNK = 1 << 20
 # Records fully parsed at the start of a JSONL file, for columns and an early
 # check; later lines get a structural check at memory speed (see _count_jsonl).
 HEAD_RECORDS = 1000
+# The longest record held in memory.  A JSONL line past it is checked for its shape
+# (``{`` ... ``}``) as it streams by, not parsed; a JSON array's record past it is refused.
+MAX_RECORD = 16 << 20
 # List elements whose types a column's type names (array<string>, array<message>).
 ELEMENTS = 64
 # A newline not between "}" (or "}\r") and "{": a blank line, or a line that is not
@@ -92,7 +95,7 @@ def count_stream(handle: Stream, fmt: str, display: str) -> Counted:
     if fmt == "jsonl":
         return _count_jsonl_from(handle, display)
     if fmt == "json":
-        return _count_json_bytes(handle.read() or b"", display)
+        return _count_json_from(lambda size: handle.read(size) or b"", display)
     if fmt == "csv":
         from gittrain.adapters import arrow
 
@@ -172,24 +175,54 @@ def _count_jsonl_from(handle: Stream, display: str) -> Counted:
     buffer = bytearray(CHUNK)
     # A bytearray: a line longer than many blocks grows in place, not by a copy per block.
     carry = bytearray()
+    # A line longer than MAX_RECORD is not held: only its ends are kept as it goes by.
+    long: _LongLine | None = None
     while size := handle.readinto(buffer):
         chunk = buffer if size == CHUNK else buffer[:size]
         end = chunk.rfind(b"\n") + 1
         if end == 0:
-            carry += chunk
+            if long is None:
+                carry += chunk
+                if len(carry) > MAX_RECORD:
+                    long, carry = _LongLine(carry), bytearray()
+            else:
+                long.feed(chunk)
             continue
         start = 0
-        if carry:
+        if long is not None or carry:
             start = chunk.find(b"\n") + 1
-            carry += chunk[:start]
-            state.slow(bytes(carry))
+            if long is not None:
+                long.feed(chunk[:start])
+                state.long_line(long)
+                long = None
+            else:
+                carry += chunk[:start]
+                state.slow(bytes(carry))
         state.chunk(chunk, start, end)
         carry = bytearray(chunk[end:])
-    if carry:
+    if long is not None:
+        state.long_line(long)
+    elif carry:
         state.slow(bytes(carry))
     if state.last_record is not None:
         state.parse(state.last_record, state.last_line)
     return Counted(state.records, columns_of(state.head))
+
+
+class _LongLine:
+    """The first and last non-blank bytes and the size of a line too long to hold."""
+
+    def __init__(self, start: bytes | bytearray) -> None:
+        self.first = self.last = b""
+        self.size = 0
+        self.feed(start)
+
+    def feed(self, piece: bytes | bytearray) -> None:
+        self.size += len(piece)
+        text = piece.strip()
+        if text:
+            self.first = self.first or bytes(text[:1])
+            self.last = bytes(text[-1:])
 
 
 class _JsonlState:
@@ -205,8 +238,8 @@ class _JsonlState:
         """Lines ``data[start:end]``, which ends with a newline."""
         if start >= end:
             return
-        if len(self.head) >= HEAD_RECORDS and _object_lines(data, start, end):
-            lines = data.count(b"\n", start, end)
+        lines = _object_lines(data, start, end) if len(self.head) >= HEAD_RECORDS else None
+        if lines is not None:
             self.line += lines
             self.records += lines
             last = data.rfind(b"\n", start, end - 1) + 1
@@ -227,6 +260,22 @@ class _JsonlState:
                 self.parse(text, self.line)
             self.last_record, self.last_line = text, self.line
 
+    def long_line(self, long: _LongLine) -> None:
+        """A line longer than MAX_RECORD: counted when shaped like an object, never parsed
+        (its columns are not read), refused otherwise since it cannot be parsed in bounded
+        memory."""
+        self.line += 1
+        if not long.first:
+            return
+        if long.first + long.last != b"{}":
+            raise GittrainError(
+                f"{self.display}:{self.line}: malformed JSON record: a line of {long.size:,} "
+                f"bytes that is not a JSON object ({{...}}); records longer than "
+                f"{MAX_RECORD >> 20} MiB are checked for that shape, not parsed"
+            )
+        self.records += 1
+        self.last_record = None
+
     def parse(self, text: bytes, line: int) -> object:
         try:
             return json.loads(text)
@@ -235,32 +284,32 @@ class _JsonlState:
             raise GittrainError(f"{self.display}:{line}: malformed JSON record: {reason}") from None
 
 
-def _object_lines(data: bytes | bytearray, start: int, end: int) -> bool:
-    """Whether every line in ``data[start:end]`` (ending in a newline) is ``{...}``."""
+def _object_lines(data: bytes | bytearray, start: int, end: int) -> int | None:
+    """The number of lines in ``data[start:end]`` (ending in a newline) when every one is
+    ``{...}``, else None."""
     if data[start] != 0x7B:  # "{"
-        return False
+        return None
     tail = data[end - 3 : end - 1] if end - start >= 3 else b""
     if not (tail.endswith(b"}") or tail == b"}\r"):
-        return False
-    return _NOT_OBJECT_BOUNDARY.search(data, start, end - 1) is None
+        return None
+    from gittrain.adapters import bytescan
+
+    lines = bytescan.object_line_count(data, start, end)
+    if lines is None and _NOT_OBJECT_BOUNDARY.search(data, start, end - 1) is None:
+        lines = data.count(b"\n", start, end)  # CRLF line ends: the regex allows "}\r\n{"
+    return lines
 
 
 def _count_json(path: Path, display: str) -> Counted:
-    return _count_json_bytes(path.read_bytes(), display)
+    with open(path, "rb", buffering=0) as handle:
+        return _count_json_from(handle.read, display)
 
 
-def _count_json_bytes(raw: bytes, display: str) -> Counted:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "invalid JSON"
-        raise GittrainError(f"{display}{where}: malformed JSON: {reason}") from None
-    if not isinstance(data, list):
-        raise GittrainError(
-            f"{display}: a JSON dataset must be a top-level array of records, not {json_type(data)}"
-        )
-    return Counted(len(data), columns_of(data[:HEAD_RECORDS]))
+def _count_json_from(read: Callable[[int], bytes], display: str) -> Counted:
+    from gittrain.core.data.jsonarray import count_array
+
+    array = count_array(read, display, HEAD_RECORDS, CHUNK, MAX_RECORD)
+    return Counted(array.length, columns_of(array.head))
 
 
 def _quote_bytes(path: Path) -> int:
