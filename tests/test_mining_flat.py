@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,21 @@ def test_an_answer_that_cannot_be_read_or_written_costs_only_speed(repo: Repo, c
     shutil.rmtree(repo.root / ANSWERS)
     (repo.root / ANSWERS).write_text("not a directory")
     assert _recommend(cli, repo.root) == cold
+
+
+def test_commit_and_shallow_in_one_call_agrees_with_the_two(repo: Repo, tmp_path: Path) -> None:
+    def two(root: Path, rev: str) -> tuple[str | None, tuple[str, ...]]:
+        head = gitrepo.rev_parse(root, rev)
+        return head, gitrepo.shallow_boundary(root) if head is not None else ()
+
+    assert gitrepo.commit_and_shallow(repo.root, "HEAD") == (None, ())  # unborn
+    for i in range(3):
+        repo.write(f"jobs/j{i}.yaml", job(f"j{i}", "completed"))
+        repo.commit(f"commit {i}")
+    clone = tmp_path / "shallow"
+    url = f"file://{repo.root}"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", url, str(clone)], check=True)
+    for root in (repo.root, clone):
+        for rev in ("HEAD", "HEAD~1", "main", ":/commit 1", "nope", "HEAD~9", "-h"):
+            assert gitrepo.commit_and_shallow(root, rev) == two(root, rev), (root, rev)
+    assert gitrepo.commit_and_shallow(clone, "HEAD")[1]  # the cut is found

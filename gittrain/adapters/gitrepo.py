@@ -285,6 +285,30 @@ def shallow_boundary(root: Path) -> tuple[str, ...]:
     path = Path(
         run(root, ["rev-parse", "--git-path", "shallow"], env=clean_env()).stdout.decode().strip()
     )
+    return _shallow_file(root, path)
+
+
+def commit_and_shallow(root: Path, rev: str) -> tuple[str | None, tuple[str, ...]]:
+    """``rev_parse(rev)`` and ``shallow_boundary()``, in one git call when that is the same.
+
+    A warm ``experience`` answer costs little more than these, so one process is saved.
+    """
+    plain = rev and not any(c in rev for c in "\0\n:")
+    if plain and not any(name in os.environ for name in _REPO_ENV):  # else rev_parse differs
+        args = ["rev-parse", "--is-shallow-repository", "--git-path", "shallow"]
+        args += ["--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"]
+        proc = run(root, args, check=False, env=clean_env())
+        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if len(lines) >= 2 and lines[0] in ("true", "false"):
+            head = lines[2].strip() if proc.returncode == 0 and len(lines) > 2 else None
+            if lines[0] == "false" or head is None:
+                return head, ()
+            return head, _shallow_file(root, Path(lines[1].strip()))
+    head = rev_parse(root, rev)
+    return head, shallow_boundary(root) if head is not None else ()
+
+
+def _shallow_file(root: Path, path: Path) -> tuple[str, ...]:
     try:
         text = (path if path.is_absolute() else root / path).read_text(encoding="ascii")
     except OSError:

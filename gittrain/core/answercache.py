@@ -78,7 +78,7 @@ def _stats(value: object) -> RecipeStats:
         _int(cancelled),
         _stat(lr),
         _stat(batch),
-        tuple(_str(r) for r in _list(runs)),
+        _strs(runs),
     )
 
 
@@ -86,13 +86,21 @@ def _stat(value: object) -> Stat | None:
     if value is None:
         return None
     mean, median, runs = _list(value)
-    return Stat(_float(mean), _float(median), tuple(_str(r) for r in _list(runs)))
+    return Stat(_float(mean), _float(median), _strs(runs))
 
 
 def _list(value: object) -> list[Any]:
     if type(value) is not list:
         raise TypeError("expected a list")
     return value
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    """A list of strings (thousands of run citations: checked at C speed, not one by one)."""
+    items = _list(value)
+    if not set(map(type, items)) <= {str}:
+        raise TypeError("expected strings")
+    return tuple(items)
 
 
 def _str(value: object) -> str:

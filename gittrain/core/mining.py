@@ -95,10 +95,10 @@ class _Entries:
 def tip(root: Path, rev: str = "HEAD") -> tuple[str | None, tuple[str, ...]]:
     """The commit ``rev`` names (None: an unborn HEAD) and the shallow clone's cut, if any:
     with the settings, all that the history mined from ``rev`` depends on."""
-    head = gitrepo.rev_parse(root, rev)
+    head, shallow = gitrepo.commit_and_shallow(root, rev)
     if head is None and rev != "HEAD":
         raise usage_error(f"unknown revision {rev!r}")
-    return head, gitrepo.shallow_boundary(root) if head is not None else ()
+    return head, shallow
 
 
 def answers(root: Path) -> AnswerCache:
