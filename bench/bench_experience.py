@@ -141,17 +141,22 @@ def build(root: Path, commits: int, jobs: int, config_files: int = 0) -> None:
     subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
 
 
-CACHES = ("history-cache.json", "history-head.json", "history-answers.json")
+CACHES = ("history-cache.json", "history-head.json")
+
+
+def forget_answers(root: Path) -> None:
+    """Remove the kept answers (``.git/gittrain/answers``), which would answer for the walk."""
+    shutil.rmtree(root / ".git" / "gittrain" / "answers", ignore_errors=True)
 
 
 def cold_runs_blobs_kept(argv: list[str], root: Path, runs: int) -> list[float]:
     """Every version parsed already, but no walk checkpoint: one full `git log` walk."""
 
-    kept = [root / ".git" / "gittrain" / n for n in ("history-head.json", "history-answers.json")]
+    head = root / ".git" / "gittrain" / "history-head.json"
     times = []
     for _ in range(runs):
-        for cache in kept:
-            cache.unlink(missing_ok=True)
+        head.unlink(missing_ok=True)
+        forget_answers(root)
         start = time.perf_counter()
         subprocess.run(argv, cwd=root, capture_output=True, check=True)
         times.append(time.perf_counter() - start)
@@ -164,6 +169,7 @@ def cold_runs(argv: list[str], root: Path, runs: int) -> list[float]:
     for _ in range(runs):
         for cache in caches:
             cache.unlink(missing_ok=True)
+        forget_answers(root)
         start = time.perf_counter()
         subprocess.run(argv, cwd=root, capture_output=True, check=True)
         times.append(time.perf_counter() - start)
@@ -255,6 +261,7 @@ def main() -> int:
             subprocess.run(reset, check=True)
             for name in CACHES:
                 (root / ".git" / "gittrain" / name).unlink(missing_ok=True)
+            forget_answers(root)
     return 0
 
 
