@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import ensure_bytecode, machine, tool
+from common import drop_stat_cache, ensure_bytecode, machine, tool
 
 from gittrain.commands.data_status import status
 from gittrain.core.data import counting, hashing
@@ -175,7 +175,6 @@ def bench_status(root: Path) -> None:
     for i in range(1000):
         write_repeated(small / f"f{i:04d}.bin", block, 1 << 20)
     age_tree(small)
-    cache = repo / ".git/gittrain/statcache.json"
     if not (repo / "gittrain.lock").exists():
         sh([tool("git-train"), "data", "add", "small"], cwd=repo)
     sh([tool("git-train"), "data", "status"], cwd=repo)  # warms the cache
@@ -183,7 +182,7 @@ def bench_status(root: Path) -> None:
     cli_warm = median(lambda: sh([tool("git-train"), "data", "status"], cwd=repo), 7)
 
     def cold_cli() -> None:
-        cache.unlink(missing_ok=True)
+        drop_stat_cache(repo)
         sh([tool("git-train"), "data", "status"], cwd=repo)
 
     floor = median(lambda: sh([tool("git-train"), "-h"], cwd=repo), 7)
@@ -249,7 +248,7 @@ def bench_dvc_vs_gittrain(root: Path, big: Path) -> None:
         if not (repo / "big.jsonl").exists():
             shutil.copyfile(big, repo / "big.jsonl")
     age_tree(ours)
-    (ours / ".git/gittrain/statcache.json").unlink(missing_ok=True)
+    drop_stat_cache(ours)
     (ours / "gittrain.lock").unlink(missing_ok=True)
     add = timed([tool("git-train"), "data", "add", "big.jsonl"], cwd=ours)
     sh([tool("git-train"), "data", "status"], cwd=ours)  # re-verifies racy entries once

@@ -30,7 +30,7 @@ from bench_data import (
     sh,
     write_repeated,
 )
-from common import ensure_bytecode, machine, tool
+from common import drop_stat_cache, ensure_bytecode, machine, tool
 
 from gittrain.core.data import counting
 
@@ -80,12 +80,15 @@ def main() -> None:
     ):
         peaks = []
         for size in (GIB // 2, 2 * GIB):
-            path = WORK / f"rss-{size >> 20}.{fmt}"
+            path = repo / f"rss-{size >> 20}.{fmt}"
             if fmt == "json":
                 write_json_array(path, size)
             else:
                 write_repeated(path, block or b"", size, header=header)
-            peaks.append(add_rss(repo, path)[0])
+            peak, _, status, err = add_rss(repo, path)
+            if status != 0:
+                raise SystemExit(f"data add {path.name} exited {status}: {err}")
+            peaks.append(peak)
         worst = max(peaks)
         print(
             f"| {fmt} | {peaks[0]:.0f} MB | {peaks[1]:.0f} MB | ≤ 150 MB, flat "
@@ -96,7 +99,7 @@ def main() -> None:
     gb = int(os.environ.get("GITTRAIN_BENCH_LONG_LINE_GB", "20"))
     for fmt in ("jsonl", "json", "csv"):
         # A sparse file: one line of NUL bytes that takes no disk and no page cache.
-        path = WORK / f"single-line-{gb}g.{fmt}"
+        path = repo / f"single-line-{gb}g.{fmt}"
         if not path.exists():
             with open(path, "wb") as f:
                 f.truncate(gb * 10**9)
@@ -111,7 +114,7 @@ def main() -> None:
 
 def add_against_openssl(repo: Path, path: Path) -> None:
     def add() -> None:
-        (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)
+        drop_stat_cache(repo)
         (repo / "gittrain.lock").unlink(missing_ok=True)
         sh([tool("git-train"), "data", "add", path.name], cwd=repo)
 
@@ -150,7 +153,7 @@ def write_json_array(path: Path, size: int) -> None:
 def add_rss(repo: Path, path: Path) -> tuple[float, float, int, str]:
     """Peak RSS (MB), wall seconds, exit code and stderr of `git train data add PATH` run as
     the only child of a fresh Python process (so RUSAGE_CHILDREN is that child alone)."""
-    (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)
+    drop_stat_cache(repo)
     (repo / "gittrain.lock").unlink(missing_ok=True)
     code = (
         "import resource, subprocess, sys, time; t = time.perf_counter(); "

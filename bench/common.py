@@ -86,3 +86,11 @@ def one_job_repo(root: Path, job: str) -> None:
     (root / "jobs/a.yaml").write_text(job)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "job"], check=True)
+
+
+def drop_stat_cache(repo: Path) -> None:
+    """Delete gittrain's stat cache in ``repo`` (either format), so every file is re-hashed."""
+    import shutil
+
+    shutil.rmtree(repo / ".git/gittrain/statcache", ignore_errors=True)
+    (repo / ".git/gittrain/statcache.json").unlink(missing_ok=True)

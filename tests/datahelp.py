@@ -29,3 +29,27 @@ def age(path: Path, seconds: float = 10.0) -> None:
     """Move mtime into the past so the stat cache does not treat the file as racy."""
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+def stat_cache_file(root: Path, dataset: str) -> Path:
+    """Where the stat cache keeps ``dataset`` (a path as the lockfile names it)."""
+    from gittrain.core.data.statcache import StatCache
+
+    return StatCache.load(root / ".git").path_of(dataset)
+
+
+def edit_stat_cache(root: Path, dataset: str, rel: str, *, ctime_ns: int) -> None:
+    """Rewrite one file's cached ctime, as a well-formed cache file (checksum and all)."""
+    import struct
+
+    from gittrain.core.data import statcache
+
+    file = stat_cache_file(root, dataset)
+    section = statcache._read(file, dataset)
+    assert section is not None
+    names = section.names.decode().split("\0")
+    i = names.index(rel)
+    times = bytearray(section.times)
+    struct.pack_into("q", times, 8 * (3 * i + 2), ctime_ns)
+    section.times = bytes(times)
+    file.write_bytes(section.encode(dataset))

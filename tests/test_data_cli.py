@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import Repo
-from tests.datahelp import age, run, write_jsonl
+from tests.datahelp import age, edit_stat_cache, run, stat_cache_file, write_jsonl
 
 JOB = """name: {name}
 datasets:
@@ -104,15 +104,13 @@ def test_status_uses_the_stat_cache(repo: Repo, monkeypatch: pytest.MonkeyPatch)
     path = write_jsonl(repo.root / "data/a.jsonl", 5)
     age(path)
     assert run(repo.root, "data", "add", "data/a.jsonl", monkeypatch=monkeypatch).exit_code == 0
-    cache = json.loads((repo.root / ".git/gittrain/statcache.json").read_text())
-    assert "data/a.jsonl" in cache["entries"]
+    assert stat_cache_file(repo.root, "data/a.jsonl").is_file()
     # Same size and mtime but different bytes: only a re-read could tell.  A trusted
     # cache entry means status did not read the file.
     st = path.stat()
     path.write_text(path.read_text().replace("q1", "Q1"))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    cache["entries"]["data/a.jsonl"][3] = path.stat().st_ctime_ns
-    (repo.root / ".git/gittrain/statcache.json").write_text(json.dumps(cache))
+    edit_stat_cache(repo.root, "data/a.jsonl", "data/a.jsonl", ctime_ns=path.stat().st_ctime_ns)
     assert run(repo.root, "data", "status", monkeypatch=monkeypatch).exit_code == 0
 
 
@@ -122,10 +120,7 @@ def test_racy_cache_entries_are_rehashed(repo: Repo, monkeypatch: pytest.MonkeyP
     st = path.stat()
     path.write_text(path.read_text().replace("q1", "Q1"))  # same size
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    cache_file = repo.root / ".git/gittrain/statcache.json"
-    cache = json.loads(cache_file.read_text())
-    cache["entries"]["data/a.jsonl"][3] = path.stat().st_ctime_ns
-    cache_file.write_text(json.dumps(cache))
+    edit_stat_cache(repo.root, "data/a.jsonl", "data/a.jsonl", ctime_ns=path.stat().st_ctime_ns)
     r = run(repo.root, "data", "status", monkeypatch=monkeypatch)
     assert r.exit_code == 1 and r.stdout.startswith("modified  a")
 

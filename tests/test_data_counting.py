@@ -156,9 +156,10 @@ def test_csv_record_longer_than_the_first_count_block(
     from gittrain.adapters import arrow
 
     path = tmp_path / "c.csv"
-    path.write_text('a,b\n1,x\n2,"' + "y\n" * 500 + '"\n3,z\n')
+    # Quotes inside an unquoted field (a literal "" here) make pyarrow count it.
+    path.write_text('a,b\n1,x\n2,"' + "y\n" * 500 + '"\n3,z\n4,5"" screen\n')
     monkeypatch.setattr(arrow, "_COUNT_BLOCKS", (64, 4096))
-    assert count(path).num_samples == 3
+    assert count(path).num_samples == 4
     monkeypatch.setattr(arrow, "_COUNT_BLOCKS", (64, 256))
     with pytest.raises(GittrainError, match=r"^c.csv: a record longer than 256 bytes; gittrain"):
         count(path)
@@ -369,3 +370,64 @@ def test_csv_count_held_to_a_window_of_blocks_gives_the_same_count(
     got = count(path)
     assert got.num_samples == 3001
     assert dict(got.columns) == {"id": "int64", "text": "string", "score": "double"}
+
+
+CSV_FIELDS = st.sampled_from(
+    [
+        "",
+        "a",
+        "1",
+        "2.5",
+        '"q"',
+        '"a,b"',
+        '"x\ny"',
+        '"say ""hi"""',
+        '"\r\n"',
+        ' "late"',
+        'in"side',
+        " ",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.integers(min_value=1, max_value=3).flatmap(
+        lambda n: st.lists(
+            st.lists(CSV_FIELDS, min_size=n, max_size=n + int(n == 3)), min_size=1, max_size=12
+        )
+    ),
+    ends=st.sampled_from(["\n", "\r\n", "\r"]),
+    blank=st.integers(min_value=-1, max_value=12),
+    final=st.booleans(),
+    chunk=st.integers(min_value=1, max_value=48),
+)
+def test_csv_count_in_numpy_blocks_equals_pyarrows(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    rows: list[list[str]],
+    ends: str,
+    blank: int,
+    final: bool,
+    chunk: int,
+) -> None:
+    """Whatever the quoting, line ends, blank lines and block size, counting.count gives
+    what pyarrow alone gives: the same count, or (when numpy cannot tell) pyarrow's error."""
+    lines = [",".join(row) for row in rows]
+    if 0 <= blank < len(lines):
+        lines.insert(blank, "")
+    text = ends.join(lines) + (ends if final else "")
+    path = tmp_path_factory.mktemp("c") / "x.csv"
+    path.write_bytes(text.encode())
+
+    def outcome() -> object:
+        try:
+            return counting.count(path, "csv", "x.csv").num_samples
+        except GittrainError as exc:
+            return str(exc)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(counting, "CHUNK", chunk)
+        fast = outcome()
+        mp.setattr(counting, "_csv_records", lambda path: None)
+        assert fast == outcome(), text

@@ -8,6 +8,7 @@ pre-commit run installs from it with ``PIP_NO_INDEX=1``: no index is used.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,14 +20,16 @@ from hookhelp import BAD_JOB, BAD_MESSAGE, GOOD_JOB, env_with_path, git_commit, 
 
 PROJECT = Path(__file__).resolve().parent.parent
 PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
-BUILD_AND_RUNTIME = [
-    "hatchling",
-    "click>=8.1",
-    "PyYAML>=6.0",
-    "jsonschema>=4.18",
-    "GitPython>=3.1.40",
-    "pyarrow>=14",
-]
+
+
+def _runtime_dependencies() -> list[str]:
+    """pyproject.toml's [project] dependencies (read as text: tomllib needs Python 3.11)."""
+    text = (PROJECT / "pyproject.toml").read_text()
+    block = text.split("\ndependencies = [", 1)[1].split("\n]", 1)[0]
+    return re.findall(r'^\s*"([^"]+)"', block, re.MULTILINE)
+
+
+BUILD_AND_RUNTIME = ["hatchling", *_runtime_dependencies()]
 
 
 @pytest.fixture(scope="session")

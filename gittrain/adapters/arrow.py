@@ -105,19 +105,22 @@ class _QuoteCounter(io.RawIOBase):
         return len(data)
 
 
-def csv_stats(path: Path, display: str) -> CsvStats:
-    """Records (not lines: quoted newlines count once), header column types, quote count."""
+def csv_stats(path: Path, display: str, records: int | None = None) -> CsvStats:
+    """Records (not lines: quoted newlines count once), header column types, quote count.
+    ``records`` (the header included), when the caller has counted them, skips pyarrow's
+    count; the quote count is then 0."""
     import pyarrow as pa
     import pyarrow.csv as pc
 
     parse = pc.ParseOptions(newlines_in_values=True)
+    quotes = 0
     try:
         # Count first, with one column read as text, named by position: the header is a
         # record like the others, and a later block whose values do not fit the types of
         # the first block is still one record.  The count's memory is handed back before
         # the types are read, so the two peaks do not add up.
         convert = pc.ConvertOptions(column_types={"f0": pa.string()}, include_columns=["f0"])
-        for block in _COUNT_BLOCKS:
+        for block in _COUNT_BLOCKS if records is None else ():
             try:
                 records, quotes = _count_csv_rows(path, block, parse, convert)
                 break
@@ -142,7 +145,7 @@ def csv_stats(path: Path, display: str) -> CsvStats:
             columns = {f.name: str(f.type) for f in reader.schema}
     except (pa.ArrowException, OSError) as exc:
         raise GittrainError(f"{display}: not a readable CSV file: {_first_line(exc)}") from None
-    return CsvStats(max(records - 1, 0), columns, quotes)
+    return CsvStats(max((records or 0) - 1, 0), columns, quotes)
 
 
 def csv_stats_from(handle: Any, display: str) -> CsvStats:

@@ -111,7 +111,7 @@ def check(
     if not target.exists() and not target.is_symlink():
         return DatasetStatus(entry.name, entry.path, State.MISSING)
     try:
-        fp = fingerprint(root, entry.path, cache, progress)
+        fp = fingerprint(root, entry.path, cache, progress, keep_stats=False)
     except GittrainError as exc:
         diff = Difference("error", None, exc.message)
         return DatasetStatus(entry.name, entry.path, State.MODIFIED, (diff,))

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.errors import GittrainError
 
@@ -14,6 +15,13 @@ from gittrain.errors import GittrainError
 CHUNK = 16 << 20
 MANIFEST_ALGORITHM = "sha256-manifest"
 FILE_ALGORITHM = "sha256"
+# hash_files hands files to its workers in batches up to these bounds.
+BATCH_BYTES = 8 << 20
+BATCH_FILES = 256
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+if TYPE_CHECKING:
+    import hashlib
 
 Progress = Callable[[int], None]
 
@@ -32,49 +40,100 @@ class FileStat:
         return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-def hash_file(path: Path, display: str, progress: Progress | None = None) -> tuple[str, FileStat]:
+def hash_file(
+    path: Path | str, display: str, progress: Progress | None = None
+) -> tuple[str, FileStat]:
     """The sha256 of ``path`` and its stat, refusing a file that changed while it was read."""
     import hashlib  # lazily: a warm `data status` of single files never loads OpenSSL
 
-    digest = hashlib.sha256()
-    read = 0
     try:
-        with open(path, "rb", buffering=0) as handle:
-            before = FileStat.of(os.fstat(handle.fileno()))
-            # A small file gets a small buffer: zero-filling CHUNK bytes per file would
-            # dominate hashing a thousand 1 MiB shards.
-            buffer = bytearray(min(CHUNK, max(before.size + 1, 1 << 16)))
-            view = memoryview(buffer)
-            while n := handle.readinto(buffer):
-                digest.update(view[:n])
-                read += n
-                if progress is not None:
-                    progress(n)
-            after = FileStat.of(os.fstat(handle.fileno()))
-        named = FileStat.of(os.stat(path))
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            st = os.fstat(fd)
+            before = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+            if st.st_size < CHUNK:
+                # One read of one byte more than the size: a file under a chunk is a
+                # single syscall, and a file that grew meanwhile fails the check below.
+                data = os.read(fd, st.st_size + 1)
+                digest = hashlib.sha256(data)
+                read = len(data)
+                if progress is not None and read:
+                    progress(read)
+            else:
+                digest, read = _hash_stream(fd, st.st_size, progress)
+            st = os.fstat(fd)
+            after = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        finally:
+            os.close(fd)
+        st = os.stat(path)
+        named = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     except FileNotFoundError:
         raise GittrainError(f"{display}: no such file") from None
     except OSError as exc:
         raise GittrainError(f"{display}: cannot read: {exc.strerror}") from None
-    if before != after or after != named or read != after.size:
+    if before != after or after != named or read != after[0]:
         raise GittrainError(
             f"{display}: changed while it was being hashed; nothing was recorded, try again"
         )
-    return digest.hexdigest(), before
+    return digest.hexdigest(), FileStat(before[0], before[1], before[2], before[3])
+
+
+def _hash_stream(fd: int, size: int, progress: Progress | None) -> tuple[hashlib._Hash, int]:
+    import hashlib
+
+    digest = hashlib.sha256()
+    read = 0
+    buffer = bytearray(min(CHUNK, size + 1))
+    view = memoryview(buffer)
+    while n := os.readv(fd, [buffer]):
+        digest.update(view[:n])
+        read += n
+        if progress is not None:
+            progress(n)
+    return digest, read
 
 
 def hash_files(
-    paths: Sequence[tuple[Path, str]],
+    paths: Sequence[tuple[Path | str, str]],
     progress: Progress | None = None,
     workers: int | None = None,
+    *,
+    sizes: Sequence[int] | None = None,
 ) -> list[tuple[str, FileStat]]:
-    """``hash_file`` over many files on all cores; results in input order."""
-    if len(paths) <= 1 or workers == 1:
+    """``hash_file`` over many files on all cores; results in input order.
+
+    Files go to the workers in batches (``sizes`` helps balance them): one task per file
+    costs about 55 us of thread handoffs, against 12 us to read and hash 4 KiB.
+    """
+    count = workers or os.cpu_count() or 1
+    if len(paths) <= 1 or count == 1:
         return [hash_file(p, d, progress) for p, d in paths]
     from concurrent.futures import ThreadPoolExecutor  # only when there is work to share
 
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        return list(pool.map(lambda pd: hash_file(pd[0], pd[1], progress), paths))
+    def run(batch: range) -> list[tuple[str, FileStat]]:
+        return [hash_file(*paths[i], progress) for i in batch]
+
+    out: list[tuple[str, FileStat]] = []
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        for part in pool.map(run, _batches(len(paths), count, sizes)):
+            out += part
+    return out
+
+
+def _batches(n: int, workers: int, sizes: Sequence[int] | None) -> list[range]:
+    """Consecutive runs of files of about ``BATCH_BYTES`` each, at least 4 per worker."""
+    most = max(1, min(BATCH_FILES, n // (4 * workers)))
+    out: list[range] = []
+    start = 0
+    total = 0
+    for i in range(n):
+        total += CHUNK if sizes is None else sizes[i]
+        if i + 1 - start >= most or total >= BATCH_BYTES:
+            out.append(range(start, i + 1))
+            start, total = i + 1, 0
+    if start < n:
+        out.append(range(start, n))
+    return out
 
 
 def manifest_hash(entries: Sequence[tuple[str, str]]) -> str:

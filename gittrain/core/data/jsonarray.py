@@ -45,7 +45,7 @@ class _Text:
 
     def __init__(self, read: Callable[[int], bytes], block: int, limit: int) -> None:
         self.read, self.block, self.limit = read, block, limit
-        first = read(block)
+        first = read(max(block, 4))  # json.detect_encoding looks at 4 bytes
         encoding = json.detect_encoding(first) if first else "utf-8"
         self.decoder = codecs.getincrementaldecoder(encoding)("strict")
         self.text = ""

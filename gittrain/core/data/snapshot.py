@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gittrain.core.data import counting
 from gittrain.core.data.datapaths import check_relpath, resolve_inside
+from gittrain.core.data.filewalk import Walk, sort_key, walk_dir, walk_file
 from gittrain.core.data.hashing import FileStat, Progress, hash_files, manifest_hash
 from gittrain.core.data.lockfile import DatasetEntry
 from gittrain.core.data.statcache import StatCache, now_ns
@@ -37,42 +38,21 @@ class Snapshot:
     columns: dict[str, str]
 
 
-def list_files(root: Path, rel: str) -> list[str]:
-    """Every regular file under directory ``rel``, repo-relative, sorted; refuses escapes.
-
-    ``os.scandir`` with plain strings: `data status` walks this on every call, and
-    pathlib objects cost more than the stat calls themselves.
-    """
-    resolve_inside(root, rel)
-    found: list[str] = []
-    stack = [(os.path.join(root, rel), rel)]
-    while stack:
-        directory, prefix = stack.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                sub = f"{prefix}/{entry.name}"
-                if entry.is_symlink():
-                    resolve_inside(root, sub)
-                    if entry.is_dir():
-                        raise GittrainError(
-                            f"{sub}: symlinked directories inside a dataset are not supported; "
-                            "link the files or move the data"
-                        )
-                    found.append(sub)
-                elif entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, sub))
-                else:
-                    found.append(sub)
-    return sorted(found, key=lambda p: p.encode("utf-8", "surrogateescape"))
-
-
 def fingerprint(
-    root: Path, path: str, cache: StatCache, progress: Progress | None = None
+    root: Path,
+    path: str,
+    cache: StatCache,
+    progress: Progress | None = None,
+    *,
+    keep_stats: bool = True,
 ) -> Fingerprint:
-    """Hash ``path`` (file or directory), reading only files the stat cache cannot vouch for."""
+    """Hash ``path`` (file or directory), reading only files the stat cache cannot vouch for.
+
+    ``keep_stats=False`` leaves ``Fingerprint.stats`` empty, for callers that only compare
+    digests (`data status`): 100,000 per-file records cost more than the comparison."""
     rel = check_relpath(path)
-    fmt, files = _preflight(root, rel)
-    return _fingerprint(root, rel, fmt, files, cache=cache, progress=progress)
+    fmt, walk = _preflight(root, rel)
+    return _fingerprint(root, rel, fmt, walk, cache=cache, progress=progress, keep=keep_stats)
 
 
 def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None = None) -> Snapshot:
@@ -84,10 +64,11 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
     from concurrent.futures import ThreadPoolExecutor
 
     rel = check_relpath(path)
-    fmt, files = _preflight(root, rel)
-    # Stat before either pass starts: the hash thread may start late, and the
-    # count and the hash must describe the same bytes.
-    before = _stats(root, files)
+    fmt, walk = _preflight(root, rel)
+    # The walk's stats, taken before either pass starts: the hash thread may start
+    # late, and the count and the hash must describe the same bytes.
+    before = walk.stats()
+    files = sorted(walk.names, key=sort_key)
     stop = threading.Event()
 
     def tick(n: int) -> None:
@@ -97,7 +78,9 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
             progress(n)
 
     with ThreadPoolExecutor(1) as pool:
-        hashed = pool.submit(_fingerprint, root, rel, fmt, files, cache=cache, progress=tick)
+        hashed = pool.submit(
+            _fingerprint, root, rel, fmt, walk, cache=cache, progress=tick, keep=True
+        )
         try:
             num, columns = _count_files(root, fmt, files)
         except BaseException:
@@ -112,19 +95,9 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
     return Snapshot(fp, num, columns)
 
 
-def _stats(root: Path, files: list[str]) -> dict[str, FileStat | None]:
-    out: dict[str, FileStat | None] = {}
-    for rel in files:
-        try:
-            out[rel] = FileStat.of(os.stat(root / rel))
-        except FileNotFoundError:
-            out[rel] = None
-    return out
-
-
 def count_fingerprint(root: Path, fp: Fingerprint) -> Snapshot:
     """Count what ``fp`` hashed; refuses data that changed since it was hashed."""
-    num, columns = _count_files(root, fp.format, list(fp.stats))
+    num, columns = _count_files(root, fp.format, sorted(fp.stats, key=sort_key))
     _check_unchanged(root, fp)
     return Snapshot(fp, num, columns)
 
@@ -133,15 +106,17 @@ class _Cancelled(Exception):
     """Stops the hashing thread once counting has failed."""
 
 
-def _preflight(root: Path, rel: str) -> tuple[str, list[str]]:
+def _preflight(root: Path, rel: str) -> tuple[str, Walk]:
     """The format and files of ``rel``; every refusal that needs no reading happens here."""
     target = resolve_inside(root, rel)
     if target.is_dir():
-        files = list_files(root, rel)
-        if not files:
+        walk = walk_dir(root, rel)
+        if not walk.names and not walk.odd:
             raise GittrainError(f"{rel}: directory is empty")
-        _refuse_lfs_pointers(root, files)
-        return "dir", files
+        _refuse_lfs_pointers(root, walk)
+        if walk.odd:
+            raise GittrainError(min(walk.odd, key=lambda odd: sort_key(odd[0]))[1])
+        return "dir", walk
     try:
         st = os.stat(target)
     except FileNotFoundError:
@@ -154,22 +129,24 @@ def _preflight(root: Path, rel: str) -> tuple[str, list[str]]:
         raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
     if st.st_size == 0:
         raise GittrainError(f"{rel}: file is empty")
-    _refuse_lfs_pointers(root, [rel])
-    return fmt, [rel]
+    walk = walk_file(st, rel)
+    _refuse_lfs_pointers(root, walk)
+    return fmt, walk
 
 
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
 _LFS_POINTER_MAX = 1024  # git-lfs pointer files are always smaller than this
 
 
-def _refuse_lfs_pointers(root: Path, files: list[str]) -> None:
-    """A git-lfs pointer checked out in place of the data would lock as a tiny text file."""
-    for rel in files:
+def _refuse_lfs_pointers(root: Path, walk: Walk) -> None:
+    """A git-lfs pointer checked out in place of the data would lock as a tiny text file.
+
+    Only regular files under the pointer size limit are read (a FIFO would block)."""
+    sizes = walk.times[0::3]
+    small = [rel for rel, size in zip(walk.names, sizes, strict=True) if size < _LFS_POINTER_MAX]
+    for rel in sorted(small, key=sort_key):
         path = root / rel
         try:
-            st = path.stat()
-            if not stat.S_ISREG(st.st_mode) or st.st_size >= _LFS_POINTER_MAX:
-                continue  # a FIFO would block the read; the other passes refuse it
             with path.open("rb") as handle:
                 head = handle.read(len(_LFS_POINTER))
         except OSError:
@@ -184,19 +161,27 @@ def _fingerprint(
     root: Path,
     rel: str,
     fmt: str,
-    files: list[str],
+    walk: Walk,
     *,
     cache: StatCache,
     progress: Progress | None,
+    keep: bool,
 ) -> Fingerprint:
-    shas, stats = _hash_with_cache(root, files, cache, progress)
+    # An unchanged dataset is one comparison of packed stats against the cache.
+    digest = cache.verify(rel, walk)
+    if digest is None:
+        digest = _hash_with_cache(root, rel, fmt, walk, cache=cache, progress=progress)
+    stats = {name: walk.stat(i) for i, name in _sorted(walk)} if keep else {}
+    size = walk.size()
     if fmt == "dir":
-        inner = [(f[len(rel) + 1 :], shas[f]) for f in files]
-        size = sum(st.size for st in stats.values())
-        return Fingerprint(rel, "dir", manifest_hash(inner), size, len(files), stats)
-    if stats[rel].size == 0:
+        return Fingerprint(rel, "dir", digest, size, len(walk), stats)
+    if size == 0:
         raise GittrainError(f"{rel}: file is empty")
-    return Fingerprint(rel, fmt, shas[rel], stats[rel].size, None, stats)
+    return Fingerprint(rel, fmt, digest, size, None, stats)
+
+
+def _sorted(walk: Walk) -> list[tuple[int, str]]:
+    return sorted(enumerate(walk.names), key=lambda item: sort_key(item[1]))
 
 
 def _check_unchanged(root: Path, fp: Fingerprint) -> None:
@@ -261,28 +246,31 @@ def _count_files(root: Path, fmt: str, files: list[str]) -> tuple[int | None, di
 
 
 def _hash_with_cache(
-    root: Path, files: list[str], cache: StatCache, progress: Progress | None
-) -> tuple[dict[str, str], dict[str, FileStat]]:
-    shas: dict[str, str] = {}
-    stats: dict[str, FileStat] = {}
-    todo: list[str] = []
-    base = str(root)
-    for rel in files:
-        try:
-            raw = os.stat(f"{base}/{rel}")
-        except FileNotFoundError:
-            raise GittrainError(f"{rel}: no such file") from None
-        if not stat.S_ISREG(raw.st_mode):
-            raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
-        st = FileStat.of(raw)
-        cached = cache.lookup(rel, st)
+    root: Path, rel: str, fmt: str, walk: Walk, *, cache: StatCache, progress: Progress | None
+) -> str:
+    """The digest of ``rel``, reading only the files the cache cannot vouch for; the walk
+    takes the stats the files had when they were read, and the cache learns them."""
+    shas: list[str] = [""] * len(walk)
+    hashed_at: list[int] = [0] * len(walk)
+    todo: list[int] = []
+    for i, name in enumerate(walk.names):
+        cached = cache.lookup(rel, name, walk.stat(i))
         if cached is None:
-            todo.append(rel)
+            todo.append(i)
         else:
-            shas[rel], stats[rel] = cached, st
+            shas[i], hashed_at[i] = cached
     started = now_ns()
-    results = hash_files([(root / rel, rel) for rel in todo], progress)
-    for rel, (sha, st) in zip(todo, results, strict=True):
-        shas[rel], stats[rel] = sha, st
-        cache.store(rel, st, sha, started)
-    return shas, stats
+    base = str(root)  # plain strings: 100,000 Path objects cost ~20 MB and their own time
+    jobs: list[tuple[Path | str, str]] = [(f"{base}/{walk.names[i]}", walk.names[i]) for i in todo]
+    sizes = [walk.times[3 * i] for i in todo]
+    for i, (sha, st) in zip(todo, hash_files(jobs, progress, sizes=sizes), strict=True):
+        shas[i], hashed_at[i] = sha, started
+        walk.set_stat(i, st)
+    if fmt == "dir":
+        cut = len(rel) + 1
+        inner = [(name[cut:], sha) for name, sha in zip(walk.names, shas, strict=True)]
+        digest = manifest_hash(inner)
+    else:
+        digest = shas[0]
+    cache.store(rel, walk, shas, hashed_at, digest)
+    return digest

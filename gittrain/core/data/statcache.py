@@ -1,88 +1,220 @@
-"""The stat cache in the git directory: verify unchanged files without reading them."""
+"""The stat cache in the git directory: verify unchanged files without reading them.
+
+One file per dataset path under ``.git/gittrain/statcache/`` holds the walk it last saw
+as packed arrays (names, stats, sha256s, hashing times) and the dataset's digest.  An
+unchanged dataset is verified by comparing the walk's packed stats with the file's, byte
+for byte; nothing is parsed into per-file objects unless something changed.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import re
+import os
+import stat
+import struct
+import sys
 import time
+import zlib
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gittrain.core.atomic import atomic_write, exclusive_lock
+from gittrain.core.data.filewalk import Walk
 from gittrain.core.data.hashing import FileStat
 
-CACHE_VERSION = 1
+MAGIC = b"gittrain-statcache\n"
+CACHE_VERSION = 2
 # A file whose mtime falls this close to the moment we hashed it may be
 # rewritten later within the same timestamp tick and look unchanged (git's
 # "racy" entries).  2 s covers the coarsest common file systems (FAT).
 RACY_NS = 2_000_000_000
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+# version, byte order, settled, files, path bytes, names bytes, digest, crc32 of the body
+_HEAD = struct.Struct("<IBBIII32sI")
+_ORDER = 1 if sys.byteorder == "little" else 0
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_MAX_BYTES = 1 << 32  # 4 GiB: some 40 million files; a bigger file is not one we wrote
+_LEGACY = "statcache.json"  # version 1, one JSON object for every file: ignored, removed
+
+
+def _names_blob(names: list[str]) -> bytes:
+    return "\0".join(names).encode("utf-8", "surrogateescape")
+
+
+@dataclass(slots=True)
+class _Section:
+    """One dataset's walk with each file's sha256 and the time it was hashed."""
+
+    names: bytes  # NUL-separated, in walk order
+    times: bytes  # array('q') of size, mtime_ns, ctime_ns per file
+    inodes: bytes  # array('Q')
+    hashed: bytes  # array('q') of hashed_at_ns
+    shas: bytes  # 32 raw bytes per file
+    digest: bytes  # the dataset's sha256 (a file's own, a directory's manifest)
+    settled: bool  # no file's mtime is within RACY_NS of its hashing
+    _index: dict[str, int] | None = None
+
+    def verify(self, walk: Walk) -> str | None:
+        if (
+            self.settled
+            and array("q", walk.times).tobytes() == self.times
+            and array("Q", walk.inodes).tobytes() == self.inodes
+            and _names_blob(walk.names) == self.names
+        ):
+            return self.digest.hex()
+        return None
+
+    def lookup(self, rel: str, st: FileStat) -> tuple[str, int] | None:
+        if self._index is None:
+            names = self.names.decode("utf-8", "surrogateescape").split("\0")
+            self._index = {name: i for i, name in enumerate(names)}
+        i = self._index.get(rel)
+        if i is None:
+            return None
+        times = memoryview(self.times).cast("q")
+        size, mtime, ctime = times[3 * i : 3 * i + 3]
+        if (size, mtime, ctime) != (st.size, st.mtime_ns, st.ctime_ns):
+            return None
+        if memoryview(self.inodes).cast("Q")[i] != st.inode:
+            return None
+        hashed_at: int = memoryview(self.hashed).cast("q")[i]
+        if mtime >= hashed_at - RACY_NS:
+            return None
+        return self.shas[32 * i : 32 * i + 32].hex(), hashed_at
+
+    def encode(self, path: str) -> bytes:
+        raw_path = path.encode("utf-8", "surrogateescape")
+        body = b"".join((raw_path, self.names, self.times, self.inodes, self.hashed, self.shas))
+        n = len(self.inodes) // 8
+        head = _HEAD.pack(
+            CACHE_VERSION,
+            _ORDER,
+            self.settled,
+            n,
+            len(raw_path),
+            len(self.names),
+            self.digest,
+            zlib.crc32(body),
+        )
+        return MAGIC + head + body
 
 
 @dataclass(slots=True)
 class StatCache:
-    """``path -> (size, mtime_ns, inode, ctime_ns, sha256, hashed_at_ns)``, saved as JSON."""
+    """Per dataset path, the files it held when last hashed; loaded one dataset at a time."""
 
-    file: Path | None
-    entries: dict[str, list[object]] = field(default_factory=dict)
-    dirty: dict[str, list[object]] = field(default_factory=dict)
+    directory: Path | None
+    loaded: dict[str, _Section | None] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, git_dir: Path | None) -> StatCache:
-        if git_dir is None:
-            return cls(None)
-        file = git_dir / "gittrain" / "statcache.json"
-        return cls(file, _read(file))
+        return cls(None if git_dir is None else git_dir / "gittrain" / "statcache")
 
-    def lookup(self, rel: str, st: FileStat) -> str | None:
-        """The cached sha256 of ``rel`` if its stat still matches and the entry is not racy."""
-        entry = self.dirty.get(rel) or self.entries.get(rel)
-        if entry is None or entry[:4] != [st.size, st.mtime_ns, st.inode, st.ctime_ns]:
-            return None
-        sha, hashed_at = entry[4], entry[5]
-        # The cache is untrusted: only a well-formed sha256 may reach the lockfile.
-        if not isinstance(sha, str) or not _SHA256.fullmatch(sha) or type(hashed_at) is not int:
-            return None
-        if st.mtime_ns >= hashed_at - RACY_NS:
-            return None
-        return sha
+    def verify(self, dataset: str, walk: Walk) -> str | None:
+        """The digest of ``dataset`` if every file in ``walk`` is what was last hashed."""
+        section = self._section(dataset)
+        return None if section is None else section.verify(walk)
 
-    def store(self, rel: str, st: FileStat, sha: str, hashed_at_ns: int) -> None:
-        self.dirty[rel] = [st.size, st.mtime_ns, st.inode, st.ctime_ns, sha, hashed_at_ns]
+    def lookup(self, dataset: str, rel: str, st: FileStat) -> tuple[str, int] | None:
+        """The cached sha256 of ``rel`` and when it was hashed, if its stat still matches and
+        the entry is not racy."""
+        section = self._section(dataset)
+        return None if section is None else section.lookup(rel, st)
+
+    def store(
+        self, dataset: str, walk: Walk, shas: list[str], hashed_at: list[int], digest: str
+    ) -> None:
+        """Remember ``walk`` (all of it: files gone from it are dropped) and its hashes."""
+        mtimes = walk.times[1::3]
+        settled = all(m < h - RACY_NS for m, h in zip(mtimes, hashed_at, strict=True))
+        self.loaded[dataset] = _Section(
+            _names_blob(walk.names),
+            array("q", walk.times).tobytes(),
+            array("Q", walk.inodes).tobytes(),
+            array("q", hashed_at).tobytes(),
+            b"".join(bytes.fromhex(sha) for sha in shas),
+            bytes.fromhex(digest),
+            settled,
+        )
+        self.dirty.add(dataset)
 
     def save(self) -> None:
-        """Merge new entries into the file under a lock; a cache that cannot be written is
-        only a slower next run, so write errors are ignored."""
-        if self.file is None or not self.dirty:
+        """Write the datasets hashed in this run, each atomically under its lock.  Two runs
+        that hash the same dataset each write all of its files, so the later one wins
+        whole.  A cache that cannot be written is only a slower next run: errors are
+        ignored."""
+        if self.directory is None or not self.dirty:
             return
         with contextlib.suppress(OSError):
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            with exclusive_lock(self.file.with_suffix(".lock")):
-                merged = _read(self.file)
-                merged.update(self.dirty)
-                payload = {"version": CACHE_VERSION, "entries": merged}
-                atomic_write(self.file, json.dumps(payload, separators=(",", ":")).encode())
-            self.entries = merged
-            self.dirty = {}
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory.parent / _LEGACY).unlink(missing_ok=True)
+        for dataset in sorted(self.dirty):
+            section = self.loaded[dataset]
+            file = self.path_of(dataset)
+            with contextlib.suppress(OSError), exclusive_lock(file.with_suffix(".lock")):
+                if section is not None:
+                    atomic_write(file, section.encode(dataset))
+        self.dirty.clear()
+
+    def path_of(self, dataset: str) -> Path:
+        assert self.directory is not None
+        raw = dataset.encode("utf-8", "surrogateescape")
+        return self.directory / f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.bin"
+
+    def _section(self, dataset: str) -> _Section | None:
+        if dataset not in self.loaded:
+            found = None if self.directory is None else _read(self.path_of(dataset), dataset)
+            self.loaded[dataset] = found
+        return self.loaded[dataset]
 
 
 def now_ns() -> int:
     return time.time_ns()
 
 
-def _read(file: Path) -> dict[str, list[object]]:
+def _read(file: Path, dataset: str) -> _Section | None:
+    """The section in ``file`` if it is whole, of this version and for ``dataset``; anything
+    else (absent, truncated, damaged, foreign, a symlink or a FIFO) is None: start over."""
     try:
-        data = json.loads(file.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return {}  # absent, damaged or absurdly nested: start over, it is only a cache
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-        return {}
-    entries = data.get("entries")
-    if not isinstance(entries, dict):
-        return {}
-    return {
-        k: v
-        for k, v in entries.items()
-        if type(v) is list and len(v) == 6 and all(type(x) is int for x in v[:4])
-    }
+        fd = os.open(file, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        start = len(MAGIC) + _HEAD.size
+        if not stat.S_ISREG(st.st_mode) or not start <= st.st_size <= _MAX_BYTES:
+            return None
+        head = os.pread(fd, start, 0)
+        if head[: len(MAGIC)] != MAGIC:
+            return None
+        version, order, settled, n, path_len, names_len, digest, crc = _HEAD.unpack(
+            head[len(MAGIC) :]
+        )
+        if version != CACHE_VERSION or order != _ORDER or settled > 1:
+            return None
+        if st.st_size != start + path_len + names_len + 72 * n:
+            return None
+        body = os.pread(fd, st.st_size - start, start)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(body) != st.st_size - start or zlib.crc32(body) != crc:
+        return None
+    if body[:path_len] != dataset.encode("utf-8", "surrogateescape"):
+        return None
+    names = body[path_len : path_len + names_len]
+    if names.count(b"\0") != max(n - 1, 0):
+        return None
+    at = path_len + names_len
+    cuts = (at, at + 24 * n, at + 32 * n, at + 40 * n, at + 72 * n)
+    return _Section(
+        names,
+        body[cuts[0] : cuts[1]],
+        body[cuts[1] : cuts[2]],
+        body[cuts[2] : cuts[3]],
+        body[cuts[3] : cuts[4]],
+        digest,
+        bool(settled),
+    )
