@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gittrain.adapters import yamlio
 from gittrain.document import Document, format_path
 from gittrain.errors import at
 
@@ -66,6 +65,8 @@ def load(root: Path | None) -> Settings:
     path = root / SETTINGS_FILE
     if not path.is_file():
         return Settings()
+    from gittrain.adapters import yamlio  # PyYAML loads only when there is a settings file
+
     return from_doc(yamlio.load_file(path, SETTINGS_FILE))
 
 
