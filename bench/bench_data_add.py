@@ -80,12 +80,15 @@ def main() -> None:
     ):
         peaks = []
         for size in (GIB // 2, 2 * GIB):
-            path = WORK / f"rss-{size >> 20}.{fmt}"
+            path = repo / f"rss-{size >> 20}.{fmt}"
             if fmt == "json":
                 write_json_array(path, size)
             else:
                 write_repeated(path, block or b"", size, header=header)
-            peaks.append(add_rss(repo, path)[0])
+            peak, _, status, err = add_rss(repo, path)
+            if status != 0:
+                raise SystemExit(f"data add {path.name} exited {status}: {err}")
+            peaks.append(peak)
         worst = max(peaks)
         print(
             f"| {fmt} | {peaks[0]:.0f} MB | {peaks[1]:.0f} MB | ≤ 150 MB, flat "
@@ -96,7 +99,7 @@ def main() -> None:
     gb = int(os.environ.get("GITTRAIN_BENCH_LONG_LINE_GB", "20"))
     for fmt in ("jsonl", "json", "csv"):
         # A sparse file: one line of NUL bytes that takes no disk and no page cache.
-        path = WORK / f"single-line-{gb}g.{fmt}"
+        path = repo / f"single-line-{gb}g.{fmt}"
         if not path.exists():
             with open(path, "wb") as f:
                 f.truncate(gb * 10**9)
