@@ -7,9 +7,13 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.document import Document, format_path
 from gittrain.errors import at
+
+if TYPE_CHECKING:
+    from gittrain.core.parsecache import ParseCache
 
 SETTINGS_FILE = ".gittrain.yaml"
 SEVERITIES = ("off", "warning", "error")
@@ -68,6 +72,34 @@ def load(root: Path | None) -> Settings:
     from gittrain.adapters import yamlio  # PyYAML loads only when there is a settings file
 
     return from_doc(yamlio.load_file(path, SETTINGS_FILE))
+
+
+def load_cached(root: Path, cache: ParseCache) -> Settings:
+    """:func:`load`, taking the parsed file from ``cache`` when its bytes are unchanged.
+
+    The same values and errors as :func:`load`, but a cached ``document`` has no marks:
+    for callers that read the settings, not ones that point at their lines.
+    """
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        return Settings()
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load(root)  # its own message for a file it cannot read
+    name = f"settings:{SETTINGS_FILE}"
+    data = cache.get(name, raw)
+    if data is not None:
+        try:
+            return from_doc(Document(SETTINGS_FILE, data))
+        except Exception:  # a hostile entry that narrows badly: parse the file itself
+            pass
+    from gittrain.adapters import yamlio
+
+    doc = yamlio.load_bytes(raw, SETTINGS_FILE)
+    found = from_doc(doc)
+    cache.put(name, raw, doc.data)
+    return found
 
 
 def from_doc(doc: Document) -> Settings:
