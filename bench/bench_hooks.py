@@ -7,7 +7,10 @@
 
 Every commit is undone with `git reset --soft HEAD~1` (not timed) so each run commits the
 same staged files.  The variants are interleaved (one commit of each per round, RUNS rounds
-after a warm-up round) so a busy neighbour slows them all alike; medians are printed.
+after a warm-up round) so a busy neighbour slows them all alike; medians are printed, then
+issue 14's hook goals as ratios.  GITTRAIN_BENCH_HOOKS=native leaves out the peers;
+GITTRAIN_BENCH_BASELINE=DIR adds the native hooks run with the gittrain of another checkout
+(PYTHONPATH=DIR), interleaved: a before/after in one run.
 """
 
 from __future__ import annotations
@@ -136,11 +139,58 @@ def framework(entry: str, name: str) -> Setup:
     return setup
 
 
+# GITTRAIN_BENCH_BASELINE=DIR also times the native hooks with the gittrain in DIR (another
+# checkout, run through the same console script with PYTHONPATH=DIR), interleaved with
+# this one: a before/after in one run.
+BASELINE = os.environ.get("GITTRAIN_BENCH_BASELINE")
+BASELINE_TAG = " (baseline)"
+# A variant's setup can ask for its commit's environment to differ (the baseline's PYTHONPATH).
+_commit_env: dict[str, str] = {}
+
+
+def compile_checkouts() -> None:
+    """Bytecode for the gittrain this process imports (PYTHONPATH may name a checkout that
+    ensure_bytecode's isolated interpreter does not see) and for the baseline's."""
+    import compileall
+
+    import gittrain
+
+    dirs = [Path(gittrain.__file__).parent]
+    if BASELINE:
+        dirs.append(Path(BASELINE) / "gittrain")
+    for directory in dirs:
+        compileall.compile_dir(str(directory), quiet=1)
+
+
+def baseline(setup: Setup) -> Setup:
+    """``setup``, committing with the baseline checkout's gittrain."""
+
+    def with_baseline(root: Path) -> None:
+        setup(root)
+        _commit_env["PYTHONPATH"] = str(BASELINE)
+
+    return with_baseline
+
+
+def with_baselines(variants: dict[str, Setup]) -> dict[str, Setup]:
+    """Each native variant twice, this checkout's and the baseline's, when one is given."""
+    if not BASELINE:
+        return variants
+    out: dict[str, Setup] = {}
+    for label, setup in variants.items():
+        out[label] = setup
+        if label.startswith("native"):
+            out[label + BASELINE_TAG] = baseline(setup)
+    return out
+
+
 def commit_once(root: Path) -> float:
+    env = {**ENV, **_commit_env}
+    _commit_env.clear()
     start = time.perf_counter()
     proc = subprocess.run(
         ["git", "-C", str(root), "commit", "-q", "-m", "bench"],
-        env=ENV,
+        env=env,
         capture_output=True,
         check=False,
     )
@@ -155,6 +205,7 @@ def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
     """Median ms of a whole `git commit` under each variant, one of each per round."""
     if NATIVE_ONLY:
         variants = {k: v for k, v in variants.items() if k.startswith(("git commit", "native"))}
+    variants = with_baselines(variants)
     times: dict[str, list[float]] = {label: [] for label in variants}
     for round_no in range(RUNS + 1):
         for label, setup in variants.items():
@@ -207,12 +258,14 @@ def in_process(root: Path) -> str:
 def main() -> int:
     print(f"machine: {machine()}; {RUNS} interleaved rounds (median), whole `git commit` runs")
     ensure_bytecode()
+    compile_checkouts()
     work = Path(tempfile.mkdtemp(prefix="gittrain-bench-hooks-"))
     ENV["PRE_COMMIT_HOME"] = str(work / "pre-commit-home")
     gittrain = tool("git-train")
     cjs = f"{tool('check-jsonschema')} --schemafile {SCHEMA}"
     native = (PROJECT / "hooks/pre-commit").read_text()
     message = (PROJECT / "hooks/prepare-commit-msg").read_text()
+    goals: dict[str, float] = {}
     try:
         for jobs in (1, 50):
             root = make_repo(work, jobs)
@@ -231,14 +284,18 @@ def main() -> int:
                     "hook: git-train validate --staged": hook_script(
                         f"#!/bin/sh\nexec {gittrain} validate --staged --quiet\n"
                     ),
-                    "native hook (hooks/pre-commit): validation + data check": hook_script(native),
-                    "native pre-commit + prepare-commit-msg (the installed pair)": hook_script(
-                        native, message
-                    ),
+                    NATIVE: hook_script(native),
+                    PAIR: hook_script(native, message),
                 },
             )
             rows = list(got.items())
             none = got["git commit, no hook"]
+            goals[f"none {jobs}"] = none
+            goals[f"pre-commit {jobs}"] = got[NATIVE]
+            goals[f"pair {jobs}"] = got[PAIR]
+            if BASELINE:
+                goals[f"pre-commit {jobs}{BASELINE_TAG}"] = got[NATIVE + BASELINE_TAG]
+                goals[f"pair {jobs}{BASELINE_TAG}"] = got[PAIR + BASELINE_TAG]
             report(
                 f"{jobs} staged job file(s), dataset locked and unchanged",
                 rows,
@@ -257,15 +314,85 @@ def main() -> int:
         report("no config staged: the native hook's fast path", list(got.items()))
         floor = statistics.median(_timed([gittrain, "-h"]) for _ in range(RUNS)) * 1000
         print(f"\n`git-train -h` (interpreter + CLI start-up floor): {floor:.1f} ms")
+        fast = "native hook (hooks/pre-commit)"
+        goals["fast"] = got[fast]
+        if BASELINE:
+            goals[f"fast{BASELINE_TAG}"] = got[fast + BASELINE_TAG]
+        calls = git_calls(root, native)
+        # The same with a settings file, as `git train init` writes one.
+        settings_text = "version: 1\njobs_dir: jobs\nlockfile: gittrain.lock\n"
+        (root / ".gittrain.yaml").write_text(settings_text)
+        git(root, "add", ".gittrain.yaml")
+        git(root, "commit", "-q", "--no-verify", "-m", "settings", "--", ".gittrain.yaml")
+        with_settings = interleaved(
+            root,
+            {"git commit, no hook": hook_script(None), fast: hook_script(native)},
+        )
+        report("the fast path with a .gittrain.yaml", list(with_settings.items()))
+        goals["fast settings"] = with_settings[fast]
+        goals["none settings"] = with_settings["git commit, no hook"]
+        if BASELINE:
+            goals[f"fast settings{BASELINE_TAG}"] = with_settings[fast + BASELINE_TAG]
+        print_goals(goals, got["git commit, no hook"], calls)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
+NATIVE = "native hook (hooks/pre-commit): validation + data check"
+PAIR = "native pre-commit + prepare-commit-msg (the installed pair)"
+# Issue 14, item 4: whole `git commit` with the hook(s), ms.
+PRE_COMMIT_GOAL = 100.0
+PAIR_GOAL = 170.0
+
+
+def git_calls(root: Path, native: str) -> list[str]:
+    """The git commands the pre-commit hook runs on a commit that stages no config (the hook
+    run by itself, as git runs it: from the top of the work tree)."""
+    hook_script(native)(root)
+    trace = root.parent / "git-trace.txt"
+    trace.unlink(missing_ok=True)
+    hook = str(root / HOOKS_DIR / "pre-commit")
+    env = {**ENV, "GIT_TRACE": str(trace)}
+    proc = subprocess.run([hook], cwd=root, env=env, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"the hook failed: {proc.stderr.decode()[-600:]}")
+    marker = "trace: built-in: git "
+    return [line.split(marker, 1)[1] for line in trace.read_text().splitlines() if marker in line]
+
+
+def print_goals(goals: dict[str, float], none: float, calls: list[str]) -> None:
+    """Each of issue 14's hook goals as measured / goal (at most 1.00 is met)."""
+    print("\n### Goals (issue 14, item 4): a whole `git commit`, median ms")
+    tail = " baseline | after / baseline |" if BASELINE else ""
+    print("| goal | measured | ratio to the goal | ratio to no hook |" + tail)
+    print("|---|---:|---:|---:|" + ("---:|---:|" if BASELINE else ""))
+    rows = [
+        (f"{key} {jobs}", goal, f"{label}, {jobs} staged job(s) ≤ {goal:.0f} ms", f"none {jobs}")
+        for jobs in (1, 50)
+        for key, goal, label in (
+            ("pre-commit", PRE_COMMIT_GOAL, "native pre-commit"),
+            ("pair", PAIR_GOAL, "pre-commit + prepare-commit-msg"),
+        )
+    ]
+    rows.append(("fast", None, "fast path (no config staged)", ""))
+    rows.append(("fast settings", None, "fast path, with a .gittrain.yaml", "none settings"))
+    for key, goal, what, base_key in rows:
+        ms = goals[key]
+        base = goals.get(base_key, none)
+        ratio = f"{ms / goal:.2f}" if goal else ""
+        line = f"| {what} | {ms:.1f} | {ratio} | {ms / base:.1f}x |"
+        if BASELINE:
+            before = goals[key + BASELINE_TAG]
+            line += f" {before:.1f} | {ms / before:.2f} |"
+        print(line)
+    print(f"\nfast path git calls ({len(calls)}): " + "; ".join(f"git {c}" for c in calls))
+
+
 def added(got: dict[str, float], none: float) -> str:
     """What each hook adds to a commit, and what the data check adds to validation."""
     parts = [f"{label} +{ms - none:.1f} ms" for label, ms in got.items() if ms is not none]
-    native = got["native hook (hooks/pre-commit): validation + data check"]
+    native = got[NATIVE]
     if "hook: git-train validate --staged" in got:
         data_cost = native - got["hook: git-train validate --staged"]
         parts.append(f"the data check adds {data_cost:.1f} ms to validation in the native hook")

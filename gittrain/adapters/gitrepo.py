@@ -124,6 +124,37 @@ def _path(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def diff_tree_first_parent(
+    root: Path, commits: Sequence[tuple[str, str]], paths: Sequence[str]
+) -> dict[str, list[RawEntry]]:
+    """``git diff-tree -M`` of each ``(commit, first parent)`` within ``paths``, one process.
+
+    The same entries ``git log --first-parent --raw -M -- PATHS`` shows for those
+    commits (rename detection sees only ``paths``); a commit with none is left out.
+    """
+    if not commits:
+        return {}
+    args = ["diff-tree", "--stdin", "-r", "-M", "-z", "--raw", "--no-abbrev", "--no-ext-diff"]
+    stdin = "".join(f"{commit} {parent}\n" for commit, parent in commits).encode("ascii")
+    out = run(root, [*args, "--", *paths], input_bytes=stdin, env=clean_env()).stdout
+    found: dict[str, list[RawEntry]] = {}
+    current: list[RawEntry] = []
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip(b"\n")
+        if token.startswith(b":"):
+            # One entry: its ``:`` header and one or two paths, as ``parse_raw`` reads them.
+            width = 3 if token.split(b" ")[-1][:1] in (b"R", b"C") else 2
+            current.extend(parse_raw(b"\0".join(tokens[i : i + width])))
+            i += width
+            continue
+        if token:
+            current = found.setdefault(token.decode("ascii"), [])
+        i += 1
+    return found
+
+
 def diff_raw(
     root: Path, revisions: Sequence[str], paths: Sequence[str], *, cached: bool
 ) -> list[RawEntry]:
@@ -254,6 +285,30 @@ def shallow_boundary(root: Path) -> tuple[str, ...]:
     path = Path(
         run(root, ["rev-parse", "--git-path", "shallow"], env=clean_env()).stdout.decode().strip()
     )
+    return _shallow_file(root, path)
+
+
+def commit_and_shallow(root: Path, rev: str) -> tuple[str | None, tuple[str, ...]]:
+    """``rev_parse(rev)`` and ``shallow_boundary()``, in one git call when that is the same.
+
+    A warm ``experience`` answer costs little more than these, so one process is saved.
+    """
+    plain = rev and not any(c in rev for c in "\0\n:")
+    if plain and not any(name in os.environ for name in _REPO_ENV):  # else rev_parse differs
+        args = ["rev-parse", "--is-shallow-repository", "--git-path", "shallow"]
+        args += ["--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"]
+        proc = run(root, args, check=False, env=clean_env())
+        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if len(lines) >= 2 and lines[0] in ("true", "false"):
+            head = lines[2].strip() if proc.returncode == 0 and len(lines) > 2 else None
+            if lines[0] == "false" or head is None:
+                return head, ()
+            return head, _shallow_file(root, Path(lines[1].strip()))
+    head = rev_parse(root, rev)
+    return head, shallow_boundary(root) if head is not None else ()
+
+
+def _shallow_file(root: Path, path: Path) -> tuple[str, ...]:
     try:
         text = (path if path.is_absolute() else root / path).read_text(encoding="ascii")
     except OSError:
@@ -286,6 +341,9 @@ def show_blob(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
     with CatFile(root) as cat:
         return cat.read(f"{rev}:{path}")
+
+
+_BATCH_BYTES = 16 * 1024  # well inside a pipe's buffer (64 KiB on Linux, 16 KiB at least)
 
 
 class CatFile:
@@ -326,19 +384,52 @@ class CatFile:
 
     def read(self, spec: str) -> bytes | None:
         """The content of the object ``spec`` names (``oid`` or ``rev:path``), or None."""
-        if "\n" in spec or "\0" in spec:
-            return None  # cannot be sent on the batch protocol, and names nothing
-        proc = self._start()
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
-        proc.stdin.flush()
-        header = proc.stdout.readline()
+        return self.read_many([spec])[0]
+
+    def read_many(self, specs: Sequence[str]) -> list[bytes | None]:
+        """``read`` of each spec, in order: requests go in batches, not one round trip each.
+
+        A batch's requests fit in a pipe buffer, so writing them never waits for git,
+        which is then read until it has answered them all.
+        """
+        found: list[bytes | None] = []
+        start = 0
+        while start < len(specs):
+            batch: list[bytes | None] = []
+            size = 0
+            while start + len(batch) < len(specs) and size < _BATCH_BYTES:
+                spec = specs[start + len(batch)]
+                # A spec holding a newline cannot be sent on the batch protocol: it names nothing.
+                bad = "\n" in spec or "\0" in spec
+                line = None if bad else spec.encode("utf-8", "surrogateescape")
+                batch.append(line)
+                size += len(line or b"") + 1
+            found.extend(self._answer(batch))
+            start += len(batch)
+        return found
+
+    def _answer(self, lines: list[bytes | None]) -> list[bytes | None]:
+        sent = [line for line in lines if line is not None]
+        answers: list[bytes | None] = []
+        if sent:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(b"".join(line + b"\n" for line in sent))
+            proc.stdin.flush()
+            for line in sent:
+                answers.append(self._one(proc.stdout, line))
+        got = iter(answers)
+        return [None if line is None else next(got) for line in lines]
+
+    @staticmethod
+    def _one(stdout: IO[bytes], spec: bytes) -> bytes | None:
+        header = stdout.readline()
         if not header:
-            raise GittrainError(f"git cat-file exited while reading {spec}")
+            raise GittrainError(f"git cat-file exited while reading {_path(spec)}")
         if header.endswith((b" missing\n", b" ambiguous\n")):
             return None  # the spec is echoed first and may contain spaces
         size = int(header.split()[2])
-        data = _read_exact(proc.stdout, size + 1)  # the object and its trailing LF
+        data = _read_exact(stdout, size + 1)  # the object and its trailing LF
         return data[:size]
 
     def close(self) -> None:

@@ -76,7 +76,7 @@ def completion(shell: str) -> None:
     """
     from click.shell_completion import get_completion_class
 
-    from gittrain.cli import cli
+    from gittrain.cli.app import cli
 
     complete = get_completion_class(shell)
     assert complete is not None  # every name in SHELLS is one of Click's

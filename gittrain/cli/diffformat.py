@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import click
-
 if TYPE_CHECKING:
     from gittrain.commands.diff import DiffReport, SideInfo
     from gittrain.core.diff import Change
@@ -373,7 +371,11 @@ Styler = Callable[..., str]
 
 def styler(colour: bool) -> Styler:
     def style(text: str, **kwargs: Any) -> str:
-        return click.style(text, **kwargs) if colour else text
+        if not colour:
+            return text
+        import click  # here: the prepare-commit-msg hook renders rows without Click
+
+        return click.style(text, **kwargs)
 
     return style
 

@@ -12,9 +12,8 @@ from gittrain.cli.options import CONTEXT, TEXT, F, format_option
 from gittrain.core.words import counted
 
 if TYPE_CHECKING:
-    from gittrain.commands.experience import Mined
     from gittrain.core.experience import RecipeStats, Stat
-    from gittrain.core.history import RunRecord
+    from gittrain.core.history import RunRecord, Summary
     from gittrain.core.peers import Failure
 
 SIZES = "a size or range: 7B, 3B-14B, >=7B, <=3B"
@@ -61,7 +60,7 @@ def recommend(  # noqa: PLR0917 - one parameter per click option
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined),
+                **_history_json(result.history),
                 "model_size": result.sizes.text if result.sizes else None,
                 "recipes": [_recipe_json(s) for s in result.recipes],
                 "by_size": [
@@ -77,7 +76,7 @@ def recommend(  # noqa: PLR0917 - one parameter per click option
             }
         )
         return
-    _history_header(result.mined)
+    _history_header(result.history)
     if not result.buckets:
         click.echo("no recipe has finished runs matching these filters")
     for bucket in result.buckets:
@@ -164,7 +163,7 @@ def best(  # noqa: PLR0917 - one parameter per click option
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined),
+                **_history_json(result.mined.history.summary),
                 "metric": ranked.metric,
                 "minimize": ranked.minimize,
                 "runs": [
@@ -175,7 +174,7 @@ def best(  # noqa: PLR0917 - one parameter per click option
             }
         )
         return
-    _history_header(result.mined)
+    _history_header(result.mined.history.summary)
     how = "lowest" if ranked.minimize else "highest"
     picked = " (the most recorded metric)" if ranked.chosen else ""
     click.echo(f"best runs by {ranked.metric}{picked}, {how} first:")
@@ -215,7 +214,7 @@ def suggest(job: str, model_size: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined),
+                **_history_json(result.mined.history.summary),
                 "job": result.job,
                 "recipe": advice.recipe,
                 "model_size": result.model_size,
@@ -238,7 +237,7 @@ def suggest(job: str, model_size: str | None, fmt: str) -> None:
             }
         )
         return
-    _history_header(result.mined)
+    _history_header(result.mined.history.summary)
     for note in result.scope.notes:
         click.echo(note)
     if advice.ranked is not None:
@@ -270,7 +269,7 @@ def similar(job: str, top: int, model_size: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined),
+                **_history_json(result.mined.history.summary),
                 "job": result.job,
                 "matches": [
                     {
@@ -288,7 +287,7 @@ def similar(job: str, top: int, model_size: str | None, fmt: str) -> None:
             }
         )
         return
-    _history_header(result.mined)
+    _history_header(result.mined.history.summary)
     if not result.matches:
         click.echo(f"no other finished jobs to compare {result.job} with")
     for m in result.matches:
@@ -319,9 +318,8 @@ def _wrapped(text: str, indent: str) -> None:
     )
 
 
-def _history_header(mined: Mined) -> None:
+def _history_header(h: Summary) -> None:
     """What the answer rests on, and its limits, on stderr (stdout stays the answer)."""
-    h = mined.history
     if h.head is None:
         click.echo("no history: the repository has no commits yet", err=True)
     elif not h.runs:
@@ -340,11 +338,10 @@ def _history_header(mined: Mined) -> None:
             click.echo(f"  {item.render()}", err=True)
 
 
-def _history_json(mined: Mined) -> dict[str, object]:
-    h = mined.history
+def _history_json(h: Summary) -> dict[str, object]:
     return {
         "head": h.head,
-        "runs_mined": len(h.runs),
+        "runs_mined": h.runs,
         "shallow_boundary": list(h.shallow),
         "skipped": [{"path": s.path, "commit": s.commit, "message": s.message} for s in h.skipped],
     }

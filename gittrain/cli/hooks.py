@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import click
 
 from gittrain.cli.common import (
-    counted,
     emit_json,
     print_problems,
     problems_json,
@@ -19,12 +18,9 @@ from gittrain.cli.options import CONTEXT, format_option
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from gittrain.commands.diff import DiffReport
     from gittrain.commands.install import InstallResult
     from gittrain.commands.install_hooks import HooksResult
     from gittrain.commands.install_merge import InstallMergeResult
-
-SUMMARY_LIMIT = 20
 
 
 def _parts(hooks: bool, diff: bool, merge: bool) -> tuple[bool, bool, bool]:
@@ -208,27 +204,18 @@ def hook() -> None:
     """What the installed git hooks run (see hooks/ and `git train install --hooks`)."""
 
 
+def _err(line: str) -> None:
+    click.echo(line, err=True)
+
+
 @hook.command("pre-commit", context_settings=CONTEXT)
 def hook_pre_commit() -> None:
     """Validate the staged configs and check the staged jobs' datasets; exit 1 blocks."""
-    from gittrain.commands.hooks import pre_commit
+    from gittrain.cli import hookrun
 
-    root, _prefix = repo_root()
-    _sync_diff(root)  # a commit of .gittrain.yaml can change the diff rules
-    result = pre_commit(root)
-    if result is None:
-        return
-    for report in result.validation.reports:
-        print_problems(report.problems)
-    print_problems(result.data.problems)
-    if result.failed:
-        errors = result.validation.errors + result.data.errors
-        click.echo(
-            f"gittrain: commit blocked: {counted(errors, 'error')} in staged files "
-            "(fix them and stage again; `git commit --no-verify` skips this check)",
-            err=True,
-        )
-        raise SystemExit(1)
+    code = hookrun.pre_commit(click.echo, _err)
+    if code:
+        raise SystemExit(code)
 
 
 @hook.command("prepare-commit-msg", context_settings=CONTEXT)
@@ -237,69 +224,9 @@ def hook_pre_commit() -> None:
 @click.argument("sha", required=False, default="")
 def hook_prepare_commit_msg(message_file: str, source: str, sha: str) -> None:
     """Add a Config-Changes: summary (critical and important changes) to the message."""
-    from pathlib import Path  # not at the top: `git train -h` imports this module
+    from gittrain.cli import hookrun
 
-    from gittrain.adapters import gitrepo
-    from gittrain.commands import hooks
-    from gittrain.errors import GittrainError
-
-    if source in hooks.SKIPPED_SOURCES:
-        return
-    path = Path(message_file)
-    original = hooks.read_message(path)
-    try:
-        root, _prefix = repo_root()
-        summary = summary_lines(hooks.staged_diff(root))
-        comment = gitrepo.get_config(root, "core.commentChar") or "#"
-        text = hooks.with_summary(original, summary, comment[:1])
-    except Exception as exc:  # the summary is a courtesy: never block a commit over it
-        shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
-        click.echo(f"gittrain: no Config-Changes summary added; {shown}", err=True)
-        return
-    if text is not None:
-        hooks.write_message(path, text)
-
-
-def summary_lines(report: DiffReport) -> list[str]:
-    """``  path: label change [tier]`` for critical and important changes and locked datasets."""
-    from gittrain.cli import diffformat
-    from gittrain.core.importance import Tier
-
-    lines: list[str] = []
-    for file in report.files:
-        for change in file.datasets:
-            fields = ", ".join(sorted({str(f.path[0]) for f in change.fields if f.path}))
-            verb = {"added": "added", "removed": "removed"}.get(change.kind.value, "changed")
-            detail = f" ({fields})" if verb == "changed" and fields else ""
-            lines.append(f"  {file.path}: dataset {change.name} {verb}{detail} [critical]")
-        if file.status.value in ("added", "deleted"):
-            if not file.datasets:  # a whole new or deleted file: one line, not every key
-                lines.append(f"  {file.path}: {file.status.value}")
-            continue
-        for row in diffformat.rows([file], show_all=False):
-            if row.tier.at_least(Tier.IMPORTANT):
-                lines.append(f"  {file.path}: {row.label} {row.text} [{row.tier.value}]")
-    if len(lines) > SUMMARY_LIMIT:
-        more = len(lines) - SUMMARY_LIMIT
-        lines = [*lines[:SUMMARY_LIMIT], f"  ... {more} more (git train diff --cached)"]
-    return lines
-
-
-def _sync_diff(root: Path) -> None:
-    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
-    from gittrain.commands.install import block_is_stale, sync_command
-
-    try:
-        sync_command(root)
-        stale = block_is_stale(root)
-    except Exception:  # the driver re-syncs itself; never block a hook on it
-        return
-    if stale:  # a tracked file: say so rather than change the work tree under the user
-        click.echo(
-            "gittrain: warning: the .gitattributes diff lines do not match the config paths "
-            "in .gittrain.yaml; run `git train install --diff`",
-            err=True,
-        )
+    hookrun.prepare_commit_msg(message_file, source, sha, err=_err)
 
 
 def _warn_drift() -> None:
@@ -308,8 +235,10 @@ def _warn_drift() -> None:
     from gittrain.errors import GittrainError
 
     try:
+        from gittrain.cli.hookrun import sync_diff
+
         root, _prefix = repo_root()
-        _sync_diff(root)  # the checked-out .gittrain.yaml (or a new gittrain) may differ
+        sync_diff(root, _err)  # the checked-out .gittrain.yaml (or a new gittrain) may differ
         warnings = dataset_drift(root)
     except Exception as exc:  # a warning hook must not turn a merge or checkout into an error
         shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"

@@ -111,10 +111,12 @@ def check_staged(
     *,
     lock: Callable[[], Lockfile] | None = None,
     with_requirements: bool = True,
+    parsed: Mapping[str, tuple[bytes, Document]] | None = None,
 ) -> DataCheckResult:
-    """The staged jobs among ``staged`` against the staged lockfile; ``known`` and ``lock``
-    (the staged lockfile, parsed) save re-reading.  ``with_requirements=False`` leaves the
-    recipes' data requirements to validation."""
+    """The staged jobs among ``staged`` against the staged lockfile; ``known``, ``lock``
+    (the staged lockfile, parsed) and ``parsed`` (documents validation parsed, with their
+    bytes) save re-reading.  ``with_requirements=False`` leaves the recipes' data
+    requirements to validation."""
     wanted = [p for p in staged if jobrefs.is_job_path(p, conf.jobs_dir)]
     if not wanted:
         return DataCheckResult(0, ())
@@ -124,11 +126,12 @@ def check_staged(
     blobs = {**known, **gitrepo.read_staged(root, missing)}
     if lock is None:
         raw_lock = blobs.get(conf.lockfile)
-        parsed = lockstore.parse_bytes(raw_lock, conf.lockfile) if raw_lock else Lockfile()
+        lockfile = lockstore.parse_bytes(raw_lock, conf.lockfile) if raw_lock else Lockfile()
     else:
-        parsed = lock()
+        lockfile = lock()
     recipes = _recipes(root, conf) if with_requirements else None
-    return check_jobs(root, conf, {p: blobs.get(p) for p in wanted}, parsed, recipes)
+    wanted_blobs = {p: blobs.get(p) for p in wanted}
+    return check_jobs(root, conf, wanted_blobs, lockfile, recipes, parsed=parsed)
 
 
 def check_jobs(
@@ -137,11 +140,14 @@ def check_jobs(
     blobs: Mapping[str, bytes | None],
     lock: Lockfile,
     recipes: Recipes | None = None,
+    *,
+    parsed: Mapping[str, tuple[bytes, Document]] | None = None,
 ) -> DataCheckResult:
     """Each job's dataset references against ``lock`` and the files on disk, and, with
     ``recipes``, against its recipe's data requirements.  Locked remote datasets are
     asked of their providers only with `data.remote: verify`."""
-    jobs = [found for rel, raw in blobs.items() if (found := _parse(rel, raw)) is not None]
+    done = parsed or {}
+    jobs = [f for rel, raw in blobs.items() if (f := _parse(rel, raw, done.get(rel))) is not None]
     remote = _verify_remote(conf, lock, jobs)
     cache = StatCache.load(gitrepo.git_dir(root))
     problems: list[Problem] = []
@@ -162,12 +168,15 @@ def check_jobs(
     return DataCheckResult(len(blobs), tuple(problems))
 
 
-def _parse(rel: str, raw: bytes | None) -> tuple[Document, jobrefs.JobRefs] | None:
-    """A job's references; None when it does not parse (`git train validate` says why)."""
+def _parse(
+    rel: str, raw: bytes | None, done: tuple[bytes, Document] | None = None
+) -> tuple[Document, jobrefs.JobRefs] | None:
+    """A job's references; None when it does not parse (`git train validate` says why).
+    ``done`` is a strict parse already made, used only if its bytes are ``raw``."""
     if raw is None:
         return None
     try:
-        doc = yamlio.load_bytes(raw, rel)
+        doc = done[1] if done is not None and done[0] == raw else yamlio.load_bytes(raw, rel)
         job, _issues = jobrefs.from_doc(doc, rel)
     except GittrainError:
         return None

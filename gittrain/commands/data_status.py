@@ -63,9 +63,9 @@ def status(
     Remote datasets get one metadata request per object (a listing for a prefix),
     all at once, and no download; ``offline`` skips them and counts them.
     """
+    conf = settings.load(root)  # it keeps its own cache (settingscache)
     git_dir = gitrepo.git_dir(root)
     parsed = ParseCache.load(git_dir)
-    conf = settings.load_cached(root, parsed)
     lock = lockstore.read_cached(root, conf.lockfile, parsed)
     jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir, parsed)
     unlocked = _unlocked(lock, jobs)

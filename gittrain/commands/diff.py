@@ -218,8 +218,8 @@ def resolve_sides(
     if cached:
         if revisions:
             a = _commit(root, revisions[0])
-        elif _has_head(root):
-            a = _commit(root, "HEAD")
+        elif (head := gitrepo.head_commit(root)) is not None:  # one git call, not two
+            a = SideInfo(SideKind.COMMIT, "HEAD", head)
         else:
             a = SideInfo(SideKind.EMPTY, "nothing (no commits yet)")
         return a, SideInfo(SideKind.INDEX, "index"), [a.commit] if a.commit else []
@@ -228,10 +228,6 @@ def resolve_sides(
 
 def _commit(root: Path, revision: str) -> SideInfo:
     return SideInfo(SideKind.COMMIT, revision, gitrepo.resolve_commit(root, revision))
-
-
-def _has_head(root: Path) -> bool:
-    return gitrepo.rev_parse(root, "HEAD") is not None
 
 
 def pathspec(root: Path, prefix: str, word: str) -> str:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import read_job
 from gittrain.commands.workspace import Workspace
-from gittrain.core import experience, importance, jobs, peers
+from gittrain.core import answercache, experience, importance, jobs, peers
 from gittrain.core.experience import Bucket, RecipeStats, RecordView, Suggestions
-from gittrain.core.history import History, Ideas, RunRecord, canonical
+from gittrain.core.history import History, Ideas, RunRecord, Summary, canonical
 from gittrain.core.importance import Policy
-from gittrain.core.mining import mine
+from gittrain.core.mining import answers, mine, tip
 from gittrain.core.peers import Failure, Scope
 from gittrain.core.similarity import Match, features, similar
 from gittrain.core.sizes import SizeRange, parse_range_arg, size_of
 from gittrain.errors import GittrainError, usage_error
+
+if TYPE_CHECKING:
+    from gittrain.core.recipes import Recipe
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +33,18 @@ class Mined:
     views: tuple[RecordView, ...]
 
 
-def load(ws: Workspace, *, registry_needed: bool = False) -> Mined:
+def load(
+    ws: Workspace,
+    *,
+    registry_needed: bool = False,
+    registry: Mapping[str, Recipe] | None = None,
+    at: tuple[str | None, tuple[str, ...]] | None = None,
+) -> Mined:
     """Mine the history; the recipe registry is read only when a filter needs it."""
     root = ws.require_root()
-    history = mine(root, ws.settings)
-    registry = ws.registry().recipes if registry_needed else {}
+    history = mine(root, ws.settings, at=at)
+    if registry is None:
+        registry = ws.registry().recipes if registry_needed else {}
     views = []
     for run in history.runs:
         recipe = registry.get(run.version.recipe or "")
@@ -63,7 +76,7 @@ def _policy(ws: Workspace) -> Policy:
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    mined: Mined
+    history: Summary
     recipes: tuple[RecipeStats, ...]  # every size in scope together
     buckets: tuple[Bucket, ...]  # the same, per size bucket
     sizes: SizeRange | None
@@ -78,22 +91,67 @@ def recommend(
     limit: int | None = None,
     model_size: str | None = None,
 ) -> Recommendation:
+    """Recipes ranked by success, overall and per size bucket.
+
+    The answer is a function of HEAD (and the shallow cut), the settings, the query
+    and, for the filters that need it, the recipe registry; it is kept under the
+    hash of all of them, so asking again about an unchanged HEAD reads one small
+    file instead of every run.
+    """
     if min_success < 0 or (limit is not None and limit < 1):
         raise usage_error("--min-success-count must be >= 0 and --limit >= 1")
     sizes = _range(model_size)
-    mined = load(ws, registry_needed=algorithm is not None or task_type is not None)
+    root = ws.require_root()
+    at = tip(root)
+    registry_needed = algorithm is not None or task_type is not None
+    registry = ws.registry().recipes if registry_needed else None
+    query = [algorithm, task_type, min_success, limit, sizes.text if sizes else None]
+    cache = answers(root)
+    key = _answer_key(ws, at, "recommend", query, registry)
+    if key is not None:
+        found = answercache.recommendation(cache.get(key), at[0])
+        if found is not None:
+            summary, recipes, buckets = found
+            return Recommendation(summary, recipes, buckets, sizes)
+    mined = load(ws, registry=registry, at=at)
     views = [
         v
         for v in _sized(mined.views, sizes)
         if (algorithm is None or v.algorithm == algorithm)
         and (task_type is None or v.task_type == task_type)
     ]
-    return Recommendation(
-        mined,
+    result = Recommendation(
+        mined.history.summary,
         experience.recommend(views, min_success=min_success, limit=limit),
         experience.by_size(views, min_success=min_success, limit=limit),
         sizes,
     )
+    if key is not None:
+        kept = answercache.recommendation_json(result.history, result.recipes, result.buckets)
+        cache.put(key, kept)
+    return result
+
+
+def _answer_key(
+    ws: Workspace,
+    at: tuple[str | None, tuple[str, ...]],
+    question: str,
+    query: Sequence[object],
+    registry: Mapping[str, Recipe] | None,
+) -> str | None:
+    """The hash of everything the answer to ``question`` depends on (None: not kept)."""
+    head, shallow = at
+    if head is None:
+        return None  # no history: nothing to save
+    settings = ws.settings.document.data if ws.settings.document is not None else None
+    recipes = (
+        None
+        if registry is None
+        else sorted((k, r.task_type, r.recommended_algorithm) for k, r in registry.items())
+    )
+    material = [question, head, list(shallow), settings, list(query), recipes]
+    text = json.dumps(material, sort_keys=True, default=repr, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

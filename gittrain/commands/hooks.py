@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gittrain.commands.data_check import DataCheckResult
     from gittrain.commands.diff import DiffReport
     from gittrain.commands.validate import ValidationResult
+    from gittrain.document import Document
 
 SUMMARY_HEADER = "Config-Changes:"
 # `git commit` sources for which a summary would be wrong or repeated.
@@ -54,9 +55,12 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     # and only if a staged job needs it.
     blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
     lock = staged_lock(root, conf.lockfile, blobs)
-    validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock)
+    parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
+    validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed)
     # Validation has judged the jobs' data requirements already: say it once.
-    data = check_staged(root, conf, staged, known=blobs, lock=lock, with_requirements=False)
+    data = check_staged(
+        root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
+    )
     return PreCommitResult(validation, data)
 
 

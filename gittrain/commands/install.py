@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
-from gittrain.core import importance, settings
+from gittrain.core import settings
 from gittrain.core.atomic import atomic_write
 from gittrain.core.textconvkey import fingerprint
 from gittrain.errors import GittrainError, usage_error
@@ -50,6 +50,8 @@ def command(root: Path) -> str:
 
 def attribute_lines(root: Path) -> list[str]:
     """``PATTERN diff=gittrain`` for every configured config path, then the lockfile."""
+    from gittrain.core import importance  # not at the top: the hooks import this module
+
     conf = settings.load(root)
     policy = importance.load(conf.document)  # a broken `diff:` section is reported here
     patterns: list[str] = []
@@ -104,9 +106,11 @@ def sync_command(root: Path, current: str | None = None) -> bool:
     The hooks and the driver call this: a rule change then never reaches
     more than the one git command that notices it.
     """
-    configured = gitrepo.get_config(root, TEXTCONV_KEY)
-    if configured is None or configured.split(" ", 1)[0] != TEXTCONV_COMMAND:
-        return False  # not installed, or a driver of the user's own: not ours to change
+    configured = installed_command(root)
+    return configured is not None and _sync(root, configured, current)
+
+
+def _sync(root: Path, configured: str, current: str | None) -> bool:
     wanted = command(root) if current is None else f"{TEXTCONV_COMMAND} --rules={current}"
     if configured == wanted:
         return False
@@ -114,11 +118,30 @@ def sync_command(root: Path, current: str | None = None) -> bool:
     return True
 
 
-def block_is_stale(root: Path) -> bool:
-    """An installed driver whose `.gitattributes` block no longer matches the settings."""
+def installed_command(root: Path) -> str | None:
+    """The driver command configured, when it is gittrain's (not a driver of the user's own)."""
     configured = gitrepo.get_config(root, TEXTCONV_KEY)
     if configured is None or configured.split(" ", 1)[0] != TEXTCONV_COMMAND:
+        return None
+    return configured
+
+
+def block_is_stale(root: Path) -> bool:
+    """An installed driver whose `.gitattributes` block no longer matches the settings."""
+    return installed_command(root) is not None and _block_is_stale(root)
+
+
+def sync_for_hook(root: Path) -> bool:
+    """:func:`sync_command`, then :func:`block_is_stale`, reading git's config once: most
+    repositories have no driver installed, and each hook then pays for one `git config`."""
+    configured = installed_command(root)
+    if configured is None:
         return False
+    _sync(root, configured, None)
+    return _block_is_stale(root)
+
+
+def _block_is_stale(root: Path) -> bool:
     path = root / ".gitattributes"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     lines = [" ".join(line.split()) for line in text.splitlines()]

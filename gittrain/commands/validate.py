@@ -15,6 +15,7 @@ from gittrain.core.recipes import Resolver, builtin_files, repo_files
 from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
+from gittrain.document import Document
 from gittrain.errors import GittrainError
 from gittrain.fileio import confine
 
@@ -38,9 +39,11 @@ def checker(
     strict: bool = False,
     lock: Callable[[], Lockfile] | None = None,
     files: Callable[[str], bytes] | None = None,
+    parsed: dict[str, tuple[bytes, Document]] | None = None,
 ) -> Checker:
     """``lock`` is the lockfile jobs are checked against, ``files`` reads the trainer
-    configs jobs name in ``config_file`` (defaults: the work tree's)."""
+    configs jobs name in ``config_file`` (defaults: the work tree's); ``parsed`` collects
+    the documents parsed (:attr:`Checker.parsed`)."""
     team = {item.id: item for item in repo_files(ws.root, ws.settings)}
     builtins = {f.id: f for f in builtin_files()}
     pins = Pins(ws.root, ws.settings)
@@ -48,7 +51,8 @@ def checker(
         lock = worktree_lock(ws.base, ws.settings.lockfile)
     if files is None:
         files = worktree_files(ws.base)
-    return Checker(ws.settings, ws.registry(), Resolver(team, builtins), strict, pins, lock, files)
+    registry, resolver = ws.registry(), Resolver(team, builtins)
+    return Checker(ws.settings, registry, resolver, strict, pins, lock, files, parsed)
 
 
 def worktree_files(base: Path) -> Callable[[str], bytes]:
@@ -180,15 +184,17 @@ def validate_blobs(
     strict: bool = False,
     lock: Callable[[], Lockfile] | None = None,
     files: Callable[[str], bytes] | None = None,
+    parsed: dict[str, tuple[bytes, Document]] | None = None,
 ) -> ValidationResult:
     """Check contents already read (path -> bytes; None for an entry that is not a blob).
 
-    Jobs' datasets are judged against ``lock`` (default: the work tree's lockfile).
+    Jobs' datasets are judged against ``lock`` (default: the work tree's lockfile);
+    ``parsed`` collects the documents parsed, for the caller to reuse.
     """
     targets = list(blobs)
     if not targets:
         return ValidationResult(())
-    check = checker(ws, strict=strict, lock=lock, files=files)
+    check = checker(ws, strict=strict, lock=lock, files=files, parsed=parsed)
     reports = []
     for rel in targets:
         raw = blobs[rel]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from gittrain.core.dialects.view import View
 from gittrain.core.dialects.vocabulary import Dialect
 from gittrain.core.diff import MISSING, Change, ChangeKind, diff, is_number, leaf_changes
 from gittrain.core.importance import Policy, Tier
-from gittrain.core.rules import RL
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    # Not at run time: the prepare-commit-msg hook names added and deleted files
+    # without reading them, and the rules module is not needed for that.
+    from gittrain.core.dialects.view import View
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -287,6 +290,8 @@ def _step_batch(view: View) -> float | None:
 
 
 def _responses(view: View) -> float | None:
+    from gittrain.core.rules import RL
+
     group = view.number("group_size")
     if group is None or view.text("algorithm") not in RL:
         return None

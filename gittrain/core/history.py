@@ -105,12 +105,26 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """What an answer says about the history it rests on (its header), without the runs."""
+
+    head: str | None  # None: the repository has no commits yet
+    runs: int  # run records mined
+    skipped: tuple[Skipped, ...]
+    shallow: tuple[str, ...]  # commits where a shallow clone's history is cut
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     head: str | None  # None: the repository has no commits yet
     runs: tuple[RunRecord, ...]  # oldest first
     skipped: tuple[Skipped, ...]
     shallow: tuple[str, ...]  # commits where a shallow clone's history is cut
     versions: int  # job file versions seen
+
+    @property
+    def summary(self) -> Summary:
+        return Summary(self.head, len(self.runs), self.skipped, self.shallow)
 
 
 def narrow(doc: Document) -> Version:

@@ -14,6 +14,7 @@ rebuilt, and each is replaced atomically so Ctrl-C never leaves half a file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from gittrain.core.atomic import atomic_write
 FORMAT = 2
 FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"
+ANSWERS_DIR = "answers"
+ANSWERS_KEPT = 16  # the most recent answers kept (one per question asked)
 
 
 class BlobCache:
@@ -51,24 +54,9 @@ class BlobCache:
 
     def _read(self, path: Path | None) -> dict[str, Any] | None:
         """A cache file of this format and version, or None (missing or unusable)."""
-        if path is None:
-            return None
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return None  # no cache yet
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
-            data = None
-        if (
-            isinstance(data, dict)
-            and data.get("format") == FORMAT
-            and data.get("gittrain") == __version__
-        ):
-            return data
-        self.rebuilt = True
-        return None
+        data, unusable = _read(path)
+        self.rebuilt = self.rebuilt or unusable
+        return data
 
     @property
     def entries(self) -> dict[str, Any]:
@@ -126,3 +114,61 @@ class BlobCache:
         except OSError:
             return False
         return True
+
+
+class AnswerCache:
+    """Finished answers (JSON), one file each, named by the hash of everything the answer
+    is a function of (``answers/KEY.json``).
+
+    Answering the same question about the same HEAD again then costs reading one
+    small file, not the history, however many other questions were kept.  The files
+    are untrusted like the others: one that is not of this format and version is
+    ignored (and replaced on the next save), and a value is checked by its reader.
+    """
+
+    def __init__(self, git_dir: Path | None) -> None:
+        self.directory = git_dir / "gittrain" / ANSWERS_DIR if git_dir is not None else None
+
+    def _path(self, key: str) -> Path | None:
+        if self.directory is None or not _KEY.fullmatch(key):
+            return None
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str) -> Any:
+        data, _ = _read(self._path(key))
+        return data.get("answer") if data is not None else None
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep ``value`` (and the newest others); a failure to write only costs speed."""
+        path = self._path(key)
+        if path is None:
+            return
+        payload = {"format": FORMAT, "gittrain": __version__, "answer": value}
+        if BlobCache._write(path, payload) and self.directory is not None:
+            try:
+                kept = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
+                for old in kept[:-ANSWERS_KEPT]:
+                    old.unlink()
+            except OSError:
+                pass  # another process pruned it first, or the directory went away
+
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def _read(path: Path | None) -> tuple[dict[str, Any] | None, bool]:
+    """A cache file of this format and version (or None), and whether one was unusable."""
+    if path is None:
+        return None, False
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None, False  # no cache yet
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
+        data = None
+    ours = isinstance(data, dict) and data.get("format") == FORMAT
+    if ours and data.get("gittrain") == __version__:
+        return data, False
+    return None, True

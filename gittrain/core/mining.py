@@ -11,6 +11,7 @@ branches were merged.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,14 @@ from gittrain.core.history import (
     usable,
     version_from,
 )
-from gittrain.core.historycache import BlobCache
+from gittrain.core.historycache import AnswerCache, BlobCache
 from gittrain.core.jobrefs import is_job_path, job_name
 from gittrain.core.jobs import TERMINAL
 from gittrain.core.settings import Settings
 from gittrain.errors import GittrainError, usage_error
 
 _NO_LOCK: Mapping[str, Any] = {"names": {}, "paths": {}}
+_BATCH = 256  # blobs read from cat-file at a time, while git log walks on
 
 
 class _Entries:
@@ -46,9 +48,20 @@ class _Entries:
         self.cat = cat
         self.reader = reader
 
+        self.pending: dict[str, tuple[frozenset[str], str | None]] = {}
+
     def see(self, blob: str, keys: frozenset[str], commit: str | None = None) -> None:
-        if not self.has(blob, keys):
-            raw = self.cat.read(blob)
+        """Parse ``blob`` unless it is cached: now, or with others on the next ``flush``."""
+        if blob not in self.pending and not self.has(blob, keys):
+            self.pending[blob] = (keys, commit)
+            if len(self.pending) >= _BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        """Read the blobs waiting to be parsed, in one batch of ``cat-file``, and parse them."""
+        pending, self.pending = self.pending, {}
+        raws = self.cat.read_many(list(pending))
+        for (blob, (keys, commit)), raw in zip(pending.items(), raws, strict=True):
             if keys is JOB_KEYS:
                 entry = parse_job(raw, self.reader, self._at(commit))
             else:
@@ -79,15 +92,31 @@ class _Entries:
         return usable(entry, keys) and (keys is not JOB_KEYS or self.reader.fresh(entry))
 
 
-def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
-    """Every run record on ``rev``'s first-parent history."""
-    head = gitrepo.rev_parse(root, rev)
-    if head is None:
-        if rev == "HEAD":  # inside a repository, an unborn HEAD: no commits yet
-            return History(None, (), (), (), 0)
+def tip(root: Path, rev: str = "HEAD") -> tuple[str | None, tuple[str, ...]]:
+    """The commit ``rev`` names (None: an unborn HEAD) and the shallow clone's cut, if any:
+    with the settings, all that the history mined from ``rev`` depends on."""
+    head, shallow = gitrepo.commit_and_shallow(root, rev)
+    if head is None and rev != "HEAD":
         raise usage_error(f"unknown revision {rev!r}")
+    return head, shallow
+
+
+def answers(root: Path) -> AnswerCache:
+    """The cache of finished answers about this repository's history."""
+    return AnswerCache(gitrepo.git_dir(root))
+
+
+def mine(
+    root: Path,
+    conf: Settings,
+    rev: str = "HEAD",
+    at: tuple[str | None, tuple[str, ...]] | None = None,
+) -> History:
+    """Every run record on ``rev``'s first-parent history (``at``: its ``tip``, when known)."""
+    head, shallow = at if at is not None else tip(root, rev)
+    if head is None:  # inside a repository, an unborn HEAD: no commits yet
+        return History(None, (), (), (), 0)
     jobs_dir = conf.jobs_dir.rstrip("/")
-    shallow = gitrepo.shallow_boundary(root)
     cache = BlobCache.load(gitrepo.git_dir(root))
     with gitrepo.CatFile(root) as cat:  # started on the first blob that is not cached
         entries = _Entries(cache, cat, IdeaReader(conf))
@@ -115,14 +144,39 @@ def mine(root: Path, conf: Settings, rev: str = "HEAD") -> History:
 def _log(
     root: Path, revs: list[str], entries: _Entries, lockfile: str, jobs_dir: str
 ) -> list[gitrepo.LogCommit]:
-    """The commits, oldest first; new blobs are parsed while `git log` is still walking."""
-    commits = []
+    """The commits, oldest first; new blobs are parsed while `git log` is still walking.
+
+    The entries are those of ``git log --first-parent --raw -M -- JOBS LOCKFILE``.  That
+    pathspec makes git match every entry of a wide jobs directory against it on every
+    commit (measured 22-35 s at 5,000 jobs and 50,000 commits, against 11-12 s without
+    it), so git walks without pathspec or rename detection and the entries are filtered
+    here; the few commits that delete one of these paths and add another are diffed
+    again with the pathspec and ``-M``, so renames are found exactly as before.
+    """
+    paths = [jobs_dir, lockfile]
+    plain = all(_plain(path) for path in paths)
     log = gitrepo.iter_log(
-        root, revs, [jobs_dir, lockfile], raw=True, renames=True, extra=["--first-parent"]
+        root,
+        revs,
+        [] if plain else paths,
+        raw=True,
+        renames=not plain,
+        extra=["--first-parent"],
     )
-    for commit in log:
+    commits = []
+    renamed: list[tuple[str, str]] = []
+    for logged in log:
+        commit, changes = logged, logged.changes
+        if plain:
+            changes = tuple(c for c in changes if _within(c.old_path or c.new_path, paths))
+            if not changes:
+                continue
+            kinds = {c.status for c in changes}
+            if "D" in kinds and "A" in kinds and commit.parents:
+                renamed.append((commit.sha, commit.parents[0]))
+            commit = replace(commit, changes=changes)
         commits.append(commit)
-        for change in commit.changes:
+        for change in changes:
             new = change.new_path
             if new is None or change.status == "D":
                 continue
@@ -130,8 +184,29 @@ def _log(
                 entries.see(change.new_sha, LOCK_KEYS)
             elif is_job_path(new, jobs_dir):
                 entries.see(change.new_sha, JOB_KEYS, commit.sha)
+    entries.flush()
+    if renamed:
+        found = gitrepo.diff_tree_first_parent(root, renamed, paths)
+        commits = [
+            replace(c, changes=tuple(found.get(c.sha, ()))) if c.sha in found else c
+            for c in commits
+        ]
     commits.reverse()
     return commits
+
+
+def _plain(path: str) -> bool:
+    """A path git's pathspec matches literally: itself and what is under it, nothing else."""
+    return (
+        bool(path)
+        and not path.startswith(("/", ".", ":"))
+        and not any(c in path for c in "*?[]\\")
+        and all(part not in ("", ".", "..") for part in path.split("/"))
+    )
+
+
+def _within(path: str | None, paths: list[str]) -> bool:
+    return path is not None and any(path == p or path.startswith(p + "/") for p in paths)
 
 
 class _Walker:

@@ -7,13 +7,9 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gittrain.document import Document, format_path
 from gittrain.errors import at
-
-if TYPE_CHECKING:
-    from gittrain.core.parsecache import ParseCache
 
 SETTINGS_FILE = ".gittrain.yaml"
 SEVERITIES = ("off", "warning", "error")
@@ -69,37 +65,33 @@ def load(root: Path | None) -> Settings:
     path = root / SETTINGS_FILE
     if not path.is_file():
         return Settings()
-    from gittrain.adapters import yamlio  # PyYAML loads only when there is a settings file
-
-    return from_doc(yamlio.load_file(path, SETTINGS_FILE))
+    return from_doc(_document(root, path))
 
 
-def load_cached(root: Path, cache: ParseCache) -> Settings:
-    """:func:`load`, taking the parsed file from ``cache`` when its bytes are unchanged.
+def _document(root: Path, path: Path) -> Document:
+    """The settings file parsed, or its parse from the cache when it holds this exact text
+    (gittrain/core/settingscache.py): a hook's fast path then imports no YAML parser."""
+    from gittrain.adapters import gitrepo
+    from gittrain.core import settingscache
+    from gittrain.errors import GittrainError
 
-    The same values and errors as :func:`load`, but a cached ``document`` has no marks:
-    for callers that read the settings, not ones that point at their lines.
-    """
-    path = root / SETTINGS_FILE
-    if not path.is_file():
-        return Settings()
     try:
         raw = path.read_bytes()
-    except OSError:
-        return load(root)  # its own message for a file it cannot read
-    name = f"settings:{SETTINGS_FILE}"
-    data = cache.get(name, raw)
-    if data is not None:
-        try:
-            return from_doc(Document(SETTINGS_FILE, data))
-        except Exception:  # a hostile entry that narrows badly: parse the file itself
-            pass
-    from gittrain.adapters import yamlio
+        text = raw.decode("utf-8-sig")  # as yamlio decodes it
+        git_dir = gitrepo.git_dir(root)
+    except (OSError, UnicodeDecodeError, GittrainError):
+        # yamlio says what is wrong with the file; outside a repository there is no cache.
+        from gittrain.adapters import yamlio
+
+        return yamlio.load_file(path, SETTINGS_FILE)
+    cached = settingscache.read(git_dir, text, SETTINGS_FILE)
+    if cached is not None:
+        return cached
+    from gittrain.adapters import yamlio  # not at the top: see above
 
     doc = yamlio.load_bytes(raw, SETTINGS_FILE)
-    found = from_doc(doc)
-    cache.put(name, raw, doc.data)
-    return found
+    settingscache.write(git_dir, text, doc)
+    return doc
 
 
 def from_doc(doc: Document) -> Settings:

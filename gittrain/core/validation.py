@@ -80,6 +80,9 @@ class Checker:
     lock: Callable[[], Lockfile] | None = None
     # Reads a job's ``config_file`` (the work tree, the index or a commit).
     files: Callable[[str], bytes] | None = None
+    # Filled with each own-format file's strict parse (path -> its bytes and document), for
+    # a later check of the same bytes (the pre-commit hook's data check) to reuse.
+    parsed: dict[str, tuple[bytes, Document]] | None = None
 
     @property
     def vocabulary(self) -> Effective:
@@ -94,6 +97,8 @@ class Checker:
                 kind = classify(rel, self.settings, doc.data)
             if kind is not Kind.CONFIG:
                 doc = yamlio.load_bytes(raw, rel)
+                if self.parsed is not None:
+                    self.parsed[rel] = (raw, doc)
                 kind = classify(rel, self.settings, doc.data)
         except GittrainError as exc:
             problem = Problem(rel, exc.mark, (), Severity.ERROR, exc.detail, "yaml")

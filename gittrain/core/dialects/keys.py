@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
@@ -96,6 +95,8 @@ def _walk(
 def _closest(dialect: Dialect, keys: tuple[str, ...]) -> str | None:
     parent = ".".join(keys[:-1]).replace("[]", "")
     siblings = _children(dialect.keys.literal).get(parent, ())
+    import difflib  # only for an unknown key: every commit's hook imports this module
+
     found = difflib.get_close_matches(keys[-1].replace("[]", ""), siblings, n=1, cutoff=0.75)
     if not found:
         return None
