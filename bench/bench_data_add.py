@@ -66,6 +66,7 @@ def main() -> None:
     for name, block, header in (
         ("big.jsonl", None, b""),
         ("big.csv", csv_block(), b"id,prompt,answer,score\n"),
+        ("plain.csv", plain_csv_block(), b"id,score,text,label,pad\n"),
     ):
         path = repo / name
         if block is not None:
@@ -111,6 +112,17 @@ def main() -> None:
             "bounded; one-line error",
             "met" if peak <= 150 and code == 1 and err.count("\n") == 0 else "NOT met",
         )
+
+
+def plain_csv_block() -> bytes:
+    """CSV rows with no quotes at all (numbers and unquoted words): the common case, where
+    the record count is two vector compares per block."""
+    rows = [
+        f"{i},{(i * 7919) % 1000 / 1000:.6f},word{i % 97} another phrase {i * 7},{i % 10},"
+        f"{'x' * (20 + (i * 37) % 180)}\n"
+        for i in range(5000)
+    ]
+    return "".join(rows).encode()
 
 
 def add_against_openssl(repo: Path, path: Path) -> None:
