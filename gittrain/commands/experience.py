@@ -341,7 +341,7 @@ def _keep(root: Path, key: str | None, answer: T, write: Callable[[T], object]) 
         return
     try:
         kept = write(answer)
-    except runanswers.Unkept:
+    except (runanswers.Unkept, RecursionError):  # a type JSON cannot give back, or too deep
         return
     answers(root).put(key, kept)
 
