@@ -10,7 +10,6 @@ at 150 MB or less, whatever its size.  Files live under GITTRAIN_BENCH_DIR
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -41,25 +40,27 @@ def main() -> None:
     ensure_bytecode()
     print(machine())
     repo = git_repo(WORK / "add-repo")
-    big = write_repeated(WORK / "big.jsonl", jsonl_block(), 2 * GIB)
-    target = repo / "big.jsonl"
-    if not target.exists():
-        shutil.copyfile(big, target)
+    # Written in the repository itself: a second copy outside it only competed for the page
+    # cache with the files being timed.
+    target = write_repeated(repo / "big.jsonl", jsonl_block(), 2 * GIB)
     size = target.stat().st_size
     gb = size / 1e9
 
-    times = []
+    times, cpu = [], []
     for _ in range(RUNS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         counting.count(target, "jsonl", "big.jsonl")
         times.append(time.perf_counter() - start)
-    count = statistics.median(times)
+        cpu.append(time.process_time() - start_cpu)
+    count, count_cpu = statistics.median(times), statistics.median(cpu)
     print("| measure | value | goal | result |\n|---|---|---|---|")
     row(
-        "JSONL exact count + line check, one thread",
-        f"{count:.2f} s ({gb / count:.2f} GB/s)",
+        "JSONL exact count + line check, one thread (wall; CPU)",
+        f"{count:.2f} s ({gb / count:.2f} GB/s); CPU {count_cpu:.2f} s ({gb / count_cpu:.2f} GB/s)",
         "≥ 2 GB/s",
-        "met" if gb / count >= 2 else "NOT met",
+        "met"
+        if gb / count >= 2
+        else f"NOT met ({'met' if gb / count_cpu >= 2 else 'not met'} per CPU-second)",
     )
 
     for name, block, header in (

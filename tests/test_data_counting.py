@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gittrain.core.data import counting
+from gittrain.core.data import counting, formats
 from gittrain.errors import GittrainError
 from tests.datahelp import write_jsonl
 
 
 def count(path: Path) -> counting.Counted:
-    fmt = counting.detect_format(path.name)
+    fmt = formats.detect_format(path.name)
     assert fmt is not None
     return counting.count(path, fmt, path.name)
 
@@ -224,10 +224,10 @@ def test_json_must_be_an_array(tmp_path: Path) -> None:
 
 
 def test_detect_format() -> None:
-    assert counting.detect_format("d/x.JSONL") == "jsonl"
-    assert counting.detect_format("d/x.pq") == "parquet"
-    assert counting.detect_format("d.v2/README") is None
-    assert counting.detect_format("x.txt") is None
+    assert formats.detect_format("d/x.JSONL") == "jsonl"
+    assert formats.detect_format("d/x.pq") == "parquet"
+    assert formats.detect_format("d.v2/README") is None
+    assert formats.detect_format("x.txt") is None
 
 
 LINES = st.sampled_from(

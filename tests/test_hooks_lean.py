@@ -56,14 +56,7 @@ def test_the_hook_lines_never_import_click(repo: Repo) -> None:
         "        print('exit', exc.code)\n"
         "print('click' in sys.modules)\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env_with_path(),
-    )
+    proc = run([sys.executable, "-c", code], repo.root)
     assert proc.stdout.splitlines()[-3:] == ["exit 1", "exit 0", "False"], proc.stderr
     assert "Config-Changes:\n  jobs/a.yaml: added" in message.read_text()
 

@@ -4,13 +4,12 @@ for the exact text it was made from, and a damaged or foreign entry is ignored a
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import Repo
-from hookhelp import env_with_path
+from hookhelp import run
 
 from gittrain import __version__
 from gittrain.adapters import yamlio
@@ -139,25 +138,11 @@ def test_the_hook_fast_path_reads_no_yaml_once_the_cache_is_warm(repo: Repo) -> 
         "try:\n    main(['hook', 'pre-commit'])\nexcept SystemExit as exc:\n    print(exc.code)\n"
         "print('yaml' in sys.modules)\n"
     )
-    first = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env_with_path(),
-    )
+    first = run([sys.executable, "-c", code], repo.root)
     # .gittrain.yaml is staged (a config path): this run validates it, so it parses YAML.
     assert first.stdout.split() == ["0", "True"], first.stderr
     repo.git("commit", "-q", "-m", "settings")
     repo.write("notes.md", "still no config\n")
     repo.git("add", "notes.md")
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env_with_path(),
-    )
+    proc = run([sys.executable, "-c", code], repo.root)
     assert proc.stdout.split() == ["0", "False"], proc.stderr

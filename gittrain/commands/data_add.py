@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
-from gittrain.core.data import counting, lockfile, lockstore
+from gittrain.core.data import formats, lockfile, lockstore
 from gittrain.core.data.datapaths import check_relpath, hub_dataset
 from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
@@ -33,7 +33,7 @@ class AddResult:
 def default_name(path: str) -> str:
     """``data/gsm8k_train.jsonl`` -> ``gsm8k_train``; a directory keeps its own name."""
     last = path.rsplit("/", 1)[-1]
-    if counting.detect_format(last) is not None:
+    if formats.detect_format(last) is not None:
         return last.rsplit(".", 1)[0]
     return last
 

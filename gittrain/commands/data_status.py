@@ -13,6 +13,7 @@ from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.snapshot import fingerprint
 from gittrain.core.data.statcache import StatCache
+from gittrain.core.parsecache import ParseCache
 from gittrain.errors import GittrainError
 
 
@@ -62,14 +63,16 @@ def status(
     Remote datasets get one metadata request per object (a listing for a prefix),
     all at once, and no download; ``offline`` skips them and counts them.
     """
-    conf = settings.load(root)
-    lock = lockstore.read(root, conf.lockfile)
-    jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir)
+    conf = settings.load(root)  # it keeps its own cache (settingscache)
+    git_dir = gitrepo.git_dir(root)
+    parsed = ParseCache.load(git_dir)
+    lock = lockstore.read_cached(root, conf.lockfile, parsed)
+    jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir, parsed)
     unlocked = _unlocked(lock, jobs)
     for name in names:
         if lock.get(name) is None and name not in unlocked:
             raise GittrainError(f"{conf.lockfile}: no dataset named {name!r}")
-    cache = StatCache.load(gitrepo.git_dir(root))
+    cache = StatCache.load(git_dir)
     chosen = [lock.datasets[n] for n in sorted(lock.datasets) if not names or n in names]
     remote = [entry for entry in chosen if entry.is_remote]
     checked = {} if offline else _check_remote(remote)
@@ -84,6 +87,7 @@ def status(
             path = ref if "/" in ref or "." in ref else None
             rows.append(DatasetStatus(ref, path, State.UNLOCKED, jobs=tuple(users)))
     cache.save()
+    parsed.save()
     return StatusResult(tuple(rows), tuple(problems), len(remote) if offline else 0)
 
 

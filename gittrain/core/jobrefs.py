@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gittrain.adapters import yamlio
 from gittrain.core.confine import escape
 from gittrain.document import Document, format_path
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.parsecache import ParseCache
 
 JOB_SUFFIXES = (".yaml", ".yml")
 
@@ -70,11 +73,38 @@ def from_doc(doc: Document, path: str) -> tuple[JobRefs, list[str]]:
 
 def parse(raw: bytes, path: str) -> tuple[JobRefs, list[str]]:
     """Strictly parse one job file's bytes; raises ``GittrainError`` when it does not parse."""
+    from gittrain.adapters import yamlio  # PyYAML loads only when a job is parsed
+
     return from_doc(yamlio.load_bytes(raw, path), path)
 
 
-def scan_worktree(root: Path, jobs_dir: str) -> tuple[list[JobRefs], list[str]]:
-    """Every job in the work tree; files that do not parse are reported, not fatal."""
+def _parse_cached(raw: bytes, path: str, cache: ParseCache) -> tuple[JobRefs, list[str]]:
+    """:func:`parse`, through ``cache``: only jobs without a problem are stored, so a
+    cached one narrows to the same refs and no problem."""
+    name = f"job:{path}"
+    data = cache.get(name, raw)
+    if data is not None:
+        try:
+            found = from_doc(Document(path, data), path)
+        except Exception:  # a hostile entry that narrows badly: parse the file itself
+            pass
+        else:
+            if not found[1]:
+                return found
+    from gittrain.adapters import yamlio
+
+    doc = yamlio.load_bytes(raw, path)
+    found = from_doc(doc, path)
+    if not found[1]:
+        cache.put(name, raw, doc.data)
+    return found
+
+
+def scan_worktree(
+    root: Path, jobs_dir: str, cache: ParseCache | None = None
+) -> tuple[list[JobRefs], list[str]]:
+    """Every job in the work tree; files that do not parse are reported, not fatal.
+    With ``cache``, unchanged jobs are not parsed again."""
     jobs: list[JobRefs] = []
     problems: list[str] = []
     directory = root / jobs_dir
@@ -89,7 +119,8 @@ def scan_worktree(root: Path, jobs_dir: str) -> tuple[list[JobRefs], list[str]]:
             problems.append(f"{rel}: {outside}")
             continue
         try:
-            job, issues = parse(file.read_bytes(), rel)
+            raw = file.read_bytes()
+            job, issues = parse(raw, rel) if cache is None else _parse_cached(raw, rel, cache)
         except GittrainError as exc:
             problems.append(exc.message)
             continue

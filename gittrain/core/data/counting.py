@@ -11,14 +11,6 @@ from typing import Protocol
 
 from gittrain.errors import GittrainError
 
-SUFFIXES: Mapping[str, str] = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".json": "json",
-}
 # 1 MiB blocks, not 16: each read releases the GIL, and `data add` hashes on another
 # thread that needs the GIL between its reads and hashlib updates.  With 16 MiB blocks the
 # counting thread held the GIL for ~12 ms at a time and the hashing thread waited out the
@@ -50,12 +42,6 @@ class Stream(Protocol):
 class Counted:
     num_samples: int | None
     columns: Mapping[str, str] = field(default_factory=dict)
-
-
-def detect_format(path: str) -> str | None:
-    """The format a file name implies, or None."""
-    dot = path.rfind(".")
-    return SUFFIXES.get(path[dot:].lower()) if dot > path.rfind("/") else None
 
 
 def count(path: Path, fmt: str, display: str) -> Counted:

@@ -61,7 +61,7 @@ def hub_dataset(ref: str, base: Path) -> RemoteURL | None:
     does, or it ends in a data file suffix.  `data add` and the unlocked-dataset hint
     both read a reference this way."""
     from gittrain.adapters.remote import urls
-    from gittrain.core.data.counting import detect_format
+    from gittrain.core.data.formats import detect_format
 
     first = ref.split("/", 1)[0]
     if detect_format(ref) is not None or (base / ref).exists() or (base / first).is_dir():

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from gittrain.adapters import yamlio
 from gittrain.document import Document, format_path
 from gittrain.errors import GittrainError
 
@@ -205,6 +204,13 @@ def check_name(name: str) -> str:
 
 def parse(text: str, source: str) -> Lockfile:
     """Parse and narrow a lockfile; conflict markers and unknown versions are errors."""
+    return parse_doc(text, source)[0]
+
+
+def parse_doc(text: str, source: str) -> tuple[Lockfile, Document | None]:
+    """:func:`parse`, also returning the parsed document (None for an empty file)."""
+    from gittrain.adapters import yamlio  # PyYAML loads only when a lockfile is parsed
+
     for number, line in enumerate(text.splitlines(), 1):
         if line.startswith(_MARKERS) and (len(line) == 7 or line[7] == " "):
             raise GittrainError(
@@ -212,8 +218,9 @@ def parse(text: str, source: str) -> Lockfile:
                 "(`git train merge-lock` can merge lockfiles) and try again"
             )
     if not text.strip():
-        return Lockfile()
-    return from_doc(yamlio.load_text(text, source))
+        return Lockfile(), None
+    doc = yamlio.load_text(text, source)
+    return from_doc(doc), doc
 
 
 def from_doc(doc: Document) -> Lockfile:
@@ -347,5 +354,7 @@ def render(lock: Lockfile) -> str:
 
 def render_entry(entry: DatasetEntry) -> str:
     """One dataset's block, indented under ``datasets:`` (also used for conflict hunks)."""
+    from gittrain.adapters import yamlio
+
     text = yamlio.dump({entry.name: entry.to_dict()})
     return "".join("  " + line if line.strip() else line for line in text.splitlines(True))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitrepo
 from gittrain.core.atomic import atomic_write, command_lock, remove_stale_temps
 from gittrain.core.data import lockfile
 from gittrain.core.data.lockfile import Lockfile
+from gittrain.document import Document
 from gittrain.errors import GittrainError, usage_error
+
+if TYPE_CHECKING:
+    from gittrain.core.parsecache import ParseCache
 
 
 def read(root: Path, rel: str) -> Lockfile:
@@ -21,6 +26,32 @@ def read(root: Path, rel: str) -> Lockfile:
     except OSError as exc:
         raise usage_error(f"{rel}: cannot read: {exc.strerror}") from None
     return parse_bytes(raw, rel)
+
+
+def read_cached(root: Path, rel: str, cache: ParseCache) -> Lockfile:
+    """:func:`read`, taking the parsed document from ``cache`` when the bytes are unchanged
+    and leaving it there otherwise; what it returns and raises is exactly :func:`read`'s."""
+    try:
+        raw = (root / rel).read_bytes()
+    except FileNotFoundError:
+        return Lockfile()
+    except OSError as exc:
+        raise usage_error(f"{rel}: cannot read: {exc.strerror}") from None
+    name = f"lock:{rel}"
+    data = cache.get(name, raw)
+    if data is not None:
+        try:
+            return lockfile.from_doc(Document(rel, data))
+        except Exception:  # a hostile entry that narrows badly: parse the file itself
+            pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GittrainError(f"{rel}: not valid UTF-8; the lockfile is damaged") from None
+    lock, doc = lockfile.parse_doc(text, rel)
+    if doc is not None:
+        cache.put(name, raw, doc.data)
+    return lock
 
 
 def loader(read: Callable[[], bytes | None], rel: str) -> Callable[[], Lockfile]:

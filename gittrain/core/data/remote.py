@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from gittrain.adapters.remote.store import DEFAULT_TIMEOUT, ObjectInfo, store_for
 from gittrain.adapters.remote.urls import RemoteURL
-from gittrain.core.data import counting
+from gittrain.core.data import counting, formats
 from gittrain.core.data.executor import REMOTE_THREADS, Executor, ThreadExecutor
 from gittrain.core.data.hashing import Progress, manifest_hash
 from gittrain.core.data.lockfile import DatasetEntry
@@ -185,7 +185,7 @@ def snapshot_remote(
         fmt = _single_format(url, objects[0])
     tasks = []
     for info in objects:
-        shard_fmt = counting.detect_format(info.url.key)
+        shard_fmt = formats.detect_format(info.url.key)
         if hash or shard_fmt == "parquet":
             tasks.append(ObjectTask(info, shard_fmt, hash, timeout))
     results = _run(tasks, executor, progress)
@@ -198,9 +198,9 @@ def snapshot_remote(
 
 
 def _single_format(url: RemoteURL, info: ObjectInfo) -> str:
-    fmt = counting.detect_format(url.key)
+    fmt = formats.detect_format(url.key)
     if fmt is None:
-        known = ", ".join(sorted(counting.SUFFIXES))
+        known = ", ".join(sorted(formats.SUFFIXES))
         raise GittrainError(f"{url.text}: unknown dataset format (known suffixes: {known})")
     if info.size == 0:
         raise GittrainError(f"{url.text}: object is empty")
@@ -278,7 +278,7 @@ def _prefix(
         elif info.sha256 is not None:
             shas.append((info.key, info.sha256))
             sources.add(info.sha256_from or "")
-        fmt = counting.detect_format(info.key)
+        fmt = formats.detect_format(info.key)
         if fmt is None:
             continue
         if result is None or result.num_samples is None:

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gittrain.core.data import counting
+from gittrain.core.data import formats
 from gittrain.core.data.datapaths import check_relpath, resolve_inside
 from gittrain.core.data.filewalk import Walk, sort_key, walk_dir, walk_file
 from gittrain.core.data.hashing import FileStat, Progress, hash_files, manifest_hash
@@ -121,9 +121,9 @@ def _preflight(root: Path, rel: str) -> tuple[str, Walk]:
         st = os.stat(target)
     except FileNotFoundError:
         raise GittrainError(f"{rel}: no such file or directory") from None
-    fmt = counting.detect_format(rel)
+    fmt = formats.detect_format(rel)
     if fmt is None:
-        known = ", ".join(sorted(counting.SUFFIXES))
+        known = ", ".join(sorted(formats.SUFFIXES))
         raise GittrainError(f"{rel}: unknown dataset format (known suffixes: {known})")
     if not stat.S_ISREG(st.st_mode):
         raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
@@ -227,16 +227,18 @@ def to_entry(
 def _count_files(root: Path, fmt: str, files: list[str]) -> tuple[int | None, dict[str, str]]:
     """Samples and columns of a file; for a directory, summed over the shards in a known
     format (a README next to them is hashed but not counted), columns from the first."""
+    from gittrain.core.data.counting import count  # only when something is counted
+
     total: int | None = None
     columns: dict[str, str] = {}
     for rel in files:
-        shard_fmt = counting.detect_format(rel) if fmt == "dir" else fmt
+        shard_fmt = formats.detect_format(rel) if fmt == "dir" else fmt
         if shard_fmt is None:
             continue
         try:
             if fmt == "dir" and os.stat(root / rel).st_size == 0:
                 raise GittrainError(f"{rel}: file is empty")
-            counted = counting.count(root / rel, shard_fmt, rel)
+            counted = count(root / rel, shard_fmt, rel)
         except OSError as exc:
             raise GittrainError(f"{rel}: cannot read: {exc.strerror}") from None
         total = (total or 0) + (counted.num_samples or 0)
