@@ -1,4 +1,8 @@
-"""`git train experience ...`: recommend, best, suggest and similar, over mined run records."""
+"""`git train experience ...`: recommend, best, suggest and similar, over mined run records.
+
+Each answer is kept (``.git/gittrain/answers/``) under the hash of everything it is a
+function of, so asking again about an unchanged HEAD reads one small file, not every run.
+"""
 
 from __future__ import annotations
 
@@ -40,15 +44,15 @@ class Mined:
 def load(
     ws: Workspace,
     *,
-    registry_needed: bool = False,
     registry: Mapping[str, Recipe] | None = None,
     at: tuple[str | None, tuple[str, ...]] | None = None,
 ) -> Mined:
-    """Mine the history; the recipe registry is read only when a filter needs it."""
+    """Mine the history; ``registry`` (read only when a filter needs it) names each recipe's
+    task type and algorithm."""
     root = ws.require_root()
     history = mine(root, ws.settings, at=at)
     if registry is None:
-        registry = ws.registry().recipes if registry_needed else {}
+        registry = {}
     views = []
     for run in history.runs:
         recipe = registry.get(run.version.recipe or "")
