@@ -159,31 +159,30 @@ def best(  # noqa: PLR0917 - one parameter per click option
         top=top,
         model_size=model_size,
     )
-    ranked = result.ranked
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined.history.summary),
-                "metric": ranked.metric,
-                "minimize": ranked.minimize,
+                **_history_json(result.history),
+                "metric": result.metric,
+                "minimize": result.minimize,
                 "runs": [
-                    {**_run_json(run), "value": run.version.metrics[ranked.metric], "key": key}
+                    {**_run_json(run), "value": run.version.metrics[result.metric], "key": key}
                     for run, key in result.rows
                 ],
                 "shared": result.shared,
             }
         )
         return
-    _history_header(result.mined.history.summary)
-    how = "lowest" if ranked.minimize else "highest"
-    picked = " (the most recorded metric)" if ranked.chosen else ""
-    click.echo(f"best runs by {ranked.metric}{picked}, {how} first:")
+    _history_header(result.history)
+    how = "lowest" if result.minimize else "highest"
+    picked = " (the most recorded metric)" if result.chosen else ""
+    click.echo(f"best runs by {result.metric}{picked}, {how} first:")
     names = list(dict.fromkeys(k for _, key in result.rows for k in key))
     for i, (record, key) in enumerate(result.rows, 1):
-        value = record.version.metrics[ranked.metric]
+        value = record.version.metrics[result.metric]
         size = record.version.model_size or "size unknown"
         click.echo(
-            f"{i}. {ranked.metric}={value:g}  {record.cite}  {size}  {record.date}  {record.author}"
+            f"{i}. {result.metric}={value:g}  {record.cite}  {size}  {record.date}  {record.author}"
         )
         # What sets this run apart; what they all share is printed once, below.
         differs = [
@@ -214,13 +213,13 @@ def suggest(job: str, model_size: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined.history.summary),
+                **_history_json(result.history),
                 "job": result.job,
                 "recipe": advice.recipe,
                 "model_size": result.model_size,
                 "compared_sizes": _scope_json(result.scope.sizes),
                 "widened": list(result.scope.notes),
-                "metric": advice.ranked.metric if advice.ranked else None,
+                "metric": advice.metric,
                 "top_runs": [_run_json(r) for r in advice.top],
                 "suggestions": [
                     {
@@ -237,16 +236,16 @@ def suggest(job: str, model_size: str | None, fmt: str) -> None:
             }
         )
         return
-    _history_header(result.mined.history.summary)
+    _history_header(result.history)
     for note in result.scope.notes:
         click.echo(note)
-    if advice.ranked is not None:
+    if advice.metric is not None:
         cites = ", ".join(
             f"{r.cite} ({r.version.model_size or 'size unknown'})" for r in advice.top
         )
         click.echo(
             f"{result.job}: compared with the top {counted(len(advice.top), 'run')} "
-            f"of {advice.recipe} {result.scope.text} by {advice.ranked.metric} ({cites})"
+            f"of {advice.recipe} {result.scope.text} by {advice.metric} ({cites})"
         )
     for s in advice.suggestions:
         click.echo(f"- {s.reason}")
@@ -269,7 +268,7 @@ def similar(job: str, top: int, model_size: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(
             {
-                **_history_json(result.mined.history.summary),
+                **_history_json(result.history),
                 "job": result.job,
                 "matches": [
                     {
@@ -287,7 +286,7 @@ def similar(job: str, top: int, model_size: str | None, fmt: str) -> None:
             }
         )
         return
-    _history_header(result.mined.history.summary)
+    _history_header(result.history)
     if not result.matches:
         click.echo(f"no other finished jobs to compare {result.job} with")
     for m in result.matches:

@@ -1,4 +1,8 @@
-"""`git train experience ...`: recommend, best, suggest and similar, over mined run records."""
+"""`git train experience ...`: recommend, best, suggest and similar, over mined run records.
+
+Each answer is kept (``.git/gittrain/answers/``) under the hash of everything it is a
+function of, so asking again about an unchanged HEAD reads one small file, not every run.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gittrain.adapters import yamlio
-from gittrain.commands.jobfiles import read_job
+from gittrain.commands.jobfiles import JobSource, read_job
 from gittrain.commands.workspace import Workspace
-from gittrain.core import answercache, experience, importance, jobs, peers
+from gittrain.core import answercache, experience, importance, jobs, peers, runanswers
 from gittrain.core.experience import Bucket, RecipeStats, RecordView, Suggestions
 from gittrain.core.history import History, Ideas, RunRecord, Summary, canonical
 from gittrain.core.importance import Policy
@@ -22,7 +26,11 @@ from gittrain.core.sizes import SizeRange, parse_range_arg, size_of
 from gittrain.errors import GittrainError, usage_error
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gittrain.core.recipes import Recipe
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +44,15 @@ class Mined:
 def load(
     ws: Workspace,
     *,
-    registry_needed: bool = False,
     registry: Mapping[str, Recipe] | None = None,
     at: tuple[str | None, tuple[str, ...]] | None = None,
 ) -> Mined:
-    """Mine the history; the recipe registry is read only when a filter needs it."""
+    """Mine the history; ``registry`` (read only when a filter needs it) names each recipe's
+    task type and algorithm."""
     root = ws.require_root()
     history = mine(root, ws.settings, at=at)
     if registry is None:
-        registry = ws.registry().recipes if registry_needed else {}
+        registry = {}
     views = []
     for run in history.runs:
         recipe = registry.get(run.version.recipe or "")
@@ -156,8 +164,10 @@ def _answer_key(
 
 @dataclass(frozen=True, slots=True)
 class Best:
-    mined: Mined
-    ranked: experience.Ranked
+    history: Summary
+    metric: str  # what the runs are ranked by
+    minimize: bool
+    chosen: bool  # the metric was picked (the most recorded) rather than given
     rows: tuple[tuple[RunRecord, dict[str, object]], ...]  # run, key parameters
     shared: dict[str, object]  # the key parameters all rows agree on (none for one row)
 
@@ -172,12 +182,21 @@ def best(
     top: int,
     model_size: str | None = None,
 ) -> Best:
+    """The best completed runs; kept like ``recommend``'s answer."""
     if recipe is None and algorithm is None:
         raise usage_error("name --recipe R or --algorithm A")
     if top < 1:
         raise usage_error("--top must be at least 1")
     sizes = _range(model_size)
-    mined = load(ws, registry_needed=algorithm is not None)
+    root = ws.require_root()
+    at = tip(root)
+    registry = ws.registry().recipes if algorithm is not None else None
+    query = [recipe, algorithm, metric, minimize, top, _sizes_key(sizes)]
+    key = _answer_key(ws, at, "best", query, registry)
+    found = _kept(root, key, at, runanswers.best)
+    if found is not None:
+        return Best(*found)
+    mined = load(ws, registry=registry, at=at)
     runs = [
         v.run
         for v in _sized(mined.views, sizes)
@@ -194,12 +213,15 @@ def best(
         (run, experience.key_params(read(run), run.version.config, policy))
         for run in ranked.runs[:top]
     )
-    return Best(mined, ranked, rows, experience.shared_params([key for _, key in rows]))
+    shared = experience.shared_params([key for _, key in rows])
+    answer = (mined.history.summary, ranked.metric, ranked.minimize, ranked.chosen, rows, shared)
+    _keep(root, key, answer, runanswers.best_json)
+    return Best(*answer)
 
 
 @dataclass(frozen=True, slots=True)
 class JobAdvice:
-    mined: Mined
+    history: Summary
     job: str
     model_size: str | None  # the job's own
     scope: Scope
@@ -208,9 +230,18 @@ class JobAdvice:
 
 
 def suggest(ws: Workspace, spec: str, model_size: str | None = None) -> JobAdvice:
+    """Adjustments to a job; kept by HEAD, settings, the size asked and the job's bytes."""
     sizes = _range(model_size)
-    job, ideas = _job(ws, spec)
-    mined = load(ws)
+    root = ws.require_root()
+    source = read_job(ws, spec)
+    at = tip(root)
+    key = _answer_key(ws, at, "suggest", [_source_key(source), _sizes_key(sizes)], None)
+    found = _kept(root, key, at, runanswers.advice)
+    if found is not None:
+        summary, own_size, scope, advice, failures = found
+        return JobAdvice(summary, spec, own_size, scope, advice, failures)
+    job, ideas = _parse_job(ws, source)
+    mined = load(ws, at=at)
     recipe = job.recipe.id if job.recipe else None
     others = [v for v in mined.views if v.run.job != job.name]  # not its own past runs
     if sizes is not None:
@@ -227,7 +258,9 @@ def suggest(ws: Workspace, spec: str, model_size: str | None = None) -> JobAdvic
     # Failures count only near the job's own size (never widened); its own failures count too.
     near = scope if sizes is not None else peers.near(size_of(job.model_size))
     failures = _failures(mined.views, ideas, recipe, near)
-    return JobAdvice(mined, spec, job.model_size, scope, advice, failures)
+    answer = (mined.history.summary, job.model_size, scope, advice, failures)
+    _keep(root, key, answer, runanswers.advice_json)
+    return JobAdvice(mined.history.summary, spec, job.model_size, scope, advice, failures)
 
 
 def _failures(
@@ -251,18 +284,27 @@ def _failures(
 
 @dataclass(frozen=True, slots=True)
 class Similar:
-    mined: Mined
+    history: Summary
     job: str
     matches: tuple[Match, ...]
     failures: tuple[Failure, ...]
 
 
 def find_similar(ws: Workspace, spec: str, top: int, model_size: str | None = None) -> Similar:
+    """Finished jobs most like a job; kept by HEAD, settings, the query and the job's bytes."""
     if top < 1:
         raise usage_error("--top must be at least 1")
     sizes = _range(model_size)
-    job, ideas = _job(ws, spec)
-    mined = load(ws)
+    root = ws.require_root()
+    source = read_job(ws, spec)
+    at = tip(root)
+    query = [_source_key(source), top, _sizes_key(sizes)]
+    key = _answer_key(ws, at, "similar", query, None)
+    found = _kept(root, key, at, runanswers.similar)
+    if found is not None:
+        return Similar(found[0], spec, found[1], found[2])
+    job, ideas = _parse_job(ws, source)
+    mined = load(ws, at=at)
     mine_features = features(
         job.config, job.recipe.id if job.recipe else None, job.model_size, job.num_gpus
     )
@@ -282,7 +324,40 @@ def find_similar(ws: Workspace, spec: str, top: int, model_size: str | None = No
     ]
     scope = peers.explicit(sizes) if sizes is not None else peers.near(size_of(job.model_size))
     failures = _failures(views, ideas, job.recipe.id if job.recipe else None, scope)
-    return Similar(mined, spec, similar(mine_features, candidates, _policy(ws), top), failures)
+    matches = similar(mine_features, candidates, _policy(ws), top)
+    _keep(root, key, (mined.history.summary, matches, failures), runanswers.similar_json)
+    return Similar(mined.history.summary, spec, matches, failures)
+
+
+def _kept(
+    root: Path,
+    key: str | None,
+    at: tuple[str | None, tuple[str, ...]],
+    read: Callable[[object, str | None], T | None],
+) -> T | None:
+    """The answer kept under ``key`` for HEAD ``at``, when there is a usable one."""
+    return None if key is None else read(answers(root).get(key), at[0])
+
+
+def _keep(root: Path, key: str | None, answer: T, write: Callable[[T], object]) -> None:
+    """Keep ``answer`` for next time (not when it holds a value JSON cannot give back)."""
+    if key is None:
+        return
+    try:
+        kept = write(answer)
+    except (runanswers.Unkept, RecursionError):  # a type JSON cannot give back, or too deep
+        return
+    answers(root).put(key, kept)
+
+
+def _sizes_key(sizes: SizeRange | None) -> list[object] | None:
+    return None if sizes is None else [sizes.low, sizes.high, sizes.text]
+
+
+def _source_key(source: JobSource) -> list[object]:
+    """A job file as an answer depends on it: where it was read, and its bytes."""
+    digest = hashlib.sha256(source.raw).hexdigest()
+    return [source.name, source.rel, source.commit, digest]
 
 
 def _reader(ws: Workspace) -> Callable[[RunRecord], Ideas]:
@@ -293,12 +368,11 @@ def _reader(ws: Workspace) -> Callable[[RunRecord], Ideas]:
     return lambda run: canonical(run.version, eff)
 
 
-def _job(ws: Workspace, spec: str) -> tuple[jobs.Job, Ideas]:
+def _parse_job(ws: Workspace, source: JobSource) -> tuple[jobs.Job, Ideas]:
     """The job, and its config through the canonical view (as mining reads every run)."""
     from gittrain.core.dialects.config import read_own
     from gittrain.core.dialects.effective import effective
 
-    source = read_job(ws, spec)
     doc = yamlio.load_bytes(source.raw, source.shown)
     job = jobs.from_doc(doc)
     view = read_own(doc, effective(ws.settings), job.config, ("config",), "job").view

@@ -215,7 +215,7 @@ class Suggestion:
 @dataclass(frozen=True, slots=True)
 class Suggestions:
     recipe: str | None
-    ranked: Ranked | None
+    metric: str | None  # what the top runs are ranked by (None: nothing to rank)
     top: tuple[RunRecord, ...]
     suggestions: tuple[Suggestion, ...]
     note: str  # why there is nothing to suggest, when there is not
@@ -268,7 +268,7 @@ def suggest(
             out.append(found)
     top_runs = counted(len(top), "run")
     note = "" if out else f"the job agrees with the top {top_runs} on every key parameter"
-    return Suggestions(recipe, ranked, top, tuple(out), note)
+    return Suggestions(recipe, ranked.metric, top, tuple(out), note)
 
 
 def _numeric(

@@ -107,7 +107,10 @@ class BlobCache:
     def _write(path: Path, payload: dict[str, Any]) -> bool:
         # ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
         # (and reads back) but UTF-8 cannot encode.
-        text = json.dumps(payload, separators=(",", ":"))
+        try:
+            text = json.dumps(payload, separators=(",", ":"))
+        except (ValueError, RecursionError):  # a value nested deeper than json writes
+            return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, text.encode("utf-8"))
