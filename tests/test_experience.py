@@ -11,7 +11,7 @@ from conftest import Cli, Repo, assert_one_line_error
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
-from gittrain.core.mining import mine
+from gittrain.core.runs.mining import mine
 
 LOCK = """\
 version: 1

@@ -9,7 +9,7 @@ import pytest
 from conftest import Cli, Repo, assert_one_line_error
 
 from gittrain.core import settings
-from gittrain.core.mining import mine
+from gittrain.core.runs.mining import mine
 from gittrain.core.sizes import parse_range
 
 

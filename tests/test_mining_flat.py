@@ -18,9 +18,9 @@ from test_experience import LOCK, job
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
-from gittrain.core.history import IdeaReader
-from gittrain.core.historycache import ANSWERS_KEPT, BlobCache
-from gittrain.core.mining import _Entries, _log, _plain
+from gittrain.core.runs.history import IdeaReader
+from gittrain.core.runs.historycache import ANSWERS_KEPT, BlobCache
+from gittrain.core.runs.mining import _Entries, _log, _plain
 
 ANSWERS = ".git/gittrain/answers"
 

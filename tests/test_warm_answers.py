@@ -18,8 +18,8 @@ from conftest import Cli, Repo
 from test_experience import _history, job
 from test_mining_flat import HOSTILE
 
-from gittrain.core import runanswers
 from gittrain.core.diff import MISSING
+from gittrain.core.runs import runanswers
 
 ANSWERS = ".git/gittrain/answers"
 HISTORY_CACHES = ("history-cache.json", "history-head.json")

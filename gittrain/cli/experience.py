@@ -12,9 +12,9 @@ from gittrain.cli.options import CONTEXT, TEXT, F, format_option
 from gittrain.core.words import counted
 
 if TYPE_CHECKING:
-    from gittrain.core.experience import RecipeStats, Stat
-    from gittrain.core.history import RunRecord, Summary
-    from gittrain.core.peers import Failure
+    from gittrain.core.runs.experience import RecipeStats, Stat
+    from gittrain.core.runs.history import RunRecord, Summary
+    from gittrain.core.runs.peers import Failure
 
 SIZES = "a size or range: 7B, 3B-14B, >=7B, <=3B"
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, TypeVar
 from gittrain.adapters import yamlio
 from gittrain.commands.jobfiles import JobSource, read_job
 from gittrain.commands.workspace import Workspace
-from gittrain.core import answercache, experience, importance, jobs, peers, runanswers
-from gittrain.core.experience import Bucket, RecipeStats, RecordView, Suggestions
-from gittrain.core.history import History, Ideas, RunRecord, Summary, canonical
+from gittrain.core import importance, jobs
 from gittrain.core.importance import Policy
-from gittrain.core.mining import answers, mine, tip
-from gittrain.core.peers import Failure, Scope
-from gittrain.core.similarity import Match, features, similar
+from gittrain.core.runs import answercache, experience, peers, runanswers
+from gittrain.core.runs.experience import Bucket, RecipeStats, RecordView, Suggestions
+from gittrain.core.runs.history import History, Ideas, RunRecord, Summary, canonical
+from gittrain.core.runs.mining import answers, mine, tip
+from gittrain.core.runs.peers import Failure, Scope
+from gittrain.core.runs.similarity import Match, features, similar
 from gittrain.core.sizes import SizeRange, parse_range_arg, size_of
 from gittrain.errors import GittrainError, usage_error
 

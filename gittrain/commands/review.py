@@ -111,7 +111,7 @@ def _with_outcomes(
     """Each changed recipe's finished runs: what the change is being weighed against."""
     if not uses:
         return uses
-    from gittrain.core.mining import mine
+    from gittrain.core.runs.mining import mine
 
     history = mine(root, conf, head)
     return tuple(

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gittrain.core.diff import MISSING, is_number, leaves
-from gittrain.core.history import RunRecord
 from gittrain.core.importance import Policy, Tier
+from gittrain.core.runs.history import RunRecord
 
 WEIGHTS = {Tier.CRITICAL: 4.0, Tier.IMPORTANT: 2.0, Tier.NORMAL: 1.0, Tier.NOISE: 0.0}
 EXPLAIN = 3  # parameters named per match, each way

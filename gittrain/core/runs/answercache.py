@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gittrain.core.experience import Bucket, RecipeStats, Stat
-from gittrain.core.history import Skipped, Summary
+from gittrain.core.runs.experience import Bucket, RecipeStats, Stat
+from gittrain.core.runs.history import Skipped, Summary
 
 Answer = tuple[Summary, tuple[RecipeStats, ...], tuple[Bucket, ...]]
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from gittrain.adapters import gitrepo
-from gittrain.core.history import (
+from gittrain.core.jobrefs import is_job_path, job_name
+from gittrain.core.jobs import TERMINAL
+from gittrain.core.runs.history import (
     JOB,
     JOB_KEYS,
     LOCK_KEYS,
@@ -30,9 +32,7 @@ from gittrain.core.history import (
     usable,
     version_from,
 )
-from gittrain.core.historycache import AnswerCache, BlobCache
-from gittrain.core.jobrefs import is_job_path, job_name
-from gittrain.core.jobs import TERMINAL
+from gittrain.core.runs.historycache import AnswerCache, BlobCache
 from gittrain.core.settings import Settings
 from gittrain.errors import GittrainError, usage_error
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from gittrain.core.answercache import (
+from gittrain.core.diff import MISSING
+from gittrain.core.runs.answercache import (
     SUMMARY_KEYS,
     as_list,
     as_str,
@@ -20,11 +21,10 @@ from gittrain.core.answercache import (
     summary_json,
     summary_of,
 )
-from gittrain.core.diff import MISSING
-from gittrain.core.experience import Suggestion, Suggestions
-from gittrain.core.history import DatasetVersion, RunRecord, Summary, Version
-from gittrain.core.peers import Failure, Scope
-from gittrain.core.similarity import Match, Term
+from gittrain.core.runs.experience import Suggestion, Suggestions
+from gittrain.core.runs.history import DatasetVersion, RunRecord, Summary, Version
+from gittrain.core.runs.peers import Failure, Scope
+from gittrain.core.runs.similarity import Match, Term
 from gittrain.core.sizes import SizeRange
 
 T = TypeVar("T")

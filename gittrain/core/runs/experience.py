@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gittrain.core.diff import is_number, leaves
-from gittrain.core.history import Ideas, RunRecord
 from gittrain.core.importance import Policy, Tier
+from gittrain.core.runs.history import Ideas, RunRecord
 from gittrain.core.sizes import ModelSize
 from gittrain.core.words import counted
 from gittrain.errors import GittrainError

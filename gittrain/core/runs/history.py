@@ -2,7 +2,7 @@
 
 A run record is a job at the commit where its status became terminal
 (completed, failed or cancelled), or where a terminal result was recorded
-again with a new ``finished_at``.  ``gittrain.core.mining`` finds them.
+again with a new ``finished_at``.  ``gittrain.core.runs.mining`` finds them.
 """
 
 from __future__ import annotations

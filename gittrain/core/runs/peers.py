@@ -6,8 +6,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gittrain.core.experience import MIN_RUNS_TO_SUGGEST, RecordView
-from gittrain.core.history import RunRecord
+from gittrain.core.runs.experience import MIN_RUNS_TO_SUGGEST, RecordView
+from gittrain.core.runs.history import RunRecord
 from gittrain.core.sizes import ModelSize, SizeRange, around, show
 
 # suggest's default windows around the job's own size, tried in turn; None is every size.
