@@ -84,3 +84,18 @@ def format_path(path: DocPath) -> str:
 
 def _plain_key(key: str) -> bool:
     return bool(key) and all(ch.isalnum() or ch in "_-/" for ch in key)
+
+
+def identical(a: object, b: object) -> bool:
+    """Equal with the same types all the way down: ``1`` is not ``1.0`` or ``True``, and
+    mappings must list their keys in the same order (what a round trip through a file we
+    wrote, or a cache we read back, must preserve)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return list(a) == list(b) and all(identical(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b, strict=True))
+    return a == b

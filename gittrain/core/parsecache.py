@@ -17,11 +17,11 @@ import json
 from pathlib import Path
 
 from gittrain import __version__
+from gittrain.document import identical
 
 FORMAT = "gittrain-parsecache"
 VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
-_SCALARS = (str, int, float, bool, type(None))
 
 
 class ParseCache:
@@ -59,7 +59,7 @@ class ParseCache:
             again = json.loads(json.dumps(data))
         except (TypeError, ValueError, RecursionError):
             return
-        if _same(data, again):
+        if identical(data, again):
             self.used[name] = [_text(raw), again]
             self.dirty = True
 
@@ -111,16 +111,3 @@ def _read(path: Path) -> dict[str, object]:
 def _refuse(constant: str) -> object:
     """NaN and Infinity: strict YAML never yields them, so their presence means corruption."""
     raise ValueError(constant)
-
-
-def _same(a: object, b: object) -> bool:
-    """Equal with the same types all the way down (``True`` is not ``1``, a tuple not a list)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        assert isinstance(b, list)
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return isinstance(a, _SCALARS) and a == b

@@ -14,7 +14,7 @@ from typing import Any
 from gittrain.adapters import yamlio
 from gittrain.adapters.yamlio import Span
 from gittrain.core.edits import Assignment, set_path
-from gittrain.document import DocPath, Document, format_path
+from gittrain.document import DocPath, Document, format_path, identical
 from gittrain.errors import GittrainError
 
 
@@ -34,7 +34,7 @@ def edit(text: str, source: str, assignments: Sequence[Assignment]) -> str:
         after = yamlio.load_text(text, source).data
     except GittrainError as exc:
         raise GittrainError(f"{source}: editing would break the file ({exc.detail})") from None
-    if not _same(after, expected):
+    if not identical(after, expected):
         raise GittrainError(f"{source}: the edited file would not read back as intended")
     return text
 
@@ -173,16 +173,3 @@ def _get(data: object, path: DocPath) -> object:
     for part in path:
         node = node[part]  # type: ignore[index]
     return node
-
-
-def _same(a: object, b: object) -> bool:
-    """Equal with types: ``1`` is not ``1.0`` or ``True`` in a file we wrote."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        assert isinstance(b, list)
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b

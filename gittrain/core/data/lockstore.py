@@ -19,24 +19,26 @@ if TYPE_CHECKING:
 
 def read(root: Path, rel: str) -> Lockfile:
     """The work tree's lockfile; an absent file is an empty lockfile."""
+    raw = _read_raw(root, rel)
+    return Lockfile() if raw is None else parse_bytes(raw, rel)
+
+
+def _read_raw(root: Path, rel: str) -> bytes | None:
+    """The lockfile's bytes, or None when there is none."""
     try:
-        raw = (root / rel).read_bytes()
+        return (root / rel).read_bytes()
     except FileNotFoundError:
-        return Lockfile()
+        return None
     except OSError as exc:
         raise usage_error(f"{rel}: cannot read: {exc.strerror}") from None
-    return parse_bytes(raw, rel)
 
 
 def read_cached(root: Path, rel: str, cache: ParseCache) -> Lockfile:
     """:func:`read`, taking the parsed document from ``cache`` when the bytes are unchanged
     and leaving it there otherwise; what it returns and raises is exactly :func:`read`'s."""
-    try:
-        raw = (root / rel).read_bytes()
-    except FileNotFoundError:
+    raw = _read_raw(root, rel)
+    if raw is None:
         return Lockfile()
-    except OSError as exc:
-        raise usage_error(f"{rel}: cannot read: {exc.strerror}") from None
     name = f"lock:{rel}"
     data = cache.get(name, raw)
     if data is not None:
