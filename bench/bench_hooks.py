@@ -353,7 +353,8 @@ def git_calls(root: Path, native: str) -> list[str]:
     trace = root.parent / "git-trace.txt"
     trace.unlink(missing_ok=True)
     hook = str(root / HOOKS_DIR / "pre-commit")
-    env = {**ENV, "GIT_TRACE": str(trace)}
+    # As git runs a commit hook: at the top of the work tree, with GIT_INDEX_FILE exported.
+    env = {**ENV, "GIT_TRACE": str(trace), "GIT_INDEX_FILE": str(root / ".git" / "index")}
     proc = subprocess.run([hook], cwd=root, env=env, capture_output=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"the hook failed: {proc.stderr.decode()[-600:]}")

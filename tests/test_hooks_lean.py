@@ -135,3 +135,39 @@ def test_a_good_job_commits_through_the_installed_hooks(repo: Repo) -> None:
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
     body = repo.git("log", "-1", "--format=%B")
     assert "Config-Changes:" in body and "jobs/a.yaml: added" in body
+
+
+def _hook_git_calls(repo: Repo, hook: str, *args: str, index: bool = True) -> list[str]:
+    """The git commands ``hook`` runs, started as git starts it: at the top of the work
+    tree, with GIT_INDEX_FILE exported (or, ``index=False``, as a user would by hand)."""
+    trace = repo.root.parent / "git-trace.txt"
+    trace.unlink(missing_ok=True)
+    env = {**env_with_path(), "GIT_TRACE": str(trace)}
+    if index:
+        env["GIT_INDEX_FILE"] = str(repo.root / ".git" / "index")
+    proc = run([str(repo.root / ".git" / "hooks" / hook), *args], repo.root, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    marker = "trace: built-in: git "
+    return [
+        line.split(marker, 1)[1].split()[0]
+        for line in trace.read_text().splitlines()
+        if marker in line
+    ]
+
+
+def test_the_fast_path_is_one_git_call_and_staged_configs_still_sync_the_driver(
+    repo: Repo,
+) -> None:
+    assert run(["git-train", "install"], repo.root).returncode == 0
+    repo.write("notes.md", "no config here\n")
+    repo.git("add", "notes.md")
+    assert _hook_git_calls(repo, "pre-commit") == ["diff"]
+    # Run by hand (no GIT_INDEX_FILE), the hook asks git where the work tree is.
+    assert _hook_git_calls(repo, "pre-commit", index=False)[0] == "rev-parse"
+    # A staged config is checked, and the textconv driver's fingerprint is kept current.
+    repo.write("data/x.jsonl", '{"prompt": "q1"}\n')
+    assert run(["git-train", "data", "add", "data/x.jsonl"], repo.root).returncode == 0
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.git("add", "-A")
+    calls = _hook_git_calls(repo, "pre-commit")
+    assert calls[0] == "diff" and "config" in calls

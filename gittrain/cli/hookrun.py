@@ -91,15 +91,17 @@ def _err(line: str) -> None:
 
 def pre_commit(out: Echo, err: Echo) -> int:
     """Validate the staged configs and check the staged jobs' datasets; 1 blocks the commit."""
-    from gittrain.cli.rootdir import repo_root
+    from gittrain.cli.rootdir import hook_root
     from gittrain.commands.hooks import pre_commit as check
     from gittrain.core.words import counted
 
-    root, _prefix = repo_root()
-    sync_diff(root, err)  # a commit of .gittrain.yaml can change the diff rules
+    root = hook_root()
     result = check(root)
-    if result is None:
+    if result is None:  # nothing relevant staged: the one `git diff --cached` was all
         return 0
+    # A commit of .gittrain.yaml (a relevant path) can change the diff rules; between such
+    # commits the textconv driver re-syncs itself.
+    sync_diff(root, err)
     for report in result.validation.reports:
         _problems(report.problems, out)
     _problems(result.data.problems, out)
@@ -123,7 +125,7 @@ def prepare_commit_msg(message_file: str, source: str = "", sha: str = "", *, er
     from pathlib import Path
 
     from gittrain.adapters import gitrepo
-    from gittrain.cli.rootdir import repo_root
+    from gittrain.cli.rootdir import hook_root
     from gittrain.commands import hooks
     from gittrain.errors import GittrainError
 
@@ -132,7 +134,7 @@ def prepare_commit_msg(message_file: str, source: str = "", sha: str = "", *, er
     path = Path(message_file)
     original = hooks.read_message(path)
     try:
-        root, _prefix = repo_root()
+        root = hook_root()
         summary = summary_lines(hooks.staged_diff(root))
         comment = gitrepo.get_config(root, "core.commentChar") or "#"
         text = hooks.with_summary(original, summary, comment[:1])

@@ -27,3 +27,20 @@ def repo_root() -> tuple[Path, str]:
         raise usage_error(f"the current directory {cwd} is outside the work tree {root}")
     prefix = cwd.relative_to(root).as_posix() if cwd != root else ""
     return root, "" if prefix == "." else prefix
+
+
+def hook_root() -> Path:
+    """The work tree root for a commit hook, without a git call when git says where it is.
+
+    git runs a commit hook at the top of the work tree and exports ``GIT_INDEX_FILE`` to
+    it, so when that variable is set and the current directory holds ``.git`` (a directory,
+    or the file of a linked worktree or submodule), the current directory is the root.
+    Otherwise (the hook command run by hand, from anywhere) git is asked, as everywhere.
+    """
+    import os
+    from pathlib import Path
+
+    cwd = Path.cwd()
+    if os.environ.get("GIT_INDEX_FILE") and os.path.lexists(cwd / ".git"):
+        return cwd.resolve()
+    return repo_root()[0]
