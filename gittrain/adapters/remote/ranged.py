@@ -9,6 +9,7 @@ holding more than a bounded buffer in memory.
 from __future__ import annotations
 
 import io
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -75,9 +76,9 @@ class RawReader(io.RawIOBase):
             parts.append(self.read(min(self.size - self._pos, SEQUENTIAL_BLOCK)))
         return b"".join(parts)
 
+    @abstractmethod
     def read_at(self, start: int, length: int) -> bytes:
         """``length`` bytes from ``start`` (within the object)."""
-        raise NotImplementedError
 
     def close(self) -> None:
         if not self.closed:
