@@ -635,7 +635,7 @@ def test_footer_reader_matches_the_local_one(tmp_path: Path) -> None:
     path = tmp_path / "a.parquet"
     path.write_bytes(parquet_bytes(9))
     with open(path, "rb") as handle:
-        assert arrow.parquet_stats_from(handle, "a") == arrow.parquet_stats(path, "a")
+        assert arrow.parquet_stats(handle, "a") == arrow.parquet_stats(path, "a")
 
 
 class ProcessExecutor:

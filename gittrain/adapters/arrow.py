@@ -29,28 +29,15 @@ _WINDOW_MIN = 16 << 20
 _WAIT = 0.05
 
 
-def parquet_stats(path: Path, display: str) -> tuple[int, dict[str, str]]:
-    """Row count and column types from the Parquet footer, without reading any data."""
+def parquet_stats(source: Path | BinaryIO, display: str) -> tuple[int, dict[str, str]]:
+    """Row count and column types from the Parquet footer, without reading any data.
+    ``source`` is a path or a seekable reader (a remote object's ranged reader: pyarrow
+    reads the 64 KiB tail, and the rest of the footer only when it is longer)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path)
-        rows = int(meta.metadata.num_rows)
-        schema = meta.schema_arrow
-    except (pa.ArrowException, OSError) as exc:
-        raise GittrainError(f"{display}: not a readable Parquet file: {_first_line(exc)}") from None
-    return rows, {f.name: str(f.type) for f in schema}
-
-
-def parquet_stats_from(handle: BinaryIO, display: str) -> tuple[int, dict[str, str]]:
-    """``parquet_stats`` of a seekable reader (a remote object's ranged reader): pyarrow
-    reads the 64 KiB tail, and the rest of the footer only when it is longer."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        meta = pq.ParquetFile(handle)
+        meta = pq.ParquetFile(source)
         rows = int(meta.metadata.num_rows)
         schema = meta.schema_arrow
     except (pa.ArrowException, OSError) as exc:

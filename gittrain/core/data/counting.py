@@ -77,7 +77,7 @@ def count(path: Path, fmt: str, display: str) -> Counted:
 def count_stream(handle: Stream, fmt: str, display: str) -> Counted:
     """Samples and columns of JSONL, CSV or JSON read once, front to back, from ``handle``
     (a remote object's stream: hashed on the way, never stored).  Parquet is counted
-    from its footer instead (``arrow.parquet_stats_from``)."""
+    from its footer instead (``arrow.parquet_stats``)."""
     if fmt == "jsonl":
         return _count_jsonl_from(handle, display)
     if fmt == "json":

@@ -112,7 +112,7 @@ def read_object(task: ObjectTask, progress: Progress | None = None) -> ObjectRes
         from gittrain.adapters import arrow
 
         with store.open_random(info.url, info.size) as handle:
-            rows, columns = arrow.parquet_stats_from(handle, display)
+            rows, columns = arrow.parquet_stats(handle, display)
             note = getattr(handle, "note", None)  # the reader says how it had to read
         counted = counting.Counted(rows, columns)
     return ObjectResult(
