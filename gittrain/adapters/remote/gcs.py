@@ -26,7 +26,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 import aiohttp
-import fsspec.config
 import google.auth.exceptions
 import requests.exceptions
 from fsspec.asyn import sync
@@ -59,7 +58,7 @@ def open_store(url: RemoteURL, timeout: float) -> GCSStore:
     """The GCS store for the current settings, shared by this process's threads: one
     client, so credentials are loaded (and an access token fetched) once, not per
     object.  A change of settings closes the old one."""
-    options = _settings()
+    options = sessions.fsspec_options("gcs", "gs")
     env = sorted(
         (k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES
     )
@@ -76,14 +75,6 @@ close_all = _stores.close_all
 # own exit hook when the first finalizer is made, so one is made before registering.
 weakref.finalize(close_all, lambda: None).atexit = False
 atexit.register(close_all)
-
-
-def _settings() -> dict[str, Any]:
-    """fsspec's configuration for gs/gcs, read now (not when fsspec was imported)."""
-    conf: dict[str, dict[str, Any]] = {}
-    fsspec.config.set_conf_files(fsspec.config.conf_dir, conf)
-    fsspec.config.set_conf_env(conf)
-    return {**conf.get("gcs", {}), **conf.get("gs", {})}
 
 
 class _Unreachable(Exception):

@@ -21,7 +21,6 @@ from datetime import timezone
 from typing import Any, BinaryIO
 
 import aiohttp
-import fsspec.config
 from fsspec.asyn import sync
 from fsspec.exceptions import FSTimeoutError
 from fsspec.implementations.http import HTTPFileSystem
@@ -45,20 +44,12 @@ _stores: Stores[HTTPStore] = Stores()
 def open_store(url: RemoteURL, timeout: float) -> HTTPStore:
     """The HTTP store for the current settings, shared by this process's threads (one
     session and its connection pool); a change of settings closes the old one."""
-    options = _settings()
+    options = sessions.fsspec_options("http", "https")
     return _stores.get([timeout, options], lambda: HTTPStore(timeout, options))
 
 
 close_all = _stores.close_all
 atexit.register(close_all)
-
-
-def _settings() -> dict[str, Any]:
-    """fsspec's configuration for http/https, read now (not when fsspec was imported)."""
-    conf: dict[str, dict[str, Any]] = {}
-    fsspec.config.set_conf_files(fsspec.config.conf_dir, conf)
-    fsspec.config.set_conf_env(conf)
-    return {**conf.get("http", {}), **conf.get("https", {})}
 
 
 class HTTPStore:

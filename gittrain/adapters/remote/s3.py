@@ -64,12 +64,9 @@ atexit.register(close_all)
 def _settings(timeout: float) -> dict[str, Any]:
     """s3fs keyword arguments: fsspec's configuration (files and ``FSSPEC_S3_*``, read
     now, not when fsspec was imported) over bounded defaults."""
-    import fsspec.config
+    from gittrain.adapters.remote.sessions import fsspec_options
 
-    conf: dict[str, dict[str, Any]] = {}
-    fsspec.config.set_conf_files(fsspec.config.conf_dir, conf)
-    fsspec.config.set_conf_env(conf)
-    user = dict(conf.get("s3", {}))
+    user = fsspec_options("s3")
     config = {
         # A black-holed endpoint fails within a few connect timeouts, a slow one per read.
         "connect_timeout": min(timeout, CONNECT_TIMEOUT),

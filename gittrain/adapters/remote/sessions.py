@@ -1,4 +1,5 @@
-"""Closing an fsspec async filesystem's aiohttp session from any thread (http and gcs)."""
+"""What the fsspec-based providers share: fsspec's settings for a protocol, and closing an
+async filesystem's aiohttp session from any thread (http and gcs)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def close_session(fs: Any, close_directly: Callable[[Any, Any], None]) -> None:
         sync(fs.loop, session.close, timeout=5)
     except FSTimeoutError:
         close_directly(None, session)
+
+
+def fsspec_options(*protocols: str) -> dict[str, Any]:
+    """fsspec's configuration for ``protocols`` (its files and ``FSSPEC_<PROTOCOL>_*``
+    variables), read now, not when fsspec was imported; a later protocol wins."""
+    import fsspec.config
+
+    conf: dict[str, dict[str, Any]] = {}
+    fsspec.config.set_conf_files(fsspec.config.conf_dir, conf)
+    fsspec.config.set_conf_env(conf)
+    out: dict[str, Any] = {}
+    for protocol in protocols:
+        out.update(conf.get(protocol, {}))
+    return out
