@@ -25,7 +25,6 @@ import base64
 import hashlib
 import json
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -34,6 +33,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import google_crc32c
+
+from tests.localserver import LocalServer
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _SUPPORTED_LIST_PARAMS = {"prefix", "maxResults", "pageToken", "projection", "fields"}
@@ -80,7 +81,7 @@ class Request:
     range: str | None
 
 
-class GCSServer:
+class GCSServer(LocalServer[Request]):
     """The contract server; use as a context manager.  ``endpoint`` is the value for
     ``STORAGE_EMULATOR_HOST``."""
 
@@ -89,18 +90,13 @@ class GCSServer:
         self.token: str | None = None
         self.stall = False
         self._generation = 1_000_000
-        self._lock = threading.Lock()
-        self._log: list[Request] = []
-        self._release = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.gcs = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        httpd = _Server(("127.0.0.1", 0), _Handler)
+        httpd.gcs = self
+        super().__init__(httpd)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def bucket(self, name: str) -> None:
         self.buckets.setdefault(name, {})
@@ -117,32 +113,6 @@ class GCSServer:
     def delete(self, bucket: str, name: str) -> None:
         with self._lock:
             del self.buckets[bucket][name]
-
-    @property
-    def requests(self) -> list[Request]:
-        with self._lock:
-            return list(self._log)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._log.clear()
-
-    def record(self, request: Request) -> None:
-        with self._lock:
-            self._log.append(request)
-
-    def wait_released(self) -> None:
-        self._release.wait()
-
-    def __enter__(self) -> GCSServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._release.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
 
 
 class _Server(ThreadingHTTPServer):

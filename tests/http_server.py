@@ -25,7 +25,6 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -33,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from tests.localserver import LocalServer
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 1 << 16
@@ -47,7 +48,7 @@ class Request:
     sent: int  # body bytes in the response (sent unless the client hung up early)
 
 
-class FileServer:
+class FileServer(LocalServer[Request]):
     """Serves ``root`` over HTTP on 127.0.0.1; use as a context manager."""
 
     def __init__(self, root: Path) -> None:
@@ -60,51 +61,16 @@ class FileServer:
         self.head = True
         self.etag = True
         self.authorization: str | None = None
-        self._log: list[Request] = []
-        self._lock = threading.Lock()
-        self._release = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.files = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        httpd = _Server(("127.0.0.1", 0), _Handler)
+        httpd.files = self
+        super().__init__(httpd)
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{path}"
 
-    @property
-    def requests(self) -> list[Request]:
-        with self._lock:
-            return list(self._log)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._log.clear()
-
     def sent(self, path: str) -> int:
         """Body bytes sent for ``path`` since the last ``clear``."""
         return sum(r.sent for r in self.requests if r.path == "/" + path)
-
-    def record(self, request: Request) -> None:
-        with self._lock:
-            self._log.append(request)
-
-    def wait_released(self) -> None:
-        self._release.wait()
-
-    def __enter__(self) -> FileServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._release.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
 
 
 class _Server(ThreadingHTTPServer):
