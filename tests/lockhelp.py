@@ -1,4 +1,5 @@
-"""Remote lock entries written straight into a test repository's gittrain.lock.
+"""Remote lock entries written straight into a test repository's gittrain.lock, and what
+the remote-store tests share: the lockfile read back, JSONL bodies, a clean fsspec setting.
 
 The entries are what `data add URL` records; writing them with the lockfile's own
 renderer keeps these tests off the network and independent of the remote stores.
@@ -6,11 +7,14 @@ renderer keeps these tests off the network and independent of the remote stores.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import replace
 
+import pytest
 from conftest import Repo
 
-from gittrain.core.data import lockfile
+from gittrain.core.data import lockfile, lockstore
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 
 HUB_COMMIT = "3f2a8e1c9b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
@@ -80,3 +84,22 @@ def write_lock(repo: Repo, *entries: DatasetEntry, rel: str = "gittrain.lock") -
 
 def changed(entry: DatasetEntry, **fields: object) -> DatasetEntry:
     return replace(entry, **fields)  # type: ignore[arg-type]
+
+
+def lock(repo: Repo) -> dict[str, dict[str, object]]:
+    """The repository's gittrain.lock, each entry as the dict it is written from."""
+    parsed = lockstore.read(repo.root, "gittrain.lock")
+    return {name: entry.to_dict() for name, entry in parsed.datasets.items()}
+
+
+def jsonl(n: int, extra: str = "") -> bytes:
+    return b"".join(
+        json.dumps({"prompt": f"q{i}{extra}", "answer": i}).encode() + b"\n" for i in range(n)
+    )
+
+
+def without_fsspec_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``FSSPEC_*`` variables from the environment reach the stores."""
+    for var in list(os.environ):
+        if var.startswith("FSSPEC_"):
+            monkeypatch.delenv(var)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import os
 import socket
 import subprocess
@@ -17,11 +16,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from lockhelp import jsonl, lock, without_fsspec_settings
 
 from gittrain.adapters.remote.store import Store, store_for
 from gittrain.adapters.remote.urls import RemoteURL, parse
 from gittrain.commands.data_add import add_remote
-from gittrain.core.data import lockstore
 from gittrain.errors import GittrainError
 from tests.conftest import Cli, Repo, assert_one_line_error, snapshot
 
@@ -343,21 +342,8 @@ def test_identity_fields_are_decoded_from_base64() -> None:
 @pytest.fixture
 def bucket(gcs: GCSServer, monkeypatch: pytest.MonkeyPatch) -> GCSServer:
     """The contract server, with no fsspec settings from the environment."""
-    for var in list(os.environ):
-        if var.startswith("FSSPEC_"):
-            monkeypatch.delenv(var)
+    without_fsspec_settings(monkeypatch)
     return gcs
-
-
-def lock(repo: Repo) -> dict[str, dict[str, object]]:
-    parsed = lockstore.read(repo.root, "gittrain.lock")
-    return {name: entry.to_dict() for name, entry in parsed.datasets.items()}
-
-
-def jsonl(n: int, extra: str = "") -> bytes:
-    return b"".join(
-        json.dumps({"prompt": f"q{i}{extra}", "answer": i}).encode() + b"\n" for i in range(n)
-    )
 
 
 def test_add_one_object_records_gcs_identity_and_no_sha256(

@@ -14,12 +14,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from lockhelp import jsonl, lock, without_fsspec_settings
 
 from gittrain.adapters.remote import ranged
 from gittrain.adapters.remote.store import Store, store_for
 from gittrain.adapters.remote.urls import RemoteURL, parse
 from gittrain.commands.data_add import add_remote
-from gittrain.core.data import lockstore
 from gittrain.errors import GittrainError
 from tests.conftest import Cli, Repo, assert_one_line_error, snapshot
 from tests.http_server import FileServer
@@ -355,21 +355,8 @@ def test_the_store_module_is_imported_only_for_an_http_url() -> None:
 @pytest.fixture
 def site(web: FileServer, monkeypatch: pytest.MonkeyPatch) -> FileServer:
     """The web server, with no fsspec settings from the environment."""
-    for var in list(os.environ):
-        if var.startswith("FSSPEC_"):
-            monkeypatch.delenv(var)
+    without_fsspec_settings(monkeypatch)
     return web
-
-
-def lock(repo: Repo) -> dict[str, dict[str, object]]:
-    parsed = lockstore.read(repo.root, "gittrain.lock")
-    return {name: entry.to_dict() for name, entry in parsed.datasets.items()}
-
-
-def jsonl(n: int, extra: str = "") -> bytes:
-    return b"".join(
-        json.dumps({"prompt": f"q{i}{extra}", "answer": i}).encode() + b"\n" for i in range(n)
-    )
 
 
 def test_add_parquet_reads_rows_from_the_footer_and_records_the_etag(

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from lockhelp import jsonl, lock
 
 from gittrain.adapters import arrow
 from gittrain.adapters.remote import urls
 from gittrain.commands.data_add import add_remote
-from gittrain.core.data import lockstore
 from gittrain.core.data.remote import snapshot_remote
 from gittrain.errors import GittrainError
 from tests.conftest import Cli, Repo, assert_one_line_error, snapshot
@@ -24,12 +24,6 @@ from tests.datahelp import write_jsonl
 from tests.remote_servers import S3, free_port, sha256
 
 pytest.importorskip("s3fs", reason="the [s3] extra is installed with the test extras")
-
-
-def jsonl(n: int, extra: str = "") -> bytes:
-    return b"".join(
-        json.dumps({"prompt": f"q{i}{extra}", "answer": i}).encode() + b"\n" for i in range(n)
-    )
 
 
 def parquet_bytes(rows: int, *, blob: int = 0) -> bytes:
@@ -46,11 +40,6 @@ def parquet_bytes(rows: int, *, blob: int = 0) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="none")
     return buffer.getvalue()
-
-
-def lock(repo: Repo) -> dict[str, dict[str, object]]:
-    parsed = lockstore.read(repo.root, "gittrain.lock")
-    return {name: entry.to_dict() for name, entry in parsed.datasets.items()}
 
 
 # -- data add: one object ---------------------------------------------------------------
