@@ -11,6 +11,23 @@ from click.testing import CliRunner, Result
 
 from gittrain.cli import cli
 
+# A valid GRPO job config (schema, rules and batch arithmetic all agree), as YAML text
+# values for job templates; tests override single keys.
+GRPO_CONFIG = {
+    "algorithm": "grpo",
+    "learning_rate": "1.0e-6",
+    "global_batch_size": "1024",
+    "per_device_batch_size": "4",
+    "gradient_accumulation_steps": "32",
+    "max_steps": "200",
+    "warmup_steps": "10",
+    "context_length": "4096",
+    "max_prompt_length": "1024",
+    "max_response_length": "3072",
+    "rollout_n": "8",
+    "kl_coef": "0.001",
+}
+
 
 def run(root: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> Result:
     monkeypatch.chdir(root)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli, Repo, assert_one_line_error, snapshot
+from datahelp import GRPO_CONFIG
 from lockhelp import EVAL, GSM8K, SHARDS, write_lock
 
 from gittrain.core import settings
@@ -29,26 +30,12 @@ datasets:
 config:
 {config}
 """
-GOOD = {
-    "algorithm": "grpo",
-    "learning_rate": "1.0e-6",
-    "global_batch_size": "1024",
-    "per_device_batch_size": "4",
-    "gradient_accumulation_steps": "32",
-    "max_steps": "200",
-    "warmup_steps": "10",
-    "context_length": "4096",
-    "max_prompt_length": "1024",
-    "max_response_length": "3072",
-    "rollout_n": "8",
-    "kl_coef": "0.001",
-}
 
 
 def job(
     name: str = "a", *, gpus: int = 8, dataset: str = "gsm8k", role: str = "train", **kw: str
 ) -> str:
-    values = {**GOOD, **kw}
+    values = {**GRPO_CONFIG, **kw}
     config = "\n".join(f"  {k}: {v}" for k, v in values.items())
     return JOB.format(name=name, gpus=gpus, role=role, dataset=dataset, config=config)
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import Cli, Repo, snapshot
+from datahelp import GRPO_CONFIG
 
 JOB = """\
 name: {name}
@@ -21,24 +22,9 @@ result:
   status: pending
 """
 
-GOOD = {
-    "algorithm": "grpo",
-    "learning_rate": "1.0e-6",
-    "global_batch_size": "1024",
-    "per_device_batch_size": "4",
-    "gradient_accumulation_steps": "32",
-    "max_steps": "200",
-    "warmup_steps": "10",
-    "context_length": "4096",
-    "max_prompt_length": "1024",
-    "max_response_length": "3072",
-    "rollout_n": "8",
-    "kl_coef": "0.001",
-}
-
 
 def job(name: str = "a", gpus: int = 8, **overrides: str | None) -> str:
-    values = {**GOOD, **overrides}
+    values = {**GRPO_CONFIG, **overrides}
     config = "\n".join(f"  {k}: {v}" for k, v in values.items() if v is not None)
     return JOB.format(name=name, gpus=gpus, config=config)
 
