@@ -50,11 +50,6 @@ def resolve_inside(root: Path, rel: str) -> Path:
     return path
 
 
-def looks_like_path(ref: str) -> bool:
-    """Job files name a dataset by lock name or by path; a path has a slash or a suffix."""
-    return "/" in ref or "." in ref
-
-
 def hub_dataset(ref: str, base: Path) -> RemoteURL | None:
     """The Hub dataset a bare ``ORG/NAME[@REV]`` names, or None when it is not one or
     something local has that name: the path exists under ``base``, its first directory
