@@ -44,6 +44,11 @@ def job(
 VALIDATE_JOB = ("validate", "jobs/a.yaml")
 RECIPE_CHECK = ("recipe", "validate", "configs/mine.yaml", "--recipe", "grpo_basic", "--gpus", "8")
 TRIGGERS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    # A job's schema already types its values; a trainer's own config meets the rule.
+    "value-type": (
+        {"configs/c.yaml": "per_device_train_batch_size: 4\nlearning_rate: 1.0e-5x\n"},
+        ("validate", "configs/c.yaml"),
+    ),
     "lr-range": ({"jobs/a.yaml": job(learning_rate="0.1")}, VALIDATE_JOB),
     # A job's schema already refuses 0; a trainer's own config meets the rule.
     "positive-count": (

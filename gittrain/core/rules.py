@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from gittrain.core.dialects.view import View
+from gittrain.core.dialects.view import View, is_number
 from gittrain.core.problems import Severity
 from gittrain.document import DocPath
 
 PREFERENCE = frozenset({"dpo", "ipo", "kto", "orpo", "simpo", "cpo"})
+_NUMERIC = frozenset({"number", "integer"})
 GROUPED = frozenset({"grpo", "rloo", "dapo", "remax"})
 RL = frozenset({"grpo", "ppo", "rloo", "reinforce_pp", "remax", "dapo"})
 COUNTS = (
@@ -315,7 +316,31 @@ def warmup_steps(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def value_type(ctx: Context) -> Iterator[Finding]:
+    """A word where the trainer reads a number: the run would fail as it starts (a job's
+    values are typed by its schema; this does the same for a trainer's own config)."""
+    from gittrain.core.dialects.vocabulary import shipped
+
+    ideas = shipped().ideas
+    for idea, found in ctx.view.values.items():
+        meaning = ideas.get(idea)
+        value = found.value
+        if meaning is None or meaning.type not in _NUMERIC or found.path is None:
+            continue
+        if value is None or is_number(value) or (isinstance(value, str) and "${" in value):
+            continue  # unset, a number, or an interpolation the trainer resolves at run time
+        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        yield Finding(
+            found.path,
+            Severity.ERROR,
+            f"{meaning.title} must be a number, not {shown}; "
+            f"{ctx.view.dialect.name} cannot read it",
+            "value-type",
+        )
+
+
 RULES: dict[str, Rule] = {
+    "value-type": value_type,
     "lr-range": lr_range,
     "positive-count": positive_count,
     "batch-divisible": batch_divisible,
