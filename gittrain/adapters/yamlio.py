@@ -89,12 +89,21 @@ def load_bytes(
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     reading: Reading = STRICT,
+    marks: bool = True,
 ) -> Document:
-    """Parse one YAML (or JSON) document from ``raw``; strictly unless ``reading`` says."""
+    """Parse one YAML (or JSON) document from ``raw``; strictly unless ``reading`` says.
+
+    ``marks=False`` leaves the document without marks (the same data, the same
+    errors, each with its position), for readers that need a mark only to report
+    a problem: they parse again with marks when they find one.
+    """
     if len(raw) > max_bytes:
         raise file_error(source, f"file is {len(raw)} bytes; the limit is {max_bytes}")
     text = decode(raw, source)
-    return _Builder(text, source, expect_mapping, max_depth, reading).build()
+    builder = _Builder(text, source, expect_mapping, max_depth, reading)
+    builder.keep_marks = marks
+    builder.lean = not marks and reading is STRICT
+    return builder.build()
 
 
 def load_text(text: str, source: str, *, expect_mapping: bool = True) -> Document:
@@ -167,6 +176,17 @@ class _Frame:
 _MERGE = "<<"
 
 
+class _Unusual(Exception):
+    """A document ``_lean_document`` leaves to ``_document``."""
+
+
+# Plain scalar text -> its value (``resolve_plain`` is a pure function of the text):
+# the same few hundred values recur in every version of every job.
+_RESOLVED: dict[str, object] = {}
+_RESOLVED_KEPT = 4096
+_NOT_KNOWN = object()
+
+
 class _Builder:
     def __init__(
         self,
@@ -186,11 +206,21 @@ class _Builder:
         self.expanded = 0
         self.marks: dict[DocPath, Mark] = {}
         self.spans: dict[DocPath, Span] | None = None  # recorded only when asked for
+        self.keep_marks = True
+        self.lean = False  # no marks, strict: try ``_lean_document`` first
 
     def fail(self, mark: Any, message: str) -> GittrainError:
         return file_error(self.source, message, Mark(mark.line + 1, mark.column + 1))
 
     def build(self) -> Document:
+        if self.lean:
+            try:
+                return self._parse()
+            except _Unusual:
+                self.lean = False  # read it again the general way, which decides
+        return self._parse()
+
+    def _parse(self) -> Document:
         parser = _CParser(self.text)
         try:
             return self._run(parser)
@@ -234,7 +264,7 @@ class _Builder:
         event = get()
         if isinstance(event, yaml.StreamEndEvent):
             raise file_error(self.source, "file is empty; expected a YAML mapping")
-        root = self._document(get)
+        root = self._lean_document(get) if self.lean else self._document(get)
         event = get()
         if isinstance(event, yaml.DocumentStartEvent):
             raise self.fail(
@@ -245,7 +275,80 @@ class _Builder:
             raise file_error(
                 self.source, f"the top level must be a mapping, not {kind}", Mark(1, 1)
             )
+        if not self.keep_marks:
+            return Document(self.source, root)
         return Document(self.source, root, self.marks)
+
+    def _lean_document(self, get: Callable[[], Any]) -> object:  # noqa: PLR0915 (one hot loop)
+        """``_document`` without marks, for the common case: untagged, anchor-free
+        collections and scalars with unique plain keys under a mapping root.
+
+        Anything else (a tag, an anchor, an alias, a duplicate or ``<<`` key, a
+        non-scalar key, the depth limit, a scalar that does not resolve, a scalar
+        root) raises ``_Unusual`` before anything is returned, and the document is
+        read again by ``_document``, so both give the same data and the same error.
+        """
+        ScalarEvent, MappingStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent
+        SequenceStartEvent = yaml.SequenceStartEvent
+        MappingEndEvent, SequenceEndEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        known, missing = _RESOLVED, _NOT_KNOWN
+        outer: list[Any] = []  # the enclosing container of each open one (None: the root's)
+        top: Any = None  # the innermost open container
+        in_map = False
+        key: str | None = None  # in a mapping: the key awaiting its value
+        root: object = None
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.tag is not None or event.anchor is not None or top is None:
+                    raise _Unusual
+                text = event.value
+                if in_map and key is None:
+                    if text in top or (text == _MERGE and not event.style):
+                        raise _Unusual
+                    key = text
+                    continue
+                if event.style:
+                    value: object = text
+                else:
+                    value = known.get(text, missing)
+                    if value is missing:
+                        try:
+                            value = resolve_plain(text)
+                        except ValueError:
+                            raise _Unusual from None
+                        if len(known) < _RESOLVED_KEPT:
+                            known[text] = value
+                if in_map:
+                    top[key] = value
+                    key = None
+                else:
+                    top.append(value)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.tag is not None or event.anchor is not None:
+                    raise _Unusual
+                if (in_map and key is None) or len(outer) >= self.max_depth:
+                    raise _Unusual
+                container: Any = {} if kind is MappingStartEvent else []
+                if top is None:
+                    root = container
+                elif in_map:
+                    top[key] = container
+                    key = None
+                else:
+                    top.append(container)
+                outer.append(top)
+                top = container
+                in_map = kind is MappingStartEvent
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                top = outer.pop()
+                if top is None:
+                    get()  # DocumentEnd
+                    return root
+                in_map = type(top) is dict
+            else:
+                raise _Unusual
 
     def _document(self, get: Callable[[], Any]) -> object:  # noqa: PLR0915
         ScalarEvent, MappingStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent

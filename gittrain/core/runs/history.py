@@ -294,7 +294,13 @@ def parse_job(
     if raw is None:
         return {"k": "error", "message": "the blob is missing from the repository"}
     try:
-        entry = version_entry(narrow(yamlio.load_bytes(raw, "")))
+        # Marks only locate a problem: read again with them when narrowing finds one.
+        doc = yamlio.load_bytes(raw, "", marks=False)
+        try:
+            version = narrow(doc)
+        except GittrainError:
+            version = narrow(yamlio.load_bytes(raw, ""))
+        entry = version_entry(version)
     except GittrainError as exc:
         where = f"{exc.mark.line}:{exc.mark.column}: " if exc.mark else ""
         return {"k": "error", "message": where + exc.detail}
