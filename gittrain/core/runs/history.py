@@ -8,6 +8,7 @@ again with a new ``finished_at``.  ``gittrain.core.runs.mining`` finds them.
 from __future__ import annotations
 
 import json
+import operator
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -238,6 +239,11 @@ def canonical(v: Version, eff: Effective, load: Callable[[str], bytes] | None = 
     return {idea: (value.value, value.path) for idea, value in view.values.items()}
 
 
+# The fields of a job entry its canonical view is read from (``canonical``'s ``root``).
+_READ_FROM = operator.itemgetter("fw", "gpus", "model", "config")
+_SEEN_KEPT = 4096
+
+
 class IdeaReader:
     """Reads a finished job version's config the way validate and diff do (``read_own``).
 
@@ -250,6 +256,10 @@ class IdeaReader:
         own = settings.spellings.get("gittrain")
         self.key = json.dumps(own, sort_keys=True) if own else ""
         self._eff: Effective | None = None
+        # What a config in the job itself reads as, by the repr of all it is read from
+        # (repr tells 1, 1.0, True and "1" apart): versions that only change their
+        # status or metrics repeat their config, and reading one costs ~60 us.
+        self._seen: dict[str, dict[str, object]] = {}
 
     def wanted(self, entry: Mapping[str, Any]) -> bool:
         return entry["status"] in TERMINAL
@@ -274,13 +284,19 @@ class IdeaReader:
 
         if self._eff is None:
             self._eff = effective(self.settings)
-        ideas = canonical(version_from(entry), self._eff, load)
-        values = {
-            idea: ideas[idea][0]
-            for idea in SUMMARY
-            if idea in ideas and isinstance(ideas[idea][0], _SCALARS)
-        }
-        return {**entry, "ideas": {"fp": self.key, "v": values}}
+        # A config_file is read as the version's commit holds it: never shared.
+        key = None if entry["cf"] is not None else repr(_READ_FROM(entry))
+        values = self._seen.get(key) if key is not None else None
+        if values is None:
+            ideas = canonical(version_from(entry), self._eff, load)
+            values = {
+                idea: ideas[idea][0]
+                for idea in SUMMARY
+                if idea in ideas and isinstance(ideas[idea][0], _SCALARS)
+            }
+            if key is not None and len(self._seen) < _SEEN_KEPT:
+                self._seen[key] = values
+        return {**entry, "ideas": {"fp": self.key, "v": dict(values)}}
 
 
 def parse_job(
