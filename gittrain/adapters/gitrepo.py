@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -485,12 +486,69 @@ def iter_log(
     parents' commits do, unless ``extra`` has ``--first-parent``).
     ``revs`` are passed after ``--end-of-options``; ``paths`` after ``--``.
     """
+    proc = _start_log(root, _log_args(revs, paths, raw, renames, extra))
+    try:
+        yield from _records(_chunks(proc))
+    finally:
+        failed = _finish_log(proc)
+    if failed is not None:  # only once every commit was read: not when the caller stopped
+        raise failed
+
+
+# Below this many commits one process walks: a second costs more than it saves.
+SPLIT_FROM = 2000
+
+
+def iter_log_halves(
+    root: Path,
+    revs: Sequence[str] = ("HEAD",),
+    *,
+    raw: bool = False,
+    renames: bool = False,
+    extra: Sequence[str] = (),
+) -> Iterator[LogCommit]:
+    """``iter_log(root, revs, raw=raw, renames=renames, extra=extra)`` (no pathspec), from
+    two git processes at once when the walk is long, so both cores diff trees.
+
+    The older half (``--skip=N``) is read whole by a thread while the newer half
+    (``--max-count=N``) streams, then follows it: the same commits in the same order
+    as one walk, since git counts ``--skip`` and ``--max-count`` on that same list.
+    """
+    count_args = ["rev-list", "--count", *extra, "--end-of-options", *revs, "--"]
+    count = int(run(root, count_args, env=clean_env()).stdout or 0)
+    if count < SPLIT_FROM:
+        yield from iter_log(root, revs, raw=raw, renames=renames, extra=extra)
+        return
+    half = count // 2
+    older = _start_log(root, _log_args(revs, (), raw, renames, [*extra, f"--skip={half}"]))
+    held: list[bytes] = []
+    reader = threading.Thread(target=lambda: held.extend(_chunks(older)))
+    reader.start()
+    try:
+        yield from iter_log(root, revs, raw=raw, renames=renames, extra=[*extra, f"-n{half}"])
+        reader.join()
+        yield from _records(held)
+    finally:
+        if reader.is_alive():  # the caller stopped early: stop git, then the reader
+            older.kill()
+            reader.join()
+        failed = _finish_log(older)
+    if failed is not None:
+        raise failed
+
+
+def _log_args(
+    revs: Sequence[str], paths: Sequence[str], raw: bool, renames: bool, extra: Sequence[str]
+) -> list[str]:
     args = ["log", "-z", "--no-abbrev", f"--format={_LOG_FORMAT}", *extra]
     if raw:
         args += ["--raw", "-M" if renames else "--no-renames"]
-    args += ["--end-of-options", *revs, "--", *paths]
+    return [*args, "--end-of-options", *revs, "--", *paths]
+
+
+def _start_log(root: Path, args: list[str]) -> subprocess.Popen[bytes]:
     try:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             ["git", "-C", str(root), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -498,25 +556,38 @@ def iter_log(
         )
     except FileNotFoundError:
         raise usage_error("git is not installed or not on PATH") from None
-    assert proc.stdout is not None and proc.stderr is not None
+
+
+def _records(chunks: Iterable[bytes]) -> Iterator[LogCommit]:
+    """The commits of ``git log -z --format=_LOG_FORMAT`` output, read in any chunks."""
     buffer = b""
-    try:
-        while chunk := proc.stdout.read(1 << 16):
-            buffer += chunk
-            *records, buffer = buffer.split(_RECORD)
-            for record in records:
-                if record:
-                    yield _parse_record(record)
-        if buffer:
-            yield _parse_record(buffer)
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read()
-        proc.stderr.close()
-        code = proc.wait()
-    if code != 0:
-        lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise GittrainError(lines[-1] if lines else "git log failed")
+    for chunk in chunks:
+        buffer += chunk
+        *records, buffer = buffer.split(_RECORD)
+        for record in records:
+            if record:
+                yield _parse_record(record)
+    if buffer:
+        yield _parse_record(buffer)
+
+
+def _chunks(proc: subprocess.Popen[bytes]) -> Iterator[bytes]:
+    stdout = proc.stdout
+    assert stdout is not None
+    while chunk := stdout.read(1 << 16):
+        yield chunk
+
+
+def _finish_log(proc: subprocess.Popen[bytes]) -> GittrainError | None:
+    """Wait for a ``git log``: its last error line, if it failed."""
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    if proc.wait() == 0:
+        return None
+    lines = err.decode("utf-8", "replace").strip().splitlines()
+    return GittrainError(lines[-1] if lines else "git log failed")
 
 
 def _parse_record(record: bytes) -> LogCommit:

@@ -155,14 +155,10 @@ def _log(
     """
     paths = [jobs_dir, lockfile]
     plain = all(_plain(path) for path in paths)
-    log = gitrepo.iter_log(
-        root,
-        revs,
-        [] if plain else paths,
-        raw=True,
-        renames=not plain,
-        extra=["--first-parent"],
-    )
+    if plain:  # two processes when the walk is long: git's tree diffs are most of the cost
+        log = gitrepo.iter_log_halves(root, revs, raw=True, extra=["--first-parent"])
+    else:
+        log = gitrepo.iter_log(root, revs, paths, raw=True, renames=True, extra=["--first-parent"])
     commits = []
     renamed: list[tuple[str, str]] = []
     for logged in log:
