@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+
+from conftest import Repo
+
 from gittrain.core import settings
+from gittrain.core.runs import mining
 from gittrain.core.runs.history import IdeaReader, parse_job
 
 BATCH = ["1024", "1024.0", "'1024'", "true", "[1024]", "{a: 1}", "null"]
@@ -40,3 +45,19 @@ def test_a_shared_reading_is_a_copy() -> None:
     first["ideas"]["v"]["learning_rate"] = 99.0
     again = parse_job(_job("failed", "1024"), reader)
     assert again["ideas"]["v"]["learning_rate"] == 1.0e-6
+
+
+def test_mining_leaves_the_collector_as_it_found_it(repo: Repo) -> None:
+    repo.write("jobs/a.yaml", "name: a\nresult: {status: completed}\n")
+    repo.commit("a")
+    conf = settings.Settings()
+    assert gc.isenabled()
+    mining.mine(repo.root, conf)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (repo.root / ".git/gittrain/history-head.json").unlink()
+        mining.mine(repo.root, conf)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

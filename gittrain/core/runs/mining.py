@@ -10,6 +10,7 @@ branches were merged.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -116,6 +117,18 @@ def mine(
     head, shallow = at if at is not None else tip(root, rev)
     if head is None:  # inside a repository, an unborn HEAD: no commits yet
         return History(None, (), (), (), 0)
+    # Mining keeps every parsed version alive: the collector's passes over a heap
+    # that only grows cost ~1 CPU-s at 50,000 versions and free little.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _mine(root, conf, head, shallow)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _mine(root: Path, conf: Settings, head: str, shallow: tuple[str, ...]) -> History:
     jobs_dir = conf.jobs_dir.rstrip("/")
     cache = BlobCache.load(gitrepo.git_dir(root))
     with gitrepo.CatFile(root) as cat:  # started on the first blob that is not cached
