@@ -12,17 +12,21 @@ its kept answer: issue 14's goal is <= 0.3 s at 50,000 versions.
     .venv/bin/python bench/bench_experience.py [--runs N] [--commits N] [--jobs N]
         [--config-files K]    # every Kth job keeps its settings in a TRL file (config_file:)
         [--repo DIR]          # build the repository in DIR once and reuse it (50k takes minutes)
+        [--baseline DIR]      # also time cold mining with PYTHONPATH=DIR (an older checkout)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -170,17 +174,50 @@ def cold_runs_blobs_kept(argv: list[str], root: Path, runs: int) -> list[float]:
     return times
 
 
-def cold_runs(argv: list[str], root: Path, runs: int) -> list[float]:
+def cold_timed(
+    argv: list[str], root: Path, runs: int, env: dict[str, str] | None = None
+) -> list[tuple[float, float]]:
+    """Wall and CPU seconds (the child's user + system) of runs with no cache."""
     caches = [root / ".git" / "gittrain" / n for n in CACHES]
     times = []
     for _ in range(runs):
         for cache in caches:
             cache.unlink(missing_ok=True)
         forget_answers(root)
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=root, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
+        times.append(
+            timed(lambda: subprocess.run(argv, cwd=root, env=env, capture_output=True, check=True))
+        )
     return times
+
+
+def timed(run_once: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (every child's user + system) of one call."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run_once()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def halves(argv: list[str], root: Path) -> None:
+    """``argv`` (a first-parent ``git log``) as mining runs it: two halves at once."""
+    count = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--first-parent", "--count", "HEAD"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    half = int(count) // 2
+    procs = [
+        subprocess.Popen([*argv, f"-n{half}"], stdout=subprocess.DEVNULL),
+        subprocess.Popen([*argv, f"--skip={half}"], stdout=subprocess.DEVNULL),
+    ]
+    for proc in procs:
+        proc.wait()
+
+
+def medians(times: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(w for w, _ in times), statistics.median(c for _, c in times)
 
 
 def new_commit_runs(argv: list[str], root: Path, runs: int) -> list[float]:
@@ -231,6 +268,9 @@ def main() -> int:
     parser.add_argument(
         "--repo", type=Path, help="build the repository here, or reuse it if it exists (kept)"
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="a gittrain checkout to time cold beside this one"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="gittrain-bench-exp-", dir="/tmp"))
     start_head = ""
@@ -255,20 +295,39 @@ def main() -> int:
         limit = [sys.executable, str(HERE / "limit_experience.py"), str(root)]
         if args.config_files:
             limit += ["jobs", "configs"]  # the trainer files are part of the history to mine
-        cold = cold_runs(recommend, root, args.runs)
-        plumbing = time_runs(limit, runs=args.runs)
         git = ["git", "-C", str(root), "log", "--first-parent", "--raw", "-z", "--no-abbrev"]
-        pathspec = time_runs([*git, "-M", "--", "jobs", "gittrain.lock"], runs=args.runs)
-        whole = time_runs([*git, "--no-renames"], runs=args.runs)
+        whole = [*git, "--no-renames"]
+        commands: dict[str, Callable[[], object]] = {
+            "limit (log + cat-file + libyaml)": lambda: subprocess.run(
+                limit, capture_output=True, check=True
+            ),
+            "git train experience recommend, cold": lambda: cold_timed(recommend, root, 1),
+            "git log --first-parent --raw -M -- jobs gittrain.lock": lambda: subprocess.run(
+                [*git, "-M", "--", "jobs", "gittrain.lock"], capture_output=True, check=True
+            ),
+            "git log --first-parent --raw --no-renames (no pathspec)": lambda: subprocess.run(
+                whole, capture_output=True, check=True
+            ),
+            "the same log in two halves at once (-n N, --skip=N)": lambda: halves(whole, root),
+        }
+        if args.baseline is not None:
+            env = {**os.environ, "PYTHONPATH": str(args.baseline)}
+            commands["... cold, baseline " + str(args.baseline)] = lambda: cold_timed(
+                recommend, root, 1, env
+            )
+        # Interleaved: each round runs every command once, so load swings hit all alike.
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, command in commands.items():
+                times[name].append(timed(command))
+        rows = []
+        for name, measured in times.items():
+            wall, cpu = medians(measured)
+            rows.append((f"{name} (CPU {cpu:.2f} s)", wall * 1000))
         report(
-            "Cold: experience recommend (no cache) vs the plumbing limit",
-            [
-                ("limit (log + cat-file + libyaml)", median_ms(plumbing)),
-                ("git train experience recommend, cold", median_ms(cold)),
-                ("git log --first-parent --raw -M -- jobs gittrain.lock", median_ms(pathspec)),
-                ("git log --first-parent --raw --no-renames (no pathspec)", median_ms(whole)),
-            ],
-            "goal: <= 1.3x; issue 14: <= 10 s at 50,000 versions over 5,000 jobs",
+            "Cold: experience recommend (no cache) vs the plumbing limit, wall (and CPU)",
+            rows,
+            f"goal: <= 1.3x; issue 14: <= 10 s at 50,000 versions over 5,000 jobs; load {load()}",
         )
         warm = time_runs(recommend, runs=args.runs, cwd=root)
         bare = time_runs(["git", "-C", str(root), "log", "--raw", "--", "jobs/"], runs=args.runs)
