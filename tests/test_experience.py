@@ -11,6 +11,7 @@ from conftest import Cli, Repo, assert_one_line_error
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
+from gittrain.core.runs.historycache import HISTORY_FORMAT
 from gittrain.core.runs.mining import mine
 
 LOCK = """\
@@ -201,7 +202,7 @@ def test_corrupt_or_foreign_cache_is_rebuilt(repo: Repo) -> None:
         for cache in caches:
             cache.write_bytes(junk)
         assert runs(repo) == expected
-        assert [json.loads(c.read_bytes())["format"] for c in caches] == [2, 2]
+        assert [json.loads(c.read_bytes())["format"] for c in caches] == [HISTORY_FORMAT] * 2
     # An entry of the right format but the wrong shape cannot crash mining either.
     for cache, key in zip(caches, ("blobs", "pinned"), strict=True):
         data = json.loads(cache.read_bytes())
@@ -423,4 +424,4 @@ def test_an_unchanged_head_is_answered_without_reading_every_version(repo: Repo)
     repo.write("jobs/c.yaml", job("c", "completed"))
     repo.commit("c")  # a new commit needs the versions: the file is read and rebuilt
     assert len(runs(repo)) == len(expected) + 1
-    assert json.loads(blobs.read_bytes())["format"] == 2
+    assert json.loads(blobs.read_bytes())["format"] == HISTORY_FORMAT

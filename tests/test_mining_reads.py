@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import json
 
+import pytest
 from conftest import Repo
 
 from gittrain.core import settings
@@ -61,3 +63,42 @@ def test_mining_leaves_the_collector_as_it_found_it(repo: Repo) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_version_that_is_not_a_run_keeps_only_its_status(repo: Repo) -> None:
+    repo.write("jobs/a.yaml", "name: a\nresult: {status: running}\n")
+    repo.commit("a runs")
+    repo.write("jobs/a.yaml", "name: a\nresult: {status: completed, metrics: {acc: 0.5}}\n")
+    repo.commit("a done")
+    conf = settings.Settings()
+    assert len(mining.mine(repo.root, conf).runs) == 1
+    blobs = json.loads((repo.root / ".git/gittrain/history-cache.json").read_bytes())["blobs"]
+    kept = sorted((sorted(entry) for entry in blobs.values()), key=len)
+    assert kept[0] == ["fin", "k", "status"] and len(kept[1]) > 3
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"k": "job", "status": "completed", "fin": None},  # a run cannot be this short
+        {"k": "job", "status": "failed", "fin": "2026-01-01"},
+        {"k": "job", "status": "bogus", "fin": None},
+        {"k": "job", "status": "running", "fin": 5},
+        {"k": "job", "status": 7, "fin": None},
+        {"k": "lock", "status": "running", "fin": None},
+    ],
+)
+def test_a_forged_short_entry_is_read_again(repo: Repo, forged: dict[str, object]) -> None:
+    repo.write("jobs/a.yaml", "name: a\nresult: {status: running}\n")
+    repo.commit("a runs")
+    repo.write("jobs/a.yaml", "name: a\nresult: {status: completed, metrics: {acc: 0.5}}\n")
+    repo.commit("a done")
+    conf = settings.Settings()
+    expected = mining.mine(repo.root, conf)
+    assert len(expected.runs) == 1
+    path = repo.root / ".git/gittrain/history-cache.json"
+    data = json.loads(path.read_bytes())
+    data["blobs"] = {blob: forged for blob in data["blobs"]}
+    path.write_text(json.dumps(data))
+    (repo.root / ".git/gittrain/history-head.json").unlink()
+    assert mining.mine(repo.root, conf) == expected

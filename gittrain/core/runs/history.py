@@ -316,10 +316,13 @@ def parse_job(
             version = narrow(doc)
         except GittrainError:
             version = narrow(yamlio.load_bytes(raw, ""))
-        entry = version_entry(version)
     except GittrainError as exc:
         where = f"{exc.mark.line}:{exc.mark.column}: " if exc.mark else ""
         return {"k": "error", "message": where + exc.detail}
+    if version.status not in TERMINAL:
+        # Not a run: the walk reads only its status, so that is all that is kept.
+        return {"k": JOB, "status": version.status, "fin": version.finished_at}
+    entry = version_entry(version)
     return reader.read(entry, load) if reader is not None else entry
 
 
@@ -339,6 +342,7 @@ def parse_lock(raw: bytes | None) -> dict[str, Any]:
 
 
 JOB_KEYS = frozenset(version_entry(narrow(Document("", {}))))
+UNFINISHED_KEYS = frozenset({"k", "status", "fin"})  # a version that is not a run
 LOCK_KEYS = frozenset({"k", "names", "paths"})
 ERROR_KEYS = frozenset({"k", "message"})
 
@@ -353,6 +357,13 @@ def usable(entry: object, keys: frozenset[str]) -> bool:
         return False
     if entry.get("k") == "error":
         return entry.keys() == ERROR_KEYS and type(entry["message"]) is str
+    if keys is JOB_KEYS and entry.keys() == UNFINISHED_KEYS:
+        status = entry["status"]
+        return (
+            entry["k"] == JOB
+            and (status is None or (status in STATUSES and status not in TERMINAL))
+            and _opt_str(entry["fin"])
+        )
     if entry.keys() != keys:
         return False
     if keys is LOCK_KEYS:

@@ -22,7 +22,9 @@ from typing import Any
 from gittrain import __version__
 from gittrain.core.atomic import atomic_write
 
-FORMAT = 2
+FORMAT = 2  # of kept answers
+# Of the two history files; 3: a version that is not a run keeps only its status.
+HISTORY_FORMAT = 3
 FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"
 ANSWERS_DIR = "answers"
@@ -54,7 +56,7 @@ class BlobCache:
 
     def _read(self, path: Path | None) -> dict[str, Any] | None:
         """A cache file of this format and version, or None (missing or unusable)."""
-        data, unusable = _read(path)
+        data, unusable = _read(path, HISTORY_FORMAT)
         self.rebuilt = self.rebuilt or unusable
         return data
 
@@ -90,12 +92,12 @@ class BlobCache:
     def save(self) -> None:
         """Write what changed; a failure to write only costs speed next time."""
         if self.dirty and self.path is not None and self._entries is not None:
-            payload = {"format": FORMAT, "gittrain": __version__, "blobs": self._entries}
+            payload = {"format": HISTORY_FORMAT, "gittrain": __version__, "blobs": self._entries}
             if self._write(self.path, payload):
                 self.dirty = False
         if self.head_dirty and self.head_path is not None:
             head = {
-                "format": FORMAT,
+                "format": HISTORY_FORMAT,
                 "gittrain": __version__,
                 "checkpoint": self.checkpoint,
                 "pinned": self.pinned,
@@ -159,8 +161,9 @@ class AnswerCache:
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
-def _read(path: Path | None) -> tuple[dict[str, Any] | None, bool]:
-    """A cache file of this format and version (or None), and whether one was unusable."""
+def _read(path: Path | None, form: int = FORMAT) -> tuple[dict[str, Any] | None, bool]:
+    """A cache file of format ``form`` and this version (or None), and whether one was
+    unusable."""
     if path is None:
         return None, False
     try:
@@ -171,7 +174,7 @@ def _read(path: Path | None) -> tuple[dict[str, Any] | None, bool]:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
         data = None
-    ours = isinstance(data, dict) and data.get("format") == FORMAT
+    ours = isinstance(data, dict) and data.get("format") == form
     if ours and data.get("gittrain") == __version__:
         return data, False
     return None, True

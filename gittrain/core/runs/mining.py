@@ -183,7 +183,8 @@ def _log(
             kinds = {c.status for c in changes}
             if "D" in kinds and "A" in kinds and commit.parents:
                 renamed.append((commit.sha, commit.parents[0]))
-            commit = replace(commit, changes=changes)
+            if len(changes) != len(logged.changes):
+                commit = replace(commit, changes=changes)
         commits.append(commit)
         for change in changes:
             new = change.new_path
@@ -265,11 +266,11 @@ class _Walker:
             self.skipped.append(Skipped(new, commit.sha, entry["message"]))
             self.state[new] = None
             return
-        version = version_from(entry)
-        now = (version.status, version.finished_at) if version.status else None
+        now = (entry["status"], entry["fin"]) if entry["status"] else None
         self.state[new] = now
         if now is None or now[0] not in TERMINAL or now == before:
             return
+        version = version_from(entry)  # finished: a run, so its entry is whole
         lock = self.entries.get(self.lock_blob) if self.lock_blob else _NO_LOCK
         self.runs.append(
             RunRecord(
