@@ -7,6 +7,7 @@ User-controlled revisions and paths are always passed after
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -506,33 +507,57 @@ def iter_log_halves(
     raw: bool = False,
     renames: bool = False,
     extra: Sequence[str] = (),
-) -> Iterator[LogCommit]:
+) -> Iterator[tuple[int, LogCommit]]:
     """``iter_log(root, revs, raw=raw, renames=renames, extra=extra)`` (no pathspec), from
     two git processes at once when the walk is long, so both cores diff trees.
 
-    The older half (``--skip=N``) is read whole by a thread while the newer half
-    (``--max-count=N``) streams, then follows it: the same commits in the same order
-    as one walk, since git counts ``--skip`` and ``--max-count`` on that same list.
+    Yields ``(part, commit)``: part 0 is the newer half (``--max-count=N``), part 1
+    the older (``--skip=N``), each newest first, the two interleaved as git writes
+    them, so the caller is never idle while either has output.  Part 0 followed by
+    part 1 is the list of one walk: git counts ``--skip`` and ``--max-count`` on it.
     """
     count_args = ["rev-list", "--count", *extra, "--end-of-options", *revs, "--"]
     count = int(run(root, count_args, env=clean_env()).stdout or 0)
     if count < SPLIT_FROM:
-        yield from iter_log(root, revs, raw=raw, renames=renames, extra=extra)
+        for commit in iter_log(root, revs, raw=raw, renames=renames, extra=extra):
+            yield 0, commit
         return
     half = count // 2
-    older = _start_log(root, _log_args(revs, (), raw, renames, [*extra, f"--skip={half}"]))
-    held: list[bytes] = []
-    reader = threading.Thread(target=lambda: held.extend(_chunks(older)))
-    reader.start()
+    procs = [
+        _start_log(root, _log_args(revs, (), raw, renames, [*extra, flag]))
+        for flag in (f"-n{half}", f"--skip={half}")
+    ]
+    arrived: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
+
+    def pump(part: int) -> None:
+        for chunk in _chunks(procs[part]):
+            arrived.put((part, chunk))
+        arrived.put((part, b""))  # this half is done
+
+    readers = [threading.Thread(target=pump, args=(part,)) for part in (0, 1)]
+    for reader in readers:
+        reader.start()
+    buffers = [b"", b""]
+    open_parts = 2
     try:
-        yield from iter_log(root, revs, raw=raw, renames=renames, extra=[*extra, f"-n{half}"])
-        reader.join()
-        yield from _records(held)
+        while open_parts:
+            part, chunk = arrived.get()
+            if not chunk:
+                open_parts -= 1
+                chunk = _RECORD  # ends the half's last record
+            records = (buffers[part] + chunk).split(_RECORD)
+            buffers[part] = records.pop()
+            for record in records:
+                if record:
+                    yield part, _parse_record(record)
     finally:
-        if reader.is_alive():  # the caller stopped early: stop git, then the reader
-            older.kill()
+        if open_parts:  # the caller stopped early: stop git, which ends the readers
+            for proc in procs:
+                proc.kill()
+        for reader in readers:
             reader.join()
-        failed = _finish_log(older)
+        failures = [_finish_log(proc) for proc in procs]
+    failed = next((f for f in failures if f is not None), None)
     if failed is not None:
         raise failed
 

@@ -11,7 +11,7 @@ branches were merged.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,13 +50,30 @@ class _Entries:
         self.reader = reader
 
         self.pending: dict[str, tuple[frozenset[str], str | None]] = {}
+        self.older: set[str] = set()  # blobs so far seen only in the older half of the walk
 
-    def see(self, blob: str, keys: frozenset[str], commit: str | None = None) -> None:
-        """Parse ``blob`` unless it is cached: now, or with others on the next ``flush``."""
+    def see(
+        self, blob: str, keys: frozenset[str], commit: str | None = None, part: int = 0
+    ) -> None:
+        """Parse ``blob`` unless it is cached: now, or with others on the next ``flush``.
+
+        A job's ``config_file`` is read as the newest commit showing the blob holds it,
+        as one newest-first walk would: a blob first seen in the older half (``part``
+        1) and then in the newer is read again from the newer commit if it names one.
+        """
+        if blob in self.older:
+            if part == 0:
+                self.older.discard(blob)
+                entry = self.cache.get(blob) if blob not in self.pending else None
+                if blob in self.pending or (type(entry) is dict and entry.get("cf") is not None):
+                    self.pending[blob] = (keys, commit)
+            return
         if blob not in self.pending and not self.has(blob, keys):
             self.pending[blob] = (keys, commit)
-            if len(self.pending) >= _BATCH:
-                self.flush()
+            if part:
+                self.older.add(blob)
+        if len(self.pending) >= _BATCH:
+            self.flush()
 
     def flush(self) -> None:
         """Read the blobs waiting to be parsed, in one batch of ``cat-file``, and parse them."""
@@ -168,13 +185,15 @@ def _log(
     """
     paths = [jobs_dir, lockfile]
     plain = all(_plain(path) for path in paths)
+    log: Iterable[tuple[int, gitrepo.LogCommit]]
     if plain:  # two processes when the walk is long: git's tree diffs are most of the cost
         log = gitrepo.iter_log_halves(root, revs, raw=True, extra=["--first-parent"])
     else:
-        log = gitrepo.iter_log(root, revs, paths, raw=True, renames=True, extra=["--first-parent"])
-    commits = []
+        one = gitrepo.iter_log(root, revs, paths, raw=True, renames=True, extra=["--first-parent"])
+        log = ((0, commit) for commit in one)
+    halves: tuple[list[gitrepo.LogCommit], list[gitrepo.LogCommit]] = ([], [])
     renamed: list[tuple[str, str]] = []
-    for logged in log:
+    for part, logged in log:
         commit, changes = logged, logged.changes
         if plain:
             changes = tuple(c for c in changes if _within(c.old_path or c.new_path, paths))
@@ -185,7 +204,7 @@ def _log(
                 renamed.append((commit.sha, commit.parents[0]))
             if len(changes) != len(logged.changes):
                 commit = replace(commit, changes=changes)
-        commits.append(commit)
+        halves[part].append(commit)
         for change in changes:
             new = change.new_path
             if new is None or change.status == "D":
@@ -193,8 +212,9 @@ def _log(
             if new == lockfile:
                 entries.see(change.new_sha, LOCK_KEYS)
             elif is_job_path(new, jobs_dir):
-                entries.see(change.new_sha, JOB_KEYS, commit.sha)
+                entries.see(change.new_sha, JOB_KEYS, commit.sha, part)
     entries.flush()
+    commits = halves[0] + halves[1]
     if renamed:
         found = gitrepo.diff_tree_first_parent(root, renamed, paths)
         commits = [
