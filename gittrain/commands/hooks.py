@@ -49,6 +49,7 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     from gittrain.commands.data_check import check_staged
     from gittrain.commands.validate import staged_lock, validate_blobs
     from gittrain.commands.workspace import Workspace
+    from gittrain.core import doccache
 
     ws = Workspace(root, root, conf)
     # The staged lockfile comes in the same read, staged or not; it is parsed once,
@@ -56,11 +57,13 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
     lock = staged_lock(root, conf.lockfile, blobs)
     parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
-    validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed)
-    # Validation has judged the jobs' data requirements already: say it once.
-    data = check_staged(
-        root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
-    )
+    # A commit tried again, and prepare-commit-msg after this hook, parse the same texts.
+    with doccache.session(gitrepo.git_dir(root)):
+        validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed)
+        # Validation has judged the jobs' data requirements already: say it once.
+        data = check_staged(
+            root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
+        )
     return PreCommitResult(validation, data)
 
 
@@ -68,8 +71,10 @@ def staged_diff(root: Path) -> DiffReport:
     """The semantic diff of the index against HEAD (`git train diff --cached`), as much of it
     as the summary shows: added and deleted configs are named, not read."""
     from gittrain.commands.diff import DiffRequest, run_diff
+    from gittrain.core import doccache
 
-    return run_diff(root, DiffRequest(cached=True, report_skipped=False, whole_files=False))
+    with doccache.session(gitrepo.git_dir(root)):  # what pre-commit parsed is not parsed again
+        return run_diff(root, DiffRequest(cached=True, report_skipped=False, whole_files=False))
 
 
 def with_summary(message: str, summary: list[str], comment_char: str = "#") -> str | None:

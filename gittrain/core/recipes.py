@@ -11,7 +11,8 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gittrain.adapters import schemas, yamlio
+from gittrain.adapters import schemas
+from gittrain.core import doccache
 from gittrain.core.confine import escape
 from gittrain.core.problems import Problem, Severity
 from gittrain.core.resources import data_dir
@@ -407,7 +408,7 @@ def _yaml_files(base: Path) -> list[Path]:
 
 
 def _read(path: Path, origin: Origin, source: str) -> RecipeFile:
-    return RecipeFile(path.stem, origin, source, yamlio.load_file(path, source))
+    return RecipeFile(path.stem, origin, source, doccache.load_file(path, source))
 
 
 def repo_files(

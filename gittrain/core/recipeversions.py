@@ -6,7 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gittrain.adapters import gitrepo, yamlio
+from gittrain.adapters import gitrepo
+from gittrain.core import doccache
 from gittrain.core.dialects.config import read_own
 from gittrain.core.dialects.vocabulary import Effective
 from gittrain.core.edits import MISSING
@@ -53,7 +54,7 @@ def team_at(root: Path, settings: Settings, commit: str) -> tuple[Team, list[Pro
         if raw is None:
             continue
         try:
-            doc = yamlio.load_bytes(raw, source)
+            doc = doccache.load_bytes(raw, source)
         except GittrainError as exc:
             problems.append(Problem(source, exc.mark, (), Severity.ERROR, exc.detail, "yaml"))
             continue

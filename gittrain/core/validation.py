@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from gittrain.adapters import schemas, yamlio
-from gittrain.core import jobs, rules
+from gittrain.adapters import schemas
+from gittrain.core import doccache, jobs, rules
 from gittrain.core import settings as settings_mod
 from gittrain.core.data import requirements
 from gittrain.core.data.lockfile import Lockfile
@@ -96,7 +96,7 @@ class Checker:
                 doc = read.doc
                 kind = classify(rel, self.settings, doc.data)
             if kind is not Kind.CONFIG:
-                doc = yamlio.load_bytes(raw, rel)
+                doc = doccache.load_bytes(raw, rel)
                 if self.parsed is not None:
                     self.parsed[rel] = (raw, doc)
                 kind = classify(rel, self.settings, doc.data)
