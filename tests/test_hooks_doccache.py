@@ -123,8 +123,8 @@ def _hostile_entry(text: str, value: object) -> dict[str, object]:
     }
 
 
-def _good_entry(data: object, marks: object) -> str:
-    return json.dumps([data, marks])
+def _good_entry(data: object, paths: object, places: object) -> str:
+    return json.dumps([data, paths, places])
 
 
 # Each case: the bytes put in .git/gittrain/docs.json before the hook runs.
@@ -147,18 +147,30 @@ BAD_CACHES: dict[str, bytes] = {
     "entry not a string": json.dumps(_hostile_entry(BAD, [{"name": "a"}, []])).encode(),
     "entry not JSON": json.dumps(_hostile_entry(BAD, "[{")).encode(),
     "entry with NaN": json.dumps(_hostile_entry(BAD, '[{"a": NaN}, []]')).encode(),
-    "entry of three": json.dumps(_hostile_entry(BAD, "[{}, [], 1]")).encode(),
-    "data a list": json.dumps(_hostile_entry(BAD, _good_entry([1], []))).encode(),
-    "marks not a list": json.dumps(_hostile_entry(BAD, _good_entry({}, {"a": 1}))).encode(),
-    "mark too short": json.dumps(_hostile_entry(BAD, _good_entry({}, [[1]]))).encode(),
-    "mark line a bool": json.dumps(_hostile_entry(BAD, _good_entry({}, [["a", True, 1]]))).encode(),
-    "mark path a float": json.dumps(_hostile_entry(BAD, _good_entry({}, [[1.5, 1, 1]]))).encode(),
+    "entry of four": json.dumps(_hostile_entry(BAD, "[{}, [], [], 1]")).encode(),
+    "data a list": json.dumps(_hostile_entry(BAD, _good_entry([1], [], []))).encode(),
+    "paths not a list": json.dumps(_hostile_entry(BAD, _good_entry({}, {"a": 1}, []))).encode(),
+    "places not a list": json.dumps(_hostile_entry(BAD, _good_entry({}, [], {"a": 1}))).encode(),
+    "places too short": json.dumps(_hostile_entry(BAD, _good_entry({}, [["a"]], [1]))).encode(),
+    "line a bool": json.dumps(_hostile_entry(BAD, _good_entry({}, [["a"]], [True, 1]))).encode(),
+    "line a float": json.dumps(_hostile_entry(BAD, _good_entry({}, [["a"]], [1.0, 1]))).encode(),
+    "path not a list": json.dumps(_hostile_entry(BAD, _good_entry({}, ["a"], [1, 1]))).encode(),
+    "path part a float": json.dumps(_hostile_entry(BAD, _good_entry({}, [[1.5]], [1, 1]))).encode(),
+    "path part a bool": json.dumps(_hostile_entry(BAD, _good_entry({}, [[True]], [1, 1]))).encode(),
+    "previous format": json.dumps(
+        {
+            "format": doccache.FORMAT,
+            "version": 1,
+            "gittrain": __version__,
+            "entries": {BAD: json.dumps([{"name": "zzz"}, [["name", 1, 1]]])},
+        }
+    ).encode(),
     "deeply nested": b'{"format": "gittrain-doccache", "entries": ' + b"[" * 100_000,
     "NaN at the top": b'{"format": NaN}',
     # The entry of another text (another version of the job): never used for this one.
     "another text's entry": json.dumps(
         _hostile_entry(
-            BAD.replace("rollout_n: 1", "rollout_n: 8"), _good_entry({"name": "zzz"}, [])
+            BAD.replace("rollout_n: 1", "rollout_n: 8"), _good_entry({"name": "zzz"}, [], [])
         )
     ).encode(),
 }

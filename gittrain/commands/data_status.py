@@ -13,7 +13,6 @@ from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.snapshot import fingerprint
 from gittrain.core.data.statcache import StatCache
-from gittrain.core.parsecache import ParseCache
 from gittrain.errors import GittrainError
 
 
@@ -63,6 +62,8 @@ def status(
     Remote datasets get one metadata request per object (a listing for a prefix),
     all at once, and no download; ``offline`` skips them and counts them.
     """
+    from gittrain.core.parsecache import ParseCache  # the hooks' data check needs none
+
     conf = settings.load(root)  # it keeps its own cache (settingscache)
     git_dir = gitrepo.git_dir(root)
     parsed = ParseCache.load(git_dir)

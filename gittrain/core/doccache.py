@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from gittrain import __version__
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 FORMAT = "gittrain-doccache"
-VERSION = 1
+VERSION = 2
 FILE = "docs.json"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 # Only small documents are kept (job files, recipes, a lockfile): a big one is parsed.
@@ -44,7 +45,7 @@ _SESSIONS: list[DocCache] = []
 
 
 class DocCache:
-    """Parsed documents by their exact text: ``{text: JSON of [data, marks]}``.
+    """Parsed documents by their exact text: ``{text: JSON of [data, paths, places]}``.
 
     The file is read on the first lookup: a hook that parses nothing never reads it.
     """
@@ -73,13 +74,13 @@ class DocCache:
         if not isinstance(entry, str):
             return None
         try:  # each entry is its own JSON text, so every hit gets fresh objects
-            found = json.loads(entry, parse_constant=_refuse)
+            found = _DECODER.decode(entry)
         except (ValueError, RecursionError):
             return None
-        if not isinstance(found, list) or len(found) != 2:
+        if not isinstance(found, list) or len(found) != 3:
             return None
-        data, flat = found
-        marks = _marks(flat)
+        data, paths, places = found
+        marks = _marks(paths, places)
         if not isinstance(data, dict) or marks is None:
             return None
         self.used[text] = entry
@@ -94,9 +95,10 @@ class DocCache:
         """
         if len(text) > MAX_TEXT or not isinstance(doc.data, dict):
             return
-        flat = [[*path, mark.line, mark.column] for path, mark in doc.marks.items()]
+        paths = list(doc.marks)
+        places = [number for path in paths for number in doc.marks[path]]
         try:
-            entry = json.dumps([doc.data, flat], allow_nan=False, separators=(",", ":"))
+            entry = json.dumps([doc.data, paths, places], allow_nan=False, separators=(",", ":"))
         except (TypeError, ValueError, RecursionError):
             return
         self.used[text] = entry
@@ -185,21 +187,24 @@ def load_file(path: Path, source: str) -> Document:
     return yamlio.load_file(path, source)
 
 
-def _marks(flat: object) -> dict[DocPath, Mark] | None:
-    """``[[*path, line, column], ...]`` as a document's marks; None when malformed."""
-    if not isinstance(flat, list):
+def _marks(paths: object, places: object) -> dict[DocPath, Mark] | None:
+    """The marks of ``[path, ...]`` and ``[line, column, ...]``; None when malformed.
+
+    Checked by the types found (``map(type, ...)`` runs in C): every hit pays this.
+    """
+    if type(paths) is not list or type(places) is not list or len(places) != 2 * len(paths):
         return None
-    marks: dict[DocPath, Mark] = {}
-    for item in flat:
-        if not isinstance(item, list) or len(item) < 2:
-            return None
-        *path, line, column = item
-        if type(line) is not int or type(column) is not int:
-            return None
-        if not all(type(part) is str or type(part) is int for part in path):
-            return None
-        marks[tuple(path)] = Mark(line, column)
-    return marks
+    if not set(map(type, places)) <= _INT or not set(map(type, paths)) <= _LIST:
+        return None
+    if not set(map(type, chain.from_iterable(paths))) <= _PART:
+        return None
+    numbers = iter(places)
+    return dict(zip(map(tuple, paths), map(Mark, numbers, numbers), strict=True))
+
+
+_INT = frozenset({int})
+_LIST = frozenset({list})
+_PART = frozenset({str, int})
 
 
 def _read(path: Path) -> dict[str, object]:
@@ -209,7 +214,7 @@ def _read(path: Path) -> dict[str, object]:
             raw = handle.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
             return {}
-        doc = json.loads(raw.decode("ascii"), parse_constant=_refuse)
+        doc = _DECODER.decode(raw.decode("ascii"))
     except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return {}
     if (
@@ -228,3 +233,7 @@ def _read(path: Path) -> dict[str, object]:
 def _refuse(constant: str) -> object:
     """NaN and Infinity: strict YAML never yields them, so their presence means corruption."""
     raise ValueError(constant)
+
+
+# One decoder for every entry: `json.loads` with an argument builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse)

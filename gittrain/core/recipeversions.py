@@ -10,7 +10,6 @@ from gittrain.adapters import gitrepo
 from gittrain.core import doccache
 from gittrain.core.dialects.config import read_own
 from gittrain.core.dialects.vocabulary import Effective
-from gittrain.core.edits import MISSING
 from gittrain.core.jobs import RecipeRef
 from gittrain.core.problems import Problem, Severity
 from gittrain.core.recipes import (
@@ -138,6 +137,8 @@ class IdeaChange:
 
 def idea_changes(old: Recipe, new: Recipe, eff: Effective) -> tuple[IdeaChange, ...]:
     """The ideas whose canonical values differ (``True`` and ``1`` are different values)."""
+    from gittrain.core.edits import MISSING  # not at the top: validation imports this module
+
     before, after = _ideas(old, eff), _ideas(new, eff)
     out = []
     for idea in sorted(before.keys() | after.keys()):
