@@ -29,7 +29,7 @@ from gittrain.core.recipes import (
     Recipe,
     RecipeFile,
     RecipeInvalid,
-    Registry,
+    RecipeLookup,
     Resolver,
     file_problems,
     from_data,
@@ -71,7 +71,7 @@ class Checker:
     """What validation needs to know about the repository."""
 
     settings: Settings
-    registry: Registry
+    registry: RecipeLookup  # the registry's recipes, resolved when a job names them
     recipes: Resolver  # the work tree's team recipes and the built-ins
     strict: bool = False  # unknown keys are errors
     pins: Pins | None = None  # recipes at the revisions jobs pin (None: pins are errors)
@@ -207,7 +207,7 @@ class Checker:
         if ref is None:
             return None, None
         if ref.rev is None:
-            return self.registry.recipes.get(ref.id), None
+            return self.registry.get(ref.id), None
         try:
             return (self.pins or Pins(None, self.settings)).recipe(ref), None
         except GittrainError as exc:
