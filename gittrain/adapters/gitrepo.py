@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -252,6 +252,28 @@ def set_config(root: Path, key: str, value: str) -> None:
 def get_config(root: Path, key: str) -> str | None:
     proc = run(root, ["config", "--local", "--get", key], check=False, env=clean_env())
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def config_reader(root: Path, key: str) -> Callable[[], str | None]:
+    """:func:`get_config`, asked now and answered when called: the caller's own work overlaps
+    the git process (the pre-commit hook reads the textconv driver's command while it
+    validates).  Call it, whatever happens: the answer waits for the process."""
+    cmd = ["git", "-C", str(root), "config", "--local", "--get", key]
+    try:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=clean_env()
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    answers: list[str | None] = []
+
+    def answer() -> str | None:
+        if not answers:
+            out, _err = proc.communicate()
+            answers.append(out.decode().strip() if proc.returncode == 0 else None)
+        return answers[0]
+
+    return answer
 
 
 def git_dir(root: Path) -> Path:

@@ -101,7 +101,7 @@ def pre_commit(out: Echo, err: Echo) -> int:
         return 0
     # A commit of .gittrain.yaml (a relevant path) can change the diff rules; between such
     # commits the textconv driver re-syncs itself.
-    sync_diff(root, err)
+    sync_diff(root, err, read=False, configured=result.driver)
     for report in result.validation.reports:
         _problems(report.problems, out)
     _problems(result.data.problems, out)
@@ -173,12 +173,14 @@ def summary_lines(report: DiffReport) -> list[str]:
     return lines
 
 
-def sync_diff(root: Path, err: Echo) -> None:
-    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
-    from gittrain.commands.install import sync_for_hook
+def sync_diff(root: Path, err: Echo, *, read: bool = True, configured: str | None = None) -> None:
+    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules.
+    With ``read=False``, ``configured`` is the driver's command git's config holds (None:
+    none), read by the caller already."""
+    from gittrain.commands.install import UNREAD, sync_for_hook
 
     try:
-        stale = sync_for_hook(root)
+        stale = sync_for_hook(root, UNREAD if read else configured)
     except Exception:  # the driver re-syncs itself; never block a hook on it
         return
     if stale:  # a tracked file: say so rather than change the work tree under the user

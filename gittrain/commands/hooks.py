@@ -29,6 +29,8 @@ SKIPPED_SOURCES = frozenset({"merge", "squash", "commit"})
 class PreCommitResult:
     validation: ValidationResult
     data: DataCheckResult
+    # The textconv driver's command in git's config (None: not set), read during the checks.
+    driver: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -47,24 +49,32 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     if not configs:
         return None
     from gittrain.commands.data_check import check_staged
+    from gittrain.commands.install import TEXTCONV_KEY
     from gittrain.commands.validate import staged_lock, validate_blobs
     from gittrain.commands.workspace import Workspace
     from gittrain.core import doccache
 
-    ws = Workspace(root, root, conf)
-    # The staged lockfile comes in the same read, staged or not; it is parsed once,
-    # and only if a staged job needs it.
-    blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
-    lock = staged_lock(root, conf.lockfile, blobs)
-    parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
-    # A commit tried again, and prepare-commit-msg after this hook, parse the same texts.
-    with doccache.session(gitrepo.git_dir(root)):
-        validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed)
-        # Validation has judged the jobs' data requirements already: say it once.
-        data = check_staged(
-            root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
-        )
-    return PreCommitResult(validation, data)
+    # The caller keeps the textconv driver in sync: git reads its config meanwhile.
+    driver = gitrepo.config_reader(root, TEXTCONV_KEY)
+    try:
+        ws = Workspace(root, root, conf)
+        # The staged lockfile comes in the same read, staged or not; it is parsed once,
+        # and only if a staged job needs it.
+        blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
+        lock = staged_lock(root, conf.lockfile, blobs)
+        parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
+        # A commit tried again, and prepare-commit-msg after this hook, parse the same texts.
+        with doccache.session(gitrepo.git_dir(root)):
+            validation = validate_blobs(
+                ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed
+            )
+            # Validation has judged the jobs' data requirements already: say it once.
+            data = check_staged(
+                root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
+            )
+    finally:
+        configured = driver()
+    return PreCommitResult(validation, data, configured)
 
 
 def staged_diff(root: Path) -> DiffReport:
