@@ -135,11 +135,12 @@ def prepare_commit_msg(message_file: str, source: str = "", sha: str = "", *, er
     original = hooks.read_message(path)
     try:
         root = hook_root()
-        summary = summary_lines(hooks.staged_diff(root))
-        text = None
-        if hooks.wants_summary(original, summary):  # else no `git config` to ask
-            comment = gitrepo.get_config(root, "core.commentChar") or "#"
-            text = hooks.with_summary(original, summary, comment[:1])
+        comment_char = gitrepo.config_reader(root, "core.commentChar")  # git reads it meanwhile
+        try:
+            summary = summary_lines(hooks.staged_diff(root))
+        finally:
+            comment = comment_char() or "#"
+        text = hooks.with_summary(original, summary, comment[:1])
     except Exception as exc:  # the summary is a courtesy: never block a commit over it
         shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
         err(f"gittrain: no Config-Changes summary added; {shown}")

@@ -87,20 +87,13 @@ def staged_diff(root: Path) -> DiffReport:
         return run_diff(root, DiffRequest(cached=True, report_skipped=False, whole_files=False))
 
 
-def wants_summary(message: str, summary: list[str]) -> bool:
-    """Something to add, to a message that has no summary yet."""
-    return bool(summary) and not any(
-        line.startswith(SUMMARY_HEADER) for line in message.splitlines()
-    )
-
-
 def with_summary(message: str, summary: list[str], comment_char: str = "#") -> str | None:
     """``message`` with the summary inserted before git's comment block; None if unchanged.
 
     Nothing is added when there is nothing to say or the message already has
     a summary (``commit --amend`` runs the hook again).
     """
-    if not wants_summary(message, summary):
+    if not summary or any(line.startswith(SUMMARY_HEADER) for line in message.splitlines()):
         return None
     lines = message.splitlines()
     cut = next((i for i, line in enumerate(lines) if line.startswith(comment_char)), len(lines))
