@@ -310,3 +310,12 @@ def test_older_entries_are_kept_up_to_the_limit(
     entries = json.loads((tmp_path / "gittrain" / doccache.FILE).read_text())["entries"]
     assert texts[-1] in entries and texts[0] not in entries  # the newest first, bounded
     assert 1 < len(entries) < len(texts)
+
+
+def test_a_run_too_big_for_the_file_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(doccache, "MAX_FILE_BYTES", 100)
+    with doccache.session(tmp_path):
+        assert doccache.load_text(f"a: {'x' * 200}\n", "x.yaml").data == {"a": "x" * 200}
+    assert not (tmp_path / "gittrain" / doccache.FILE).exists()

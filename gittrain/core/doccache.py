@@ -112,6 +112,8 @@ class DocCache:
         from gittrain.core.atomic import write_cache
 
         kept: dict[str, object] = dict(self.used)
+        if sum(len(text) + len(entry) for text, entry in self.used.items()) > MAX_FILE_BYTES:
+            return  # a commit of thousands of configs: the file would be refused when read
         size = 0
         for text, entry in self.entries.items():
             if text in kept or not isinstance(entry, str):
