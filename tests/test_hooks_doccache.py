@@ -319,3 +319,19 @@ def test_a_run_too_big_for_the_file_writes_nothing(
     with doccache.session(tmp_path):
         assert doccache.load_text(f"a: {'x' * 200}\n", "x.yaml").data == {"a": "x" * 200}
     assert not (tmp_path / "gittrain" / doccache.FILE).exists()
+
+
+def test_the_message_is_replaced_whole_with_its_mode(repo: Repo) -> None:
+    """The message file is written without `tempfile` or fsync: still whole, same mode."""
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="x"))
+    repo.git("add", "-A")
+    message = repo.root / "msg"
+    message.write_text("subject\n\n# a comment\n")
+    message.chmod(0o640)
+    proc = run(["git-train", "hook", "prepare-commit-msg", "msg", "message"], repo.root)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert message.read_text() == (
+        "subject\n\nConfig-Changes:\n  jobs/a.yaml: added\n\n# a comment\n"
+    )
+    assert message.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in repo.root.iterdir() if p.name.startswith(".msg")) == []

@@ -106,12 +106,13 @@ def with_summary(message: str, summary: list[str], comment_char: str = "#") -> s
 def write_message(path: Path, text: str) -> None:
     """Replace the message file atomically: a failed write leaves the old message whole.
 
-    Bytes that are not UTF-8 were read as surrogates and go back out unchanged.
+    Not synced to disk: git reads it as soon as the hook returns.  Bytes that are not
+    UTF-8 were read as surrogates and go back out unchanged.
     """
-    from gittrain.core.atomic import atomic_write
+    from gittrain.core.atomic import replace_file
 
     try:
-        atomic_write(path, text.encode("utf-8", "surrogateescape"))
+        replace_file(path, text.encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise usage_error(f"{path}: cannot write the commit message: {exc.strerror}") from None
 

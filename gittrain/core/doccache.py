@@ -109,7 +109,7 @@ class DocCache:
         this run added any.  A cache that cannot be written is only a slower next run."""
         if self.path is None or not self.dirty:
             return
-        from gittrain.core.atomic import write_cache
+        from gittrain.core.atomic import replace_file
 
         kept: dict[str, object] = dict(self.used)
         if sum(len(text) + len(entry) for text, entry in self.used.items()) > MAX_FILE_BYTES:
@@ -127,7 +127,7 @@ class DocCache:
             data = json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
             if len(data) <= MAX_FILE_BYTES:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                write_cache(self.path, data.encode("ascii"))
+                replace_file(self.path, data.encode("ascii"))
         self._entries = kept
         self.used = {}
         self.dirty = False
