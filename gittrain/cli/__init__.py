@@ -9,8 +9,9 @@ them, `-h` included) goes to the Click group in :mod:`gittrain.cli.app`.
 from __future__ import annotations
 
 import gc
+import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,7 +20,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else list(argv)
     if hookrun.handles(args):
-        sys.exit(_run_hook(args) if argv is None else hookrun.run(args))
+        if argv is None:
+            _leave(_run_hook(args))
+        sys.exit(hookrun.run(args))
     from gittrain.cli.app import main as click_main
 
     click_main(argv)
@@ -43,6 +46,22 @@ def _run_hook(args: list[str]) -> int:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def _leave(code: int) -> NoReturn:
+    """Flush and end the hook process without the interpreter's teardown.
+
+    git runs the hooks on every commit; tearing down the modules and the checked
+    documents frees nothing the process would keep (the textconv driver does the same:
+    textconv_driver.script).  Everything the hook writes is written and closed by now;
+    in-process callers (tests, Click) pass ``argv`` and get SystemExit as before.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader went away: nothing left to say
+        pass
+    os._exit(code)
 
 
 def __getattr__(name: str) -> Any:
