@@ -38,6 +38,11 @@ NATIVE_ONLY = os.environ.get("GITTRAIN_BENCH_HOOKS") == "native"
 SCHEMA = PROJECT / "schemas/job.schema.json"
 
 
+# GITTRAIN_BENCH_SCRIPTS=DIR puts DIR's `git-train` ahead of the venv's: a console script
+# generated from this checkout's entry points when the venv's predates them.
+SCRIPTS = [os.environ["GITTRAIN_BENCH_SCRIPTS"]] if os.environ.get("GITTRAIN_BENCH_SCRIPTS") else []
+
+
 def env() -> dict[str, str]:
     out = {
         k: v
@@ -45,7 +50,7 @@ def env() -> dict[str, str]:
         if (not k.startswith("GIT_") or k == "GIT_EXEC_PATH") and k != "PYTHONDONTWRITEBYTECODE"
     }
     out.update(
-        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        PATH=os.pathsep.join([*SCRIPTS, str(BIN), os.environ["PATH"]]),
         GIT_CONFIG_NOSYSTEM="1",
         GIT_AUTHOR_NAME="b",
         GIT_AUTHOR_EMAIL="b@example.com",

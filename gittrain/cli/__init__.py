@@ -14,15 +14,24 @@ import sys
 from typing import Any, NoReturn
 
 
+def script() -> None:
+    """Console-script entry point (`git-train`, `gittrain`, `python -m gittrain`): :func:`main`,
+    except that a hook run ends without the interpreter's teardown (:func:`_leave`)."""
+    from gittrain.cli import hookrun
+
+    args = sys.argv[1:]
+    if hookrun.handles(args):
+        _leave(_run_hook(args))
+    main()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (`git-train`, `gittrain`, `python -m gittrain`)."""
+    """The command line (``sys.argv`` when ``argv`` is None); ends with SystemExit."""
     from gittrain.cli import hookrun
 
     args = sys.argv[1:] if argv is None else list(argv)
     if hookrun.handles(args):
-        if argv is None:
-            _leave(_run_hook(args))
-        sys.exit(hookrun.run(args))
+        sys.exit(_run_hook(args) if argv is None else hookrun.run(args))
     from gittrain.cli.app import main as click_main
 
     click_main(argv)
@@ -54,7 +63,7 @@ def _leave(code: int) -> NoReturn:
     git runs the hooks on every commit; tearing down the modules and the checked
     documents frees nothing the process would keep (the textconv driver does the same:
     textconv_driver.script).  Everything the hook writes is written and closed by now;
-    in-process callers (tests, Click) pass ``argv`` and get SystemExit as before.
+    in-process callers use :func:`main`, which ends with SystemExit.
     """
     try:
         sys.stdout.flush()
