@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-from gittrain.adapters import gitrepo
+from gittrain.adapters import gitdir
 from gittrain.core import jobrefs, settings
 from gittrain.core.data import lockstore
 from gittrain.core.data.hashing import Progress
@@ -64,7 +64,7 @@ def status(
     all at once, and no download; ``offline`` skips them and counts them.
     """
     conf = settings.load(root)  # it keeps its own cache (settingscache)
-    git_dir = gitrepo.git_dir(root)
+    git_dir = gitdir.git_dir(root)
     parsed = ParseCache.load(git_dir)
     lock = lockstore.read_cached(root, conf.lockfile, parsed)
     jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir, parsed)
