@@ -5,16 +5,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.adapters import gitdir
 from gittrain.core import jobrefs, settings
 from gittrain.core.data import lockstore
-from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.snapshot import fingerprint
 from gittrain.core.data.statcache import StatCache
 from gittrain.core.parsecache import ParseCache
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.data.hashing import Progress
 
 
 class State(enum.Enum):

@@ -8,14 +8,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.core.data import formats
 from gittrain.core.data.datapaths import check_relpath, resolve_inside
 from gittrain.core.data.filewalk import Walk, sort_key, walk_dir, walk_file
-from gittrain.core.data.hashing import FileStat, Progress, hash_files, manifest_hash
 from gittrain.core.data.lockfile import DatasetEntry
 from gittrain.core.data.statcache import StatCache, now_ns
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:  # hashing loads only when something is looked up or read (not by a
+    # `data status` of unchanged data)
+    from gittrain.core.data.hashing import FileStat, Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +175,7 @@ def _fingerprint(
     digest = cache.verify(rel, walk)
     if digest is None:
         digest = _hash_with_cache(root, rel, fmt, walk, cache=cache, progress=progress)
-    stats = {name: walk.stat(i) for i, name in _sorted(walk)} if keep else {}
+    stats = dict(sorted(walk.stats().items(), key=_by_name)) if keep else {}
     size = walk.size()
     if fmt == "dir":
         return Fingerprint(rel, "dir", digest, size, len(walk), stats)
@@ -180,11 +184,13 @@ def _fingerprint(
     return Fingerprint(rel, fmt, digest, size, None, stats)
 
 
-def _sorted(walk: Walk) -> list[tuple[int, str]]:
-    return sorted(enumerate(walk.names), key=lambda item: sort_key(item[1]))
+def _by_name(item: tuple[str, FileStat]) -> bytes:
+    return sort_key(item[0])
 
 
 def _check_unchanged(root: Path, fp: Fingerprint) -> None:
+    from gittrain.core.data.hashing import FileStat
+
     for rel, before in fp.stats.items():
         try:
             now: FileStat | None = FileStat.of(os.stat(root / rel))
@@ -252,11 +258,13 @@ def _hash_with_cache(
 ) -> str:
     """The digest of ``rel``, reading only the files the cache cannot vouch for; the walk
     takes the stats the files had when they were read, and the cache learns them."""
+    from gittrain.core.data.hashing import hash_files, manifest_hash
+
     shas: list[str] = [""] * len(walk)
     hashed_at: list[int] = [0] * len(walk)
     todo: list[int] = []
-    for i, name in enumerate(walk.names):
-        cached = cache.lookup(rel, name, walk.stat(i))
+    for i, (name, st) in enumerate(zip(walk.names, walk.iter_stats(), strict=True)):
+        cached = cache.lookup(rel, name, st)
         if cached is None:
             todo.append(i)
         else:
