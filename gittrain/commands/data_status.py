@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from gittrain.adapters import gitdir
 from gittrain.core import jobrefs, settings
 from gittrain.core.data import lockstore
+from gittrain.core.data.fingerprint import fingerprint
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
-from gittrain.core.data.snapshot import fingerprint
 from gittrain.core.data.statcache import StatCache
 from gittrain.core.parsecache import ParseCache
 from gittrain.errors import GittrainError
