@@ -260,3 +260,43 @@ def test_a_repository_someone_else_owns_asks_git(
             repo_root()
     else:  # a git older than 2.35.2 does not check ownership
         assert repo_root()[0] == Path(expected)
+
+
+def test_fifo_or_oversized_git_files_ask_git_without_blocking(repo: Repo) -> None:
+    """Bad input: a FIFO where HEAD or config belongs is never opened (reading one would
+    block), and a config too big to read whole goes to git rather than half-read."""
+    top = str(repo.root.resolve())
+    config = repo.root / ".git" / "config"
+    saved = config.read_bytes()
+    config.unlink()
+    os.mkfifo(config)
+    assert gitdir.plain_toplevel(top) is None
+    config.unlink()
+    config.write_bytes(saved + b"#" * (1 << 20) + b"\n[core]\n\tworktree = /elsewhere\n")
+    assert gitdir.plain_toplevel(top) is None
+    config.write_bytes(saved)
+    assert gitdir.plain_toplevel(top) == top
+    head = repo.root / ".git" / "HEAD"
+    head.unlink()
+    os.mkfifo(head)
+    assert gitdir.plain_toplevel(top) is None
+    head.unlink()
+    head.write_bytes(b"ref: refs/heads/main\n" + b"x" * 5000)
+    assert gitdir.plain_toplevel(top) is None
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"", b"garbage\n", b"ref: heads/main\n", b"0" * 39 + b"\n", b"\xff\xfe\n"],
+)
+def test_a_head_git_would_not_take_asks_git(repo: Repo, head: bytes) -> None:
+    (repo.root / ".git" / "HEAD").write_bytes(head)
+    assert gitdir.plain_toplevel(str(repo.root.resolve())) is None
+
+
+def test_a_detached_head_keeps_the_plain_path(repo: Repo) -> None:
+    repo.write("a.txt", "a\n")
+    sha = repo.commit("first")
+    repo.git("checkout", "-q", "--detach", "HEAD")
+    assert (repo.root / ".git" / "HEAD").read_text().strip() == sha
+    assert gitdir.plain_toplevel(str(repo.root.resolve())) == str(repo.root.resolve())

@@ -48,6 +48,7 @@ _HARMLESS_PREFIXES = (
     "GIT_TRACE",
 )
 _FALSE = frozenset((b"false", b"no", b"off", b"0"))
+_MAX_CONFIG = 1 << 20  # a bigger repository config is read by git, not here
 
 
 def plain_toplevel(cwd: str) -> str | None:
@@ -105,11 +106,15 @@ def _plain(top: str) -> bool:
     if not (text.startswith(b"ref: refs/") or (len(text) in (40, 64) and _hex(text))):
         return False
     try:
-        with open(os.path.join(git, "config"), "rb") as handle:
-            config = handle.read(1 << 20)
+        found = os.lstat(os.path.join(git, "config"))
     except FileNotFoundError:
         return True
-    return _plain_config(config)
+    # Not a FIFO (reading one would block) and whole: a word past a cut could matter.
+    if not stat.S_ISREG(found.st_mode) or found.st_size > _MAX_CONFIG:
+        return False
+    with open(os.path.join(git, "config"), "rb") as handle:
+        config = handle.read(_MAX_CONFIG + 1)
+    return len(config) <= _MAX_CONFIG and _plain_config(config)
 
 
 def _hex(text: bytes) -> bool:
