@@ -17,7 +17,7 @@ from datahelp import age, stat_cache_file
 
 from gittrain.core.data import hashing, statcache
 from gittrain.core.data.filewalk import walk_dir
-from gittrain.core.data.snapshot import fingerprint
+from gittrain.core.data.fingerprint import fingerprint
 from gittrain.core.data.statcache import MAGIC, StatCache
 from gittrain.errors import GittrainError
 

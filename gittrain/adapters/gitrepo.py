@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from gittrain.adapters import gitdir
 from gittrain.errors import GittrainError, usage_error
 
 # Variables a hook exports that would point git at the wrong repository.
@@ -79,6 +80,7 @@ def toplevel(start: Path) -> Path | None:
 
 
 NULL_SHA = "0" * 40
+git_dir = gitdir.git_dir  # for callers that run git too (it moved there: no subprocess)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,24 +276,6 @@ def config_reader(root: Path, key: str) -> Callable[[], str | None]:
         return answers[0]
 
     return answer
-
-
-def git_dir(root: Path) -> Path:
-    """The (per-worktree) git directory of the work tree at ``root``.
-
-    Read from ``.git`` directly when possible: `data status` runs in hooks and
-    a subprocess per call is most of its budget.
-    """
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    if dot_git.is_file():
-        text = dot_git.read_text(encoding="utf-8", errors="surrogateescape").strip()
-        if text.startswith("gitdir:"):
-            target = Path(text[len("gitdir:") :].strip())
-            return target if target.is_absolute() else (root / target).resolve()
-    out = run(root, ["rev-parse", "--absolute-git-dir"]).stdout
-    return Path(out.decode("utf-8", "surrogateescape").strip())
 
 
 def rev_parse(root: Path, rev: str) -> str | None:
