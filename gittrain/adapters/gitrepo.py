@@ -552,13 +552,66 @@ def read_staged(root: Path, paths: Sequence[str]) -> dict[str, bytes | None]:
     unique = list(dict.fromkeys(paths))
     if not unique:
         return {}
-    names = [f":{p}" for p in unique]
+    stdin = _staged_names(unique)
+    out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=index_env()).stdout
+    return dict(zip(unique, _split_batch(out, len(unique)), strict=True))
+
+
+# A request this small fits in any pipe (Linux never makes one smaller than a page): it is
+# written whole before git starts.  ~150 job paths; a bigger one is asked when answered.
+_PIPE_SAFE = 4096
+
+
+def staged_reader(root: Path, paths: Sequence[str]) -> Callable[[], dict[str, bytes | None]]:
+    """:func:`read_staged`, asked now and answered when called: git reads the blobs while
+    the caller does other work (the pre-commit hook loads its checks meanwhile).  Call it,
+    whatever happens: the answer waits for the process and raises what read_staged would."""
+    unique = list(dict.fromkeys(paths))
+    stdin = _staged_names(unique) if unique else b""
+    if not unique or len(stdin) > _PIPE_SAFE:  # asked when answered, as read_staged
+        return lambda: read_staged(root, unique)
+    cmd = ["git", "-C", str(root), "cat-file", "--batch"]
+    # The request goes into a pipe of its own, whole, before git starts: it fits
+    # (_PIPE_SAFE), so nothing waits on the reader, and git reads it as it likes.
+    given, request = os.pipe()
+    try:
+        try:
+            written = 0
+            while written < len(stdin):
+                written += os.write(request, stdin[written:])
+        finally:
+            os.close(request)
+        proc = subprocess.Popen(
+            cmd, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=index_env()
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    finally:
+        os.close(given)
+    answers: list[dict[str, bytes | None] | GittrainError] = []
+
+    def answer() -> dict[str, bytes | None]:
+        if not answers:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                message = err.decode("utf-8", "replace").strip().splitlines()
+                answers.append(GittrainError(message[-1] if message else "git cat-file failed"))
+            else:
+                answers.append(dict(zip(unique, _split_batch(out, len(unique)), strict=True)))
+        found = answers[0]
+        if isinstance(found, GittrainError):
+            raise found
+        return found
+
+    return answer
+
+
+def _staged_names(paths: Sequence[str]) -> bytes:
+    """``cat-file --batch`` input naming each path's staged blob (``:path``)."""
+    names = [f":{p}" for p in paths]
     if any("\n" in name for name in names):
         raise usage_error("paths cannot contain newlines")
-    stdin = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
-    out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=index_env()).stdout
-    blobs = _split_batch(out, len(names))
-    return dict(zip(unique, blobs, strict=True))
+    return "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
 
 
 def _split_batch(out: bytes, count: int) -> list[bytes | None]:

@@ -6,6 +6,7 @@ git hands to `prepare-commit-msg`, which is its purpose.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,19 +49,21 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     configs = [p for p in staged if settings.is_config_path(p, conf)]
     if not configs:
         return None
-    from gittrain.commands.data_check import check_staged
-    from gittrain.commands.install import TEXTCONV_KEY
-    from gittrain.commands.validate import staged_lock, validate_blobs
-    from gittrain.commands.workspace import Workspace
-    from gittrain.core import doccache
-
-    # The caller keeps the textconv driver in sync: git reads its config meanwhile.
-    driver = gitrepo.config_reader(root, TEXTCONV_KEY)
+    # git reads the staged files while the checks load.  The staged lockfile comes in the
+    # same read, staged or not; it is parsed once, and only if a staged job needs it.
+    staged_blobs = gitrepo.staged_reader(root, [*configs, conf.lockfile])
+    driver = None
     try:
+        from gittrain.commands.data_check import check_staged
+        from gittrain.commands.install import TEXTCONV_KEY
+        from gittrain.commands.validate import staged_lock, validate_blobs
+        from gittrain.commands.workspace import Workspace
+        from gittrain.core import doccache
+
+        # The caller keeps the textconv driver in sync: git reads its config meanwhile.
+        driver = gitrepo.config_reader(root, TEXTCONV_KEY)
         ws = Workspace(root, root, conf)
-        # The staged lockfile comes in the same read, staged or not; it is parsed once,
-        # and only if a staged job needs it.
-        blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
+        blobs = staged_blobs()
         lock = staged_lock(root, conf.lockfile, blobs)
         parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
         # A commit tried again, and prepare-commit-msg after this hook, parse the same texts.
@@ -73,7 +76,9 @@ def pre_commit(root: Path) -> PreCommitResult | None:
                 root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
             )
     finally:
-        configured = driver()
+        with contextlib.suppress(GittrainError):  # collected whatever happened; what went
+            staged_blobs()  # wrong with it was raised above, where it was first asked
+        configured = driver() if driver is not None else None
     return PreCommitResult(validation, data, configured)
 
 
