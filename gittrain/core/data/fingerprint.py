@@ -17,6 +17,8 @@ from gittrain.errors import GittrainError
 
 if TYPE_CHECKING:  # hashing loads only when something is looked up or read (not by a
     # `data status` of unchanged data)
+    from collections.abc import Iterable
+
     from gittrain.core.data.hashing import FileStat, Progress
 
 
@@ -46,18 +48,25 @@ def fingerprint(
     ``keep_stats=False`` leaves ``Fingerprint.stats`` empty, for callers that only compare
     digests (`data status`): 100,000 per-file records cost more than the comparison."""
     rel = check_relpath(path)
-    fmt, walk = preflight(root, rel)
-    return fingerprint_walk(root, rel, fmt, walk, cache=cache, progress=progress, keep=keep_stats)
+    # Only files the stat cache cannot vouch for are checked for git-lfs pointers: the
+    # others were checked when they were hashed, and a pointer checked out since has
+    # other stats.  A dataset of 100,000 tiny files is not opened again on every status.
+    fmt, walk = preflight(root, rel, lfs=False)
+    return fingerprint_walk(
+        root, rel, fmt, walk, cache=cache, progress=progress, keep=keep_stats, lfs=True
+    )
 
 
-def preflight(root: Path, rel: str) -> tuple[str, Walk]:
-    """The format and files of ``rel``; every refusal that needs no reading happens here."""
+def preflight(root: Path, rel: str, *, lfs: bool = True) -> tuple[str, Walk]:
+    """The format and files of ``rel``; every refusal that needs no reading happens here
+    (``lfs``: the git-lfs pointer check too, which reads the files under 1 KiB)."""
     target = resolve_inside(root, rel)
     if target.is_dir():
         walk = walk_dir(root, rel)
         if not walk.names and not walk.odd:
             raise GittrainError(f"{rel}: directory is empty")
-        _refuse_lfs_pointers(root, walk)
+        if lfs:
+            _refuse_lfs_pointers(root, walk, range(len(walk)))
         if walk.odd:
             raise GittrainError(min(walk.odd, key=lambda odd: sort_key(odd[0]))[1])
         return "dir", walk
@@ -74,7 +83,8 @@ def preflight(root: Path, rel: str) -> tuple[str, Walk]:
     if st.st_size == 0:
         raise GittrainError(f"{rel}: file is empty")
     walk = walk_file(st, rel)
-    _refuse_lfs_pointers(root, walk)
+    if lfs:
+        _refuse_lfs_pointers(root, walk, range(len(walk)))
     return fmt, walk
 
 
@@ -82,12 +92,13 @@ _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
 _LFS_POINTER_MAX = 1024  # git-lfs pointer files are always smaller than this
 
 
-def _refuse_lfs_pointers(root: Path, walk: Walk) -> None:
+def _refuse_lfs_pointers(root: Path, walk: Walk, which: Iterable[int]) -> None:
     """A git-lfs pointer checked out in place of the data would lock as a tiny text file.
 
-    Only regular files under the pointer size limit are read (a FIFO would block)."""
-    sizes = walk.times[0::3]
-    small = [rel for rel, size in zip(walk.names, sizes, strict=True) if size < _LFS_POINTER_MAX]
+    Only ``which`` of the walk's regular files under the pointer size limit are read (a FIFO
+    would block)."""
+    sizes = walk.times
+    small = [walk.names[i] for i in which if sizes[3 * i] < _LFS_POINTER_MAX]
     for rel in sorted(small, key=sort_key):
         path = root / rel
         try:
@@ -110,11 +121,14 @@ def fingerprint_walk(
     cache: StatCache,
     progress: Progress | None,
     keep: bool,
+    lfs: bool = False,
 ) -> Fingerprint:
+    """``rel``'s fingerprint (``lfs``: check the files the cache cannot vouch for for
+    git-lfs pointers before reading them; the caller's preflight checked none)."""
     # An unchanged dataset is one comparison of packed stats against the cache.
     digest = cache.verify(rel, walk)
     if digest is None:
-        digest = _hash_with_cache(root, rel, fmt, walk, cache=cache, progress=progress)
+        digest = _hash_with_cache(root, rel, fmt, walk, cache=cache, progress=progress, lfs=lfs)
     stats = dict(sorted(walk.stats().items(), key=_by_name)) if keep else {}
     size = walk.size()
     if fmt == "dir":
@@ -129,7 +143,14 @@ def _by_name(item: tuple[str, FileStat]) -> bytes:
 
 
 def _hash_with_cache(
-    root: Path, rel: str, fmt: str, walk: Walk, *, cache: StatCache, progress: Progress | None
+    root: Path,
+    rel: str,
+    fmt: str,
+    walk: Walk,
+    *,
+    cache: StatCache,
+    progress: Progress | None,
+    lfs: bool,
 ) -> str:
     """The digest of ``rel``, reading only the files the cache cannot vouch for; the walk
     takes the stats the files had when they were read, and the cache learns them."""
@@ -144,6 +165,8 @@ def _hash_with_cache(
             todo.append(i)
         else:
             shas[i], hashed_at[i] = cached
+    if lfs:
+        _refuse_lfs_pointers(root, walk, todo)
     started = now_ns()
     base = str(root)  # plain strings: 100,000 Path objects cost ~20 MB and their own time
     jobs: list[tuple[Path | str, str]] = [(f"{base}/{walk.names[i]}", walk.names[i]) for i in todo]
