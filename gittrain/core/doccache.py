@@ -26,6 +26,7 @@ from itertools import chain
 from typing import TYPE_CHECKING
 
 from gittrain import __version__
+from gittrain.core.cachefile import DECODER, read_entries
 from gittrain.document import DocPath, Document, Mark
 
 if TYPE_CHECKING:
@@ -65,7 +66,11 @@ class DocCache:
     @property
     def entries(self) -> dict[str, object]:
         if self._entries is None:
-            self._entries = {} if self.path is None else _read(self.path)
+            self._entries = (
+                {}
+                if self.path is None
+                else read_entries(self.path, fmt=FORMAT, version=VERSION, max_bytes=MAX_FILE_BYTES)
+            )
         return self._entries
 
     def get(self, text: str, source: str) -> Document | None:
@@ -74,7 +79,7 @@ class DocCache:
         if not isinstance(entry, str):
             return None
         try:  # each entry is its own JSON text, so every hit gets fresh objects
-            found = _DECODER.decode(entry)
+            found = DECODER.decode(entry)
         except (ValueError, RecursionError):
             return None
         if not isinstance(found, list) or len(found) != 3:
@@ -207,35 +212,3 @@ def _marks(paths: object, places: object) -> dict[DocPath, Mark] | None:
 _INT = frozenset({int})
 _LIST = frozenset({list})
 _PART = frozenset({str, int})
-
-
-def _read(path: Path) -> dict[str, object]:
-    """The entries of a cache file of this format and version; empty for anything else."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            return {}
-        doc = _DECODER.decode(raw.decode("ascii"))
-    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return {}
-    if (
-        not isinstance(doc, dict)
-        or doc.get("format") != FORMAT
-        or type(doc.get("version")) is not int
-        or doc.get("version") != VERSION
-        or doc.get("gittrain") != __version__
-        or not isinstance(doc.get("entries"), dict)
-    ):
-        return {}
-    entries: dict[str, object] = doc["entries"]
-    return entries
-
-
-def _refuse(constant: str) -> object:
-    """NaN and Infinity: strict YAML never yields them, so their presence means corruption."""
-    raise ValueError(constant)
-
-
-# One decoder for every entry: `json.loads` with an argument builds a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_refuse)

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from gittrain import __version__
+from gittrain.core.cachefile import read_entries
 from gittrain.document import identical
 
 FORMAT = "gittrain-parsecache"
@@ -40,7 +41,7 @@ class ParseCache:
         if git_dir is None:
             return cls(None, {})
         path = git_dir / "gittrain" / "parsed.json"
-        return cls(path, _read(path))
+        return cls(path, read_entries(path, fmt=FORMAT, version=VERSION, max_bytes=MAX_BYTES))
 
     def get(self, name: str, raw: bytes) -> dict[str, object] | None:
         """The data stored for ``name`` if it was parsed from exactly ``raw``."""
@@ -83,31 +84,3 @@ class ParseCache:
 def _text(raw: bytes) -> str:
     """``raw`` as a JSON-safe string, one character per byte."""
     return raw.decode("latin-1")
-
-
-def _read(path: Path) -> dict[str, object]:
-    """The entries of a cache file of this format and version; empty for anything else."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            return {}
-        doc = json.loads(raw.decode("ascii"), parse_constant=_refuse)
-    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return {}
-    if (
-        not isinstance(doc, dict)
-        or doc.get("format") != FORMAT
-        or type(doc.get("version")) is not int
-        or doc.get("version") != VERSION
-        or doc.get("gittrain") != __version__
-        or not isinstance(doc.get("entries"), dict)
-    ):
-        return {}
-    entries: dict[str, object] = doc["entries"]
-    return entries
-
-
-def _refuse(constant: str) -> object:
-    """NaN and Infinity: strict YAML never yields them, so their presence means corruption."""
-    raise ValueError(constant)
