@@ -32,6 +32,7 @@ def object_line_count(data: bytes | bytearray, start: int, end: int) -> int | No
 
 _QUOTE, _COMMA, _CR = 0x22, 0x2C, 0x0D
 _OPENER_BYTES = (_COMMA, _NEWLINE, _QUOTE)
+_SLICE = 128 << 10
 
 
 class CsvRecords:
@@ -64,7 +65,7 @@ class CsvRecords:
         # Arrays reused from block to block (see _reserve).
         self._mask = self._scratch = self._quote = self._inside = np.empty(0, bool)
         self._kinds = self._kept_kinds = np.empty(0, np.uint8)
-        self._ints = self._kept = np.empty(0, np.intp)
+        self._ints = self._kept = self._events = np.empty(0, np.intp)
 
     def feed(self, data: bytes | bytearray, size: int) -> None:
         if not self.verifiable or size == 0:
@@ -78,7 +79,7 @@ class CsvRecords:
         block = np.frombuffer(data, np.uint8, size)
         has_cr = self._last == _CR or data.find(b"\r", 0, size) >= 0
         self._reserve(size)
-        events = np.flatnonzero(self._structure(block, has_quotes, has_cr))
+        events = self._where(self._structure(block, has_quotes, has_cr), self._events)
         count = events.size
         kinds = np.take(block, events, out=self._kinds[:count], mode="clip")
         quotes = 0
@@ -102,11 +103,12 @@ class CsvRecords:
                 return
             outside = ~is_cr if outside is None else outside & ~is_cr
         if outside is not None:
-            kept = np.flatnonzero(outside)
+            kept = self._where(outside, self._ints)
             events = np.take(events, kept, out=self._kept[: kept.size], mode="clip")
             kinds = np.take(kinds, kept, out=self._kept_kinds[: kept.size], mode="clip")
         # Only unquoted newlines and commas are left.
-        newlines = np.flatnonzero(np.equal(kinds, _NEWLINE, out=self._mask[: kinds.size]))
+        is_newline = np.equal(kinds, _NEWLINE, out=self._mask[: kinds.size])
+        newlines = self._where(is_newline, self._ints)
         if newlines.size:
             self._records(block, events, newlines, has_cr)
         else:
@@ -117,15 +119,26 @@ class CsvRecords:
 
     def _reserve(self, size: int) -> None:
         """Arrays for a block of ``size`` bytes and its events, kept from block to block.
-        A fresh array of a block's size comes with fresh pages from the kernel each time
-        (glibc hands freed heap tops back), and their faults cost more than the scan:
-        2.3 MB of them per MiB of a quote-heavy CSV, 0.9 ms.  Only the pages the events
-        use are ever touched."""
+        Fresh block-sized temporaries in every block made glibc map fresh pages each time
+        (~580 faults a MiB of a quote-heavy CSV), which cost more than the scan.  Only the
+        pages the events use are touched."""
         if self._mask.size >= size:
             return
         self._mask, self._scratch, self._quote, self._inside = np.empty((4, size), bool)
         self._kinds, self._kept_kinds = np.empty((2, size), np.uint8)
-        self._ints, self._kept = np.empty((2, size), np.intp)
+        self._ints, self._kept, self._events = np.empty((3, size), np.intp)
+
+    def _where(self, mask: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The indices of ``mask``'s True values, written to the start of ``out``.
+        ``flatnonzero`` allocates its answer: taken in slices, each answer (~60 KB in a
+        quote-heavy CSV) stays under glibc's threshold for mapping fresh pages (128 KiB),
+        so it comes from the heap and is reused block after block."""
+        count = 0
+        for start in range(0, mask.size, _SLICE):
+            found = np.flatnonzero(mask[start : start + _SLICE])
+            np.add(found, start, out=out[count : count + found.size])
+            count += found.size
+        return out[:count]
 
     def _structure(self, block: np.ndarray, quotes: bool, returns: bool) -> np.ndarray:
         """A mask of the block's newlines and commas, and quotes and CRs when asked."""
