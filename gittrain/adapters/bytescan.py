@@ -81,21 +81,16 @@ class CsvRecords:
         self._reserve(size)
         events = self._where(self._structure(block, has_quotes, has_cr), self._events)
         count = events.size
-        kinds = np.take(block, events, out=self._kinds[:count], mode="clip")
+        # mode="wrap": the indices are in range, and it writes straight to `out` ("raise",
+        # the default, goes through a buffer).
+        kinds = np.take(block, events, out=self._kinds[:count], mode="wrap")
         quotes = 0
         outside = None  # events outside quoted fields, quotes excluded: all of them
         if has_quotes:
-            is_quote = np.equal(kinds, _QUOTE, out=self._quote[:count])
-            parity = np.cumsum(is_quote, out=self._ints[:count])
-            quotes = int(parity[-1])
-            # The parity after each event: 1 inside a quoted field and at a quote that
-            # opens one, 0 outside and at a quote that closes one.
-            np.bitwise_and(parity, 1, out=parity)
-            inside = np.not_equal(parity, self._parity, out=self._inside[:count])
-            if not self._quotes_open_fields(events, kinds, is_quote, inside, has_cr):
+            outside, quotes = self._outside_quotes(events, kinds, has_cr)
+            if outside is None:
                 self.verifiable = False
                 return
-            outside = np.logical_not(np.logical_or(inside, is_quote, out=inside), out=inside)
         if has_cr:
             is_cr = kinds == _CR
             if self._bare_cr(block, events[is_cr if outside is None else is_cr & outside]):
@@ -104,8 +99,8 @@ class CsvRecords:
             outside = ~is_cr if outside is None else outside & ~is_cr
         if outside is not None:
             kept = self._where(outside, self._ints)
-            events = np.take(events, kept, out=self._kept[: kept.size], mode="clip")
-            kinds = np.take(kinds, kept, out=self._kept_kinds[: kept.size], mode="clip")
+            events = np.take(events, kept, out=self._kept[: kept.size], mode="wrap")
+            kinds = np.take(kinds, kept, out=self._kept_kinds[: kept.size], mode="wrap")
         # Only unquoted newlines and commas are left.
         is_newline = np.equal(kinds, _NEWLINE, out=self._mask[: kinds.size])
         newlines = self._where(is_newline, self._ints)
@@ -116,6 +111,23 @@ class CsvRecords:
             self._length += size
         self._parity = (self._parity + quotes) % 2
         self._last = int(block[-1])
+
+    def _outside_quotes(
+        self, events: np.ndarray, kinds: np.ndarray, has_cr: bool
+    ) -> tuple[np.ndarray | None, int]:
+        """Which events are outside quoted fields (quotes excluded), and the block's quote
+        count; None when a quote that opens a field is not at its start."""
+        count = events.size
+        is_quote = np.equal(kinds, _QUOTE, out=self._quote[:count])
+        parity = np.cumsum(is_quote, out=self._ints[:count])
+        quotes = int(parity[-1])
+        # The parity after each event: 1 inside a quoted field and at a quote that opens
+        # one, 0 outside and at a quote that closes one.
+        np.bitwise_and(parity, 1, out=parity)
+        inside = np.not_equal(parity, self._parity, out=self._inside[:count])
+        if not self._quotes_open_fields(events, kinds, is_quote, inside, has_cr):
+            return None, quotes
+        return np.logical_not(np.logical_or(inside, is_quote, out=inside), out=inside), quotes
 
     def _reserve(self, size: int) -> None:
         """Arrays for a block of ``size`` bytes and its events, kept from block to block.
@@ -188,7 +200,22 @@ class CsvRecords:
     ) -> None:
         """Close the records that end at the unquoted newlines ``events[newlines]``
         (``events`` holds the block's unquoted newlines and commas)."""
-        ends = events[newlines]
+        # Commas between one newline and the next, plus one.
+        fields = np.diff(newlines, prepend=-1)
+        fields[0] += self._commas
+        if self._fields is not None and self._fields > 1 and (fields == self._fields).all():
+            # Each record has a comma, so none is an empty line: no lengths to look at.
+            self.records += int(fields.size)
+        else:
+            self._count_lines(block, events[newlines], fields, has_cr)
+        self._commas = int(events.size - newlines[-1] - 1)
+        self._length = block.size - int(events[newlines[-1]]) - 1
+
+    def _count_lines(
+        self, block: np.ndarray, ends: np.ndarray, fields: np.ndarray, has_cr: bool
+    ) -> None:
+        """Count the records that end at ``ends`` with ``fields`` fields each, skipping
+        empty lines; turn unverifiable at one whose fields are not the header's."""
         # Bytes between one line end and the next, the first record's start excluded.
         lengths = np.diff(ends, prepend=-1) - 1
         if has_cr:
@@ -200,9 +227,6 @@ class CsvRecords:
                 cr[0] = self._last == _CR
             lengths -= cr
         lengths[0] += self._length
-        # Commas between one newline and the next, plus one.
-        fields = np.diff(newlines, prepend=-1)
-        fields[0] += self._commas
         counts = fields if (lengths > 0).all() else fields[lengths > 0]
         if counts.size:
             if self._fields is None:
@@ -211,8 +235,6 @@ class CsvRecords:
                 self.verifiable = False
                 return
             self.records += int(counts.size)
-        self._commas = int(events.size - newlines[-1] - 1)
-        self._length = block.size - int(ends[-1]) - 1
 
     def finish(self) -> int | None:
         """Records, the header included, or None when pyarrow must read the file."""
