@@ -349,6 +349,29 @@ def test_default_names_and_bad_names(repo: Repo, monkeypatch: pytest.MonkeyPatch
     )
 
 
+def test_a_derived_name_locked_elsewhere_is_refused(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(repo.root / "data/t.jsonl", 2)
+    (repo.root / "data/t.csv").write_text("a,b\n1,2\n")
+    assert run(repo.root, "data", "add", "data/t.jsonl", monkeypatch=monkeypatch).exit_code == 0
+    before = (repo.root / "gittrain.lock").read_bytes()
+    r = run(repo.root, "data", "add", "data/t.csv", monkeypatch=monkeypatch)
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        "error: data/t.csv: the name 't' is already locked for data/t.jsonl; choose another "
+        "with --name, or use --name t to point it here\n",
+    )
+    assert (repo.root / "gittrain.lock").read_bytes() == before
+    # Adding the same path again, or choosing the name, still works.
+    assert run(repo.root, "data", "add", "data/t.jsonl", monkeypatch=monkeypatch).exit_code == 0
+    r = run(repo.root, "data", "add", "data/t.csv", "--name", "t", monkeypatch=monkeypatch)
+    assert r.exit_code == 0 and r.stdout.startswith("updated t: data/t.csv"), r.stdout
+    r = run(repo.root, "data", "add", "data/t.jsonl", "--name", "t_jsonl", monkeypatch=monkeypatch)
+    assert r.exit_code == 0 and r.stdout.startswith("added t_jsonl: "), r.stdout
+
+
 def test_a_fifo_in_a_dataset_is_refused(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     write_jsonl(repo.root / "data/d/a.jsonl", 2)
     os.mkfifo(repo.root / "data/d/pipe")

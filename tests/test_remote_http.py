@@ -597,3 +597,43 @@ def test_a_git_train_process_prints_no_warning_or_traceback(
         1,
         f"error: {missing}: not found on the server (HTTP 404)\n",
     )
+
+
+def test_a_query_string_keeps_the_files_format_and_name(
+    repo: Repo, cli: Cli, site: FileServer, www: Path
+) -> None:
+    (www / "train.jsonl").write_bytes(jsonl(7))
+    url = site.url("train.jsonl") + "?download=1"
+    r = cli("data", "add", url, "--hash", cwd=repo.root)
+    assert r.code == 0, r
+    assert r.out.startswith(f"added train: {url} (jsonl), "), r.out
+    entry = lock(repo)["train"]
+    assert (entry["path"], entry["format"], entry["num_samples"]) == (url, "jsonl", 7)
+    assert [r.method for r in site.requests if r.path == "/train.jsonl"].count("GET") == 1
+
+
+@pytest.mark.parametrize(
+    ("suffix", "words"),
+    [
+        ("#part2", "fragment"),
+        ("?X-Amz-Signature=abc&X-Amz-Expires=60", "credential (x-amz-signature)"),
+        ("?sig=abc", "credential (sig)"),
+        ("?download=1&token=secret", "credential (token)"),
+    ],
+)
+def test_a_fragment_or_a_credential_in_the_query_is_refused_before_any_request(
+    repo: Repo, cli: Cli, site: FileServer, www: Path, suffix: str, words: str
+) -> None:
+    (www / "train.jsonl").write_bytes(jsonl(7))
+    r = cli("data", "add", site.url("train.jsonl") + suffix, "--hash", cwd=repo.root)
+    assert_one_line_error(r, 2, site.url("train.jsonl"), words)
+    assert not (repo.root / "gittrain.lock").exists()
+    assert site.requests == []
+
+
+def test_only_an_http_key_loses_its_query() -> None:
+    http = parse("https://h.example/d/train.jsonl?download=1")
+    s3 = parse("s3://bkt/odd?name.jsonl")
+    assert http is not None and s3 is not None
+    assert (http.file_key, http.name()) == ("d/train.jsonl", "train.jsonl")
+    assert (s3.file_key, s3.name()) == ("odd?name.jsonl", "odd?name.jsonl")

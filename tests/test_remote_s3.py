@@ -178,6 +178,13 @@ def test_default_names_and_a_bad_default_name(repo: Repo, cli: Cli, s3: S3) -> N
     assert set(lock(repo)) == {"eval", "v2"}
     r = cli("data", "add", "s3://bkt/odd name.jsonl", cwd=repo.root)
     assert_one_line_error(r, 1, "'odd name'", "--name")
+    # A derived name locked for another place is refused before anything is read.
+    s3.put("bkt", "y/eval.parquet", parquet_bytes(4))
+    before = (repo.root / "gittrain.lock").read_bytes()
+    r = cli("data", "add", "s3://bkt/y/eval.parquet", cwd=repo.root)
+    assert_one_line_error(r, 1, "'eval' is already locked for s3://bkt/x/eval.parquet", "--name")
+    assert (repo.root / "gittrain.lock").read_bytes() == before
+    assert cli("data", "add", "s3://bkt/shards/v2/", cwd=repo.root).code == 0  # the same place
 
 
 # -- data add: a prefix ------------------------------------------------------------------

@@ -38,6 +38,20 @@ def default_name(path: str) -> str:
     return last
 
 
+def _refuse_derived_clash(current: Lockfile, dataset: str, where: str, named: bool) -> None:
+    """A name derived from ``where`` that is locked for another place: refuse, unless the
+    user chose the name, so ``data/t.json`` never silently replaces ``data/t.csv``."""
+    old = current.get(dataset)
+    if named or old is None or old.path == where:
+        return
+    if old.is_remote and lockfile.remote_key(old.path) == lockfile.remote_key(where):
+        return  # the same place spelled another way (a trailing ``/``)
+    raise GittrainError(
+        f"{where}: the name {dataset!r} is already locked for {old.path}; choose another "
+        f"with --name, or use --name {dataset} to point it here"
+    )
+
+
 def remote_target(text: str, cwd: Path) -> RemoteURL | None:
     """The remote dataset ``text`` names: a URL, or a bare Hub id ``ORG/NAME[@REV]`` when
     nothing local has that name (no such path, no directory ``ORG``, no data suffix)."""
@@ -81,7 +95,8 @@ def add_remote(
 
     dataset = _check_name(name, default_name(url.name()))
     lock_rel = settings.load(root).lockfile
-    lockstore.read(root, lock_rel)  # refuse a broken lockfile before the long read
+    # Refuse a broken lockfile, or a derived name taken elsewhere, before the long read.
+    _refuse_derived_clash(lockstore.read(root, lock_rel), dataset, url.text, name is not None)
     pool = executor_for(executor)
     try:
         snap = remote.snapshot_remote(
@@ -98,6 +113,7 @@ def add_remote(
                 f"{snap.url.text}: already locked as {other.name!r}; "
                 f"use --name {other.name} to update it"
             )
+        _refuse_derived_clash(current, dataset, snap.url.text, name is not None)
         old = current.get(dataset)
         entry = remote.to_entry(dataset, snap, old, description=description, tags=tags)
         uncounted = snap.uncounted if entry.num_samples is None else ()
@@ -121,7 +137,8 @@ def add(
     rel = check_relpath(path)
     dataset = _check_name(name, default_name(rel))
     lock_rel = settings.load(root).lockfile
-    lockstore.read(root, lock_rel)  # refuse a broken lockfile before the long hash
+    # Refuse a broken lockfile, or a derived name taken elsewhere, before the long hash.
+    _refuse_derived_clash(lockstore.read(root, lock_rel), dataset, rel, name is not None)
     cache = StatCache.load(gitrepo.git_dir(root))
     snap = snapshot(root, rel, cache, progress)
     outcome: list[AddResult] = []
@@ -132,6 +149,7 @@ def add(
             raise GittrainError(
                 f"{rel}: already locked as {other.name!r}; use --name {other.name} to update it"
             )
+        _refuse_derived_clash(current, dataset, snap.fingerprint.path, name is not None)
         old = current.get(dataset)
         entry = to_entry(dataset, snap, old, description=description, tags=tags)
         outcome.append(AddResult(entry, old is None, old != entry))

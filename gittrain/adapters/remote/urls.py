@@ -34,6 +34,12 @@ class RemoteURL:
         return "https" if self.scheme == "http" else self.scheme
 
     @property
+    def file_key(self) -> str:
+        """The key without an HTTP query (``?download=1``): what names the format and the
+        default name.  An S3 or GCS key keeps a ``?``, which is part of its name there."""
+        return self.key.partition("?")[0] if self.location == "https" else self.key
+
+    @property
     def is_prefix(self) -> bool:
         return self.key == "" or self.key.endswith("/")
 
@@ -52,7 +58,7 @@ class RemoteURL:
 
     def name(self) -> str:
         """A default dataset name: the last path segment without its suffix, or the repo."""
-        last = self.key.rstrip("/").rsplit("/", 1)[-1] or self.bucket.rsplit("/", 1)[-1]
+        last = self.file_key.rstrip("/").rsplit("/", 1)[-1] or self.bucket.rsplit("/", 1)[-1]
         return last
 
 
@@ -81,7 +87,43 @@ def parse(text: str) -> RemoteURL | None:
         raise URLError(f"{text}: no {'host' if scheme.startswith('http') else 'bucket'} in the URL")
     if scheme in ("s3", "gs") and not _BUCKET_RE.match(bucket):
         raise URLError(f"{text}: {bucket!r} is not a valid bucket name")
+    if scheme.startswith("http"):
+        _check_http(text, key)
     return RemoteURL(scheme, bucket, key)
+
+
+# Query parameters that carry a credential (presigned S3/GCS URLs, Azure SAS, OAuth tokens):
+# the lockfile is committed to git, so such a URL must not be recorded.
+_CREDENTIAL_PARAMS = frozenset(
+    {
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+        "signature",
+        "sig",
+        "token",
+        "access_token",
+        "api_key",
+        "apikey",
+    }
+)
+
+
+def _check_http(text: str, key: str) -> None:
+    """Refuse what an HTTP URL cannot mean in a lockfile: a fragment (never sent to the
+    server) or a query holding a credential (it would be committed with the lockfile)."""
+    if "#" in key:
+        raise URLError(f"{text}: a URL fragment ('#...') is never sent to the server; remove it")
+    query = key.partition("?")[2]
+    for pair in query.split("&") if query else ():
+        name = unquote(pair.partition("=")[0]).lower()
+        if name in _CREDENTIAL_PARAMS:
+            raise URLError(
+                f"{text}: the query holds a credential ({name}), and the lockfile is committed "
+                "to git; lock the URL without it and give credentials in fsspec's http settings"
+            )
 
 
 def _parse_hub(text: str, rest: str) -> RemoteURL:

@@ -185,7 +185,7 @@ def snapshot_remote(
         fmt = _single_format(url, objects[0])
     tasks = []
     for info in objects:
-        shard_fmt = formats.detect_format(info.url.key)
+        shard_fmt = formats.detect_format(info.url.file_key)
         if hash or shard_fmt == "parquet":
             tasks.append(ObjectTask(info, shard_fmt, hash, timeout))
     results = _run(tasks, executor, progress)
@@ -198,7 +198,7 @@ def snapshot_remote(
 
 
 def _single_format(url: RemoteURL, info: ObjectInfo) -> str:
-    fmt = formats.detect_format(url.key)
+    fmt = formats.detect_format(url.file_key)
     if fmt is None:
         known = ", ".join(sorted(formats.SUFFIXES))
         raise GittrainError(f"{url.text}: unknown dataset format (known suffixes: {known})")
