@@ -46,7 +46,7 @@ class CsvRecords:
     with the wrong number of fields, or a quote that never closes), and the caller asks
     pyarrow instead, which also words the error.
 
-    Each block is reduced, in one ``flatnonzero``, to its events: the positions of its
+    Each block is reduced, in one ``nonzero`` pass, to its events: the positions of its
     newlines, commas, quotes (when it has any) and CRs (when it has any), in order.  A
     running sum over the events gives each one's quote parity, and the newlines' indices
     among the unquoted events give each record's field count, so the work past that one
@@ -142,12 +142,12 @@ class CsvRecords:
 
     def _where(self, mask: np.ndarray, out: np.ndarray) -> np.ndarray:
         """The indices of ``mask``'s True values, written to the start of ``out``.
-        ``flatnonzero`` allocates its answer: taken in slices, each answer (~60 KB in a
+        ``nonzero`` allocates its answer: taken in slices, each answer (~60 KB in a
         quote-heavy CSV) stays under glibc's threshold for mapping fresh pages (128 KiB),
         so it comes from the heap and is reused block after block."""
         count = 0
         for start in range(0, mask.size, _SLICE):
-            found = np.flatnonzero(mask[start : start + _SLICE])
+            found = mask[start : start + _SLICE].nonzero()[0]
             np.add(found, start, out=out[count : count + found.size])
             count += found.size
         return out[:count]
@@ -201,8 +201,9 @@ class CsvRecords:
         """Close the records that end at the unquoted newlines ``events[newlines]``
         (``events`` holds the block's unquoted newlines and commas)."""
         # Commas between one newline and the next, plus one.
-        fields = np.diff(newlines, prepend=-1)
-        fields[0] += self._commas
+        fields = np.empty_like(newlines)
+        fields[0] = newlines[0] + 1 + self._commas
+        np.subtract(newlines[1:], newlines[:-1], out=fields[1:])
         if self._fields is not None and self._fields > 1 and (fields == self._fields).all():
             # Each record has a comma, so none is an empty line: no lengths to look at.
             self.records += int(fields.size)
