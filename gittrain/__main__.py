@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gittrain.cli import main
+from gittrain.cli import script
 
 if __name__ == "__main__":
-    main()
+    script()

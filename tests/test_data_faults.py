@@ -181,17 +181,17 @@ def test_change_before_the_hash_thread_starts_is_caught(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The hash thread can start after the count; both must see the same bytes."""
-    from gittrain.core.data import snapshot as snapshot_module
+    from gittrain.core.data import fingerprint as fingerprint_module
 
     path = write_jsonl(repo.root / "data/a.jsonl", 50)
-    real = snapshot_module._fingerprint
+    real = fingerprint_module.fingerprint_walk
 
     def late_hash(*args: object, **kwargs: object) -> object:
         with open(path, "a") as f:  # the file changes before hashing begins
             f.write('{"prompt": "late"}\n')
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(snapshot_module, "_fingerprint", late_hash)
+    monkeypatch.setattr(fingerprint_module, "fingerprint_walk", late_hash)
     with pytest.raises(GittrainError, match=r"^data/a.jsonl: changed while it was being read"):
         snapshot_dataset("data/a.jsonl", root=repo.root)
     assert not (repo.root / "gittrain.lock").exists()

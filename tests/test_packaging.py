@@ -55,8 +55,8 @@ def test_wheel_contains_data_and_typing_marker(wheel: Path) -> None:
     assert {f"gittrain/hooks/{name}" for name in hooks} <= names  # `git train install --hooks`
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "git-train = gittrain.cli:main" in text
-    assert "gittrain = gittrain.cli:main" in text
+    assert "git-train = gittrain.cli:script" in text
+    assert "gittrain = gittrain.cli:script" in text
 
 
 def test_installed_wheel_finds_its_data_from_any_directory(wheel: Path, tmp_path: Path) -> None:

@@ -122,5 +122,6 @@ def test_reliability_counts_match_the_suite() -> None:
     assert counts[faults] == _collected("test_data_faults.py", "test_faults.py") + 1  # + Ctrl-C
     assert counts["`tests/test_repo_shapes.py`"] == _collected("test_repo_shapes.py")
     assert counts["`tests/test_soak.py`"] == _collected("test_soak.py")
+    assert counts["`tests/test_gitdir.py`"] == _collected("test_gitdir.py")
     hooks = "`tests/test_hooks_native.py`, `tests/test_hooks_precommit.py`"
     assert counts[hooks] == _collected("test_hooks_native.py", "test_hooks_precommit.py")

@@ -284,12 +284,12 @@ def test_a_deep_extends_chain_checks_and_merges_each_file_once(
     assert [last[f"k{i:03}"] for i in range(depth)] == list(range(depth))
     assert last["kl_coef"] == 0.001  # from grpo_basic, under all 200
     assert "k199" not in registry.get("r198").default_config
-    # `validate` (the pre-commit hook) resolves the registry and then every file:
-    # each file twice at most, not once per descendant.
+    # `validate` (the pre-commit hook) resolves only the recipes jobs name, and every
+    # file through one resolver: each file merged once, not once per descendant.
     checked.clear()
     merged.clear()
     assert cli("validate", "recipes", cwd=repo.root).code == 0
-    assert max(Counter(merged).values()) == 2
+    assert max(Counter(merged).values()) == 1
     assert max(Counter(checked).values()) <= 3  # the registry, the file itself, its resolution
 
 

@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from datahelp import age, stat_cache_file
 
 from gittrain.core.data import hashing, statcache
 from gittrain.core.data.filewalk import walk_dir
-from gittrain.core.data.snapshot import fingerprint
+from gittrain.core.data.fingerprint import fingerprint
 from gittrain.core.data.statcache import MAGIC, StatCache
 from gittrain.errors import GittrainError
 
@@ -303,3 +305,46 @@ def test_walk_stats_match_os_stat(repo: Repo) -> None:
         assert walk.stat(i) == hashing.FileStat.of(st)
     assert walk.size() == _total(top)
     assert struct.calcsize("q") == 8
+
+
+_OPENED = """
+import os, sys
+top = os.getcwd() + "/data/"
+opened = set()
+sys.addaudithook(
+    lambda event, args: opened.add(args[0])
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(top) else None
+)
+from gittrain.cli import main
+try:
+    main(["data", "status"])
+finally:
+    print("\\n".join(sorted(opened)), file=sys.stderr)
+"""
+
+
+def _files_opened_by_status(repo: Repo) -> list[str]:
+    """The files under data/ a real `data status` process opens (Python's audit hook)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _OPENED],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("ok "), proc
+    return proc.stderr.splitlines()
+
+
+def test_status_opens_no_file_the_cache_vouches_for(repo: Repo, cli: Cli, shards: Path) -> None:
+    # Every shard is under 1 KiB, the size of a git-lfs pointer: each was read for the pointer
+    # check on every status, cached or not.  Only the directory is listed now.
+    assert _files_opened_by_status(repo) == [str(shards)]
+    pointer = shards / "d1/f004.txt"
+    pointer.write_bytes(b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9\n")
+    age(pointer)
+    result = cli("data", "status", cwd=repo.root)
+    assert result.code == 1, result
+    assert "data/shards/d1/f004.txt: a git-lfs pointer file, not the data" in result.out

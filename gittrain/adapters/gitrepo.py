@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from gittrain.adapters import gitdir
 from gittrain.errors import GittrainError, usage_error
 
 # Variables a hook exports that would point git at the wrong repository.
@@ -79,6 +80,7 @@ def toplevel(start: Path) -> Path | None:
 
 
 NULL_SHA = "0" * 40
+git_dir = gitdir.git_dir  # for callers that run git too (it moved there: no subprocess)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,22 +256,26 @@ def get_config(root: Path, key: str) -> str | None:
     return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
 
-def git_dir(root: Path) -> Path:
-    """The (per-worktree) git directory of the work tree at ``root``.
+def config_reader(root: Path, key: str) -> Callable[[], str | None]:
+    """:func:`get_config`, asked now and answered when called: the caller's own work overlaps
+    the git process (the pre-commit hook reads the textconv driver's command while it
+    validates).  Call it, whatever happens: the answer waits for the process."""
+    cmd = ["git", "-C", str(root), "config", "--local", "--get", key]
+    try:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=clean_env()
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    answers: list[str | None] = []
 
-    Read from ``.git`` directly when possible: `data status` runs in hooks and
-    a subprocess per call is most of its budget.
-    """
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return dot_git
-    if dot_git.is_file():
-        text = dot_git.read_text(encoding="utf-8", errors="surrogateescape").strip()
-        if text.startswith("gitdir:"):
-            target = Path(text[len("gitdir:") :].strip())
-            return target if target.is_absolute() else (root / target).resolve()
-    out = run(root, ["rev-parse", "--absolute-git-dir"]).stdout
-    return Path(out.decode("utf-8", "surrogateescape").strip())
+    def answer() -> str | None:
+        if not answers:
+            out, _err = proc.communicate()
+            answers.append(out.decode().strip() if proc.returncode == 0 else None)
+        return answers[0]
+
+    return answer
 
 
 def rev_parse(root: Path, rev: str) -> str | None:
@@ -546,13 +552,66 @@ def read_staged(root: Path, paths: Sequence[str]) -> dict[str, bytes | None]:
     unique = list(dict.fromkeys(paths))
     if not unique:
         return {}
-    names = [f":{p}" for p in unique]
+    stdin = _staged_names(unique)
+    out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=index_env()).stdout
+    return dict(zip(unique, _split_batch(out, len(unique)), strict=True))
+
+
+# A request this small fits in any pipe (Linux never makes one smaller than a page): it is
+# written whole before git starts.  ~150 job paths; a bigger one is asked when answered.
+_PIPE_SAFE = 4096
+
+
+def staged_reader(root: Path, paths: Sequence[str]) -> Callable[[], dict[str, bytes | None]]:
+    """:func:`read_staged`, asked now and answered when called: git reads the blobs while
+    the caller does other work (the pre-commit hook loads its checks meanwhile).  Call it,
+    whatever happens: the answer waits for the process and raises what read_staged would."""
+    unique = list(dict.fromkeys(paths))
+    stdin = _staged_names(unique) if unique else b""
+    if not unique or len(stdin) > _PIPE_SAFE:  # asked when answered, as read_staged
+        return lambda: read_staged(root, unique)
+    cmd = ["git", "-C", str(root), "cat-file", "--batch"]
+    # The request goes into a pipe of its own, whole, before git starts: it fits
+    # (_PIPE_SAFE), so nothing waits on the reader, and git reads it as it likes.
+    given, request = os.pipe()
+    try:
+        try:
+            written = 0
+            while written < len(stdin):
+                written += os.write(request, stdin[written:])
+        finally:
+            os.close(request)
+        proc = subprocess.Popen(
+            cmd, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=index_env()
+        )
+    except FileNotFoundError:
+        raise usage_error("git is not installed or not on PATH") from None
+    finally:
+        os.close(given)
+    answers: list[dict[str, bytes | None] | GittrainError] = []
+
+    def answer() -> dict[str, bytes | None]:
+        if not answers:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                message = err.decode("utf-8", "replace").strip().splitlines()
+                answers.append(GittrainError(message[-1] if message else "git cat-file failed"))
+            else:
+                answers.append(dict(zip(unique, _split_batch(out, len(unique)), strict=True)))
+        found = answers[0]
+        if isinstance(found, GittrainError):
+            raise found
+        return found
+
+    return answer
+
+
+def _staged_names(paths: Sequence[str]) -> bytes:
+    """``cat-file --batch`` input naming each path's staged blob (``:path``)."""
+    names = [f":{p}" for p in paths]
     if any("\n" in name for name in names):
         raise usage_error("paths cannot contain newlines")
-    stdin = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
-    out = run(root, ["cat-file", "--batch"], input_bytes=stdin, env=index_env()).stdout
-    blobs = _split_batch(out, len(names))
-    return dict(zip(unique, blobs, strict=True))
+    return "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
 
 
 def _split_batch(out: bytes, count: int) -> list[bytes | None]:

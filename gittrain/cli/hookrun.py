@@ -101,7 +101,7 @@ def pre_commit(out: Echo, err: Echo) -> int:
         return 0
     # A commit of .gittrain.yaml (a relevant path) can change the diff rules; between such
     # commits the textconv driver re-syncs itself.
-    sync_diff(root, err)
+    sync_diff(root, err, read=False, configured=result.driver)
     for report in result.validation.reports:
         _problems(report.problems, out)
     _problems(result.data.problems, out)
@@ -135,8 +135,11 @@ def prepare_commit_msg(message_file: str, source: str = "", sha: str = "", *, er
     original = hooks.read_message(path)
     try:
         root = hook_root()
-        summary = summary_lines(hooks.staged_diff(root))
-        comment = gitrepo.get_config(root, "core.commentChar") or "#"
+        comment_char = gitrepo.config_reader(root, "core.commentChar")  # git reads it meanwhile
+        try:
+            summary = summary_lines(hooks.staged_diff(root))
+        finally:
+            comment = comment_char() or "#"
         text = hooks.with_summary(original, summary, comment[:1])
     except Exception as exc:  # the summary is a courtesy: never block a commit over it
         shown = exc.message if isinstance(exc, GittrainError) else f"internal error: {exc!r}"
@@ -171,12 +174,14 @@ def summary_lines(report: DiffReport) -> list[str]:
     return lines
 
 
-def sync_diff(root: Path, err: Echo) -> None:
-    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules."""
-    from gittrain.commands.install import sync_for_hook
+def sync_diff(root: Path, err: Echo, *, read: bool = True, configured: str | None = None) -> None:
+    """Keep the textconv driver's fingerprint current, so git's cache never serves old rules.
+    With ``read=False``, ``configured`` is the driver's command git's config holds (None:
+    none), read by the caller already."""
+    from gittrain.commands.install import UNREAD, sync_for_hook
 
     try:
-        stale = sync_for_hook(root)
+        stale = sync_for_hook(root, UNREAD if read else configured)
     except Exception:  # the driver re-syncs itself; never block a hook on it
         return
     if stale:  # a tracked file: say so rather than change the work tree under the user

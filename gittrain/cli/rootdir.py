@@ -15,14 +15,20 @@ def repo_root() -> tuple[Path, str]:
     """
     from pathlib import Path  # lazily: `git train -h` imports this module
 
-    from gittrain.adapters import gitrepo
+    from gittrain.adapters import gitdir
     from gittrain.errors import usage_error
 
     cwd = Path.cwd().resolve()
-    root = gitrepo.toplevel(cwd)
-    if root is None:
-        raise usage_error(f"not inside a git work tree: {cwd}")
-    root = root.resolve()
+    plain = gitdir.plain_toplevel(str(cwd))  # no git process for a plain `git init` layout
+    if plain is not None:
+        root = Path(plain)
+    else:
+        from gittrain.adapters import gitrepo
+
+        found = gitrepo.toplevel(cwd)
+        if found is None:
+            raise usage_error(f"not inside a git work tree: {cwd}")
+        root = found.resolve()
     if cwd != root and root not in cwd.parents:  # GIT_DIR and GIT_WORK_TREE point elsewhere
         raise usage_error(f"the current directory {cwd} is outside the work tree {root}")
     prefix = cwd.relative_to(root).as_posix() if cwd != root else ""

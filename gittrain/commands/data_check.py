@@ -18,9 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gittrain.adapters import gitrepo, yamlio
+from gittrain.adapters import gitrepo
 from gittrain.commands.data_status import DatasetStatus, State, check
-from gittrain.core import jobrefs, jobs, settings
+from gittrain.core import doccache, jobrefs, jobs, settings
 from gittrain.core.data import lockstore, requirements
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
 from gittrain.core.data.statcache import StatCache
@@ -176,7 +176,7 @@ def _parse(
     if raw is None:
         return None
     try:
-        doc = done[1] if done is not None and done[0] == raw else yamlio.load_bytes(raw, rel)
+        doc = done[1] if done is not None and done[0] == raw else doccache.load_bytes(raw, rel)
         job, _issues = jobrefs.from_doc(doc, rel)
     except GittrainError:
         return None

@@ -5,16 +5,18 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gittrain.adapters import gitrepo
+from gittrain.adapters import gitdir
 from gittrain.core import jobrefs, settings
 from gittrain.core.data import lockstore
-from gittrain.core.data.hashing import Progress
+from gittrain.core.data.fingerprint import fingerprint
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
-from gittrain.core.data.snapshot import fingerprint
 from gittrain.core.data.statcache import StatCache
-from gittrain.core.parsecache import ParseCache
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:
+    from gittrain.core.data.hashing import Progress
 
 
 class State(enum.Enum):
@@ -63,8 +65,10 @@ def status(
     Remote datasets get one metadata request per object (a listing for a prefix),
     all at once, and no download; ``offline`` skips them and counts them.
     """
+    from gittrain.core.parsecache import ParseCache  # the hooks' data check needs none
+
     conf = settings.load(root)  # it keeps its own cache (settingscache)
-    git_dir = gitrepo.git_dir(root)
+    git_dir = gitdir.git_dir(root)
     parsed = ParseCache.load(git_dir)
     lock = lockstore.read_cached(root, conf.lockfile, parsed)
     jobs, problems = jobrefs.scan_worktree(root, conf.jobs_dir, parsed)

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
 from gittrain.core.data import lockstore
+from gittrain.core.data.fingerprint import fingerprint
 from gittrain.core.data.hashing import Progress
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
-from gittrain.core.data.snapshot import Snapshot, count_fingerprint, fingerprint, to_entry
+from gittrain.core.data.snapshot import Snapshot, count_fingerprint, to_entry
 from gittrain.core.data.statcache import StatCache
 from gittrain.errors import GittrainError
 

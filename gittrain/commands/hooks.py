@@ -6,6 +6,7 @@ git hands to `prepare-commit-msg`, which is its purpose.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ SKIPPED_SOURCES = frozenset({"merge", "squash", "commit"})
 class PreCommitResult:
     validation: ValidationResult
     data: DataCheckResult
+    # The textconv driver's command in git's config (None: not set), read during the checks.
+    driver: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -46,30 +49,47 @@ def pre_commit(root: Path) -> PreCommitResult | None:
     configs = [p for p in staged if settings.is_config_path(p, conf)]
     if not configs:
         return None
-    from gittrain.commands.data_check import check_staged
-    from gittrain.commands.validate import staged_lock, validate_blobs
-    from gittrain.commands.workspace import Workspace
+    # git reads the staged files while the checks load.  The staged lockfile comes in the
+    # same read, staged or not; it is parsed once, and only if a staged job needs it.
+    staged_blobs = gitrepo.staged_reader(root, [*configs, conf.lockfile])
+    driver = None
+    try:
+        from gittrain.commands.data_check import check_staged
+        from gittrain.commands.install import TEXTCONV_KEY
+        from gittrain.commands.validate import staged_lock, validate_blobs
+        from gittrain.commands.workspace import Workspace
+        from gittrain.core import doccache
 
-    ws = Workspace(root, root, conf)
-    # The staged lockfile comes in the same read, staged or not; it is parsed once,
-    # and only if a staged job needs it.
-    blobs = gitrepo.read_staged(root, [*configs, conf.lockfile])
-    lock = staged_lock(root, conf.lockfile, blobs)
-    parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
-    validation = validate_blobs(ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed)
-    # Validation has judged the jobs' data requirements already: say it once.
-    data = check_staged(
-        root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
-    )
-    return PreCommitResult(validation, data)
+        # The caller keeps the textconv driver in sync: git reads its config meanwhile.
+        driver = gitrepo.config_reader(root, TEXTCONV_KEY)
+        ws = Workspace(root, root, conf)
+        blobs = staged_blobs()
+        lock = staged_lock(root, conf.lockfile, blobs)
+        parsed: dict[str, tuple[bytes, Document]] = {}  # the data check reuses these parses
+        # A commit tried again, and prepare-commit-msg after this hook, parse the same texts.
+        with doccache.session(gitrepo.git_dir(root)):
+            validation = validate_blobs(
+                ws, {p: blobs[p] for p in configs}, lock=lock, parsed=parsed
+            )
+            # Validation has judged the jobs' data requirements already: say it once.
+            data = check_staged(
+                root, conf, staged, known=blobs, lock=lock, with_requirements=False, parsed=parsed
+            )
+    finally:
+        with contextlib.suppress(GittrainError):  # collected whatever happened; what went
+            staged_blobs()  # wrong with it was raised above, where it was first asked
+        configured = driver() if driver is not None else None
+    return PreCommitResult(validation, data, configured)
 
 
 def staged_diff(root: Path) -> DiffReport:
     """The semantic diff of the index against HEAD (`git train diff --cached`), as much of it
     as the summary shows: added and deleted configs are named, not read."""
     from gittrain.commands.diff import DiffRequest, run_diff
+    from gittrain.core import doccache
 
-    return run_diff(root, DiffRequest(cached=True, report_skipped=False, whole_files=False))
+    with doccache.session(gitrepo.git_dir(root)):  # what pre-commit parsed is not parsed again
+        return run_diff(root, DiffRequest(cached=True, report_skipped=False, whole_files=False))
 
 
 def with_summary(message: str, summary: list[str], comment_char: str = "#") -> str | None:
@@ -91,12 +111,13 @@ def with_summary(message: str, summary: list[str], comment_char: str = "#") -> s
 def write_message(path: Path, text: str) -> None:
     """Replace the message file atomically: a failed write leaves the old message whole.
 
-    Bytes that are not UTF-8 were read as surrogates and go back out unchanged.
+    Not synced to disk: git reads it as soon as the hook returns.  Bytes that are not
+    UTF-8 were read as surrogates and go back out unchanged.
     """
-    from gittrain.core.atomic import atomic_write
+    from gittrain.core.atomic import replace_file
 
     try:
-        atomic_write(path, text.encode("utf-8", "surrogateescape"))
+        replace_file(path, text.encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise usage_error(f"{path}: cannot write the commit message: {exc.strerror}") from None
 

@@ -26,6 +26,13 @@ CACHE_REF = f"refs/notes/textconv/{DRIVER}"
 TEXTCONV_COMMAND = "git-train-textconv"
 BEGIN = "# gittrain diff: begin (written by `git train install --diff` from .gittrain.yaml)"
 END = "# gittrain diff: end"
+
+
+class Unread:
+    """The marker for "git's config was not read yet" (None means "read, and not set")."""
+
+
+UNREAD = Unread()
 # What `install --diff` wrote before the lines were scoped; removed on sight.
 LEGACY_PATTERNS = ("*.yaml", "*.yml")
 SUFFIXES = (".yaml", ".yml")
@@ -120,7 +127,10 @@ def _sync(root: Path, configured: str, current: str | None) -> bool:
 
 def installed_command(root: Path) -> str | None:
     """The driver command configured, when it is gittrain's (not a driver of the user's own)."""
-    configured = gitrepo.get_config(root, TEXTCONV_KEY)
+    return _ours(gitrepo.get_config(root, TEXTCONV_KEY))
+
+
+def _ours(configured: str | None) -> str | None:
     if configured is None or configured.split(" ", 1)[0] != TEXTCONV_COMMAND:
         return None
     return configured
@@ -131,10 +141,11 @@ def block_is_stale(root: Path) -> bool:
     return installed_command(root) is not None and _block_is_stale(root)
 
 
-def sync_for_hook(root: Path) -> bool:
+def sync_for_hook(root: Path, config: str | Unread | None = UNREAD) -> bool:
     """:func:`sync_command`, then :func:`block_is_stale`, reading git's config once: most
-    repositories have no driver installed, and each hook then pays for one `git config`."""
-    configured = installed_command(root)
+    repositories have no driver installed, and each hook then pays for one `git config`.
+    ``config`` is the driver's configured command when the caller has read it already."""
+    configured = installed_command(root) if isinstance(config, Unread) else _ours(config)
     if configured is None:
         return False
     _sync(root, configured, None)

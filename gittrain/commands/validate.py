@@ -11,7 +11,7 @@ from gittrain.commands.workspace import Workspace
 from gittrain.core.data import lockstore
 from gittrain.core.data.lockfile import Lockfile
 from gittrain.core.problems import Problem, read_or_problem
-from gittrain.core.recipes import Resolver, builtin_files, repo_files
+from gittrain.core.recipes import RecipeLookup, Resolver, builtin_files, repo_files
 from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
@@ -44,14 +44,18 @@ def checker(
     """``lock`` is the lockfile jobs are checked against, ``files`` reads the trainer
     configs jobs name in ``config_file`` (defaults: the work tree's); ``parsed`` collects
     the documents parsed (:attr:`Checker.parsed`)."""
-    team = {item.id: item for item in repo_files(ws.root, ws.settings)}
+    broken: list[Problem] = []
+    team = {item.id: item for item in repo_files(ws.root, ws.settings, broken)}
     builtins = {f.id: f for f in builtin_files()}
     pins = Pins(ws.root, ws.settings)
     if lock is None:
         lock = worktree_lock(ws.base, ws.settings.lockfile)
     if files is None:
         files = worktree_files(ws.base)
-    registry, resolver = ws.registry(), Resolver(team, builtins)
+    # The registry (ws.registry()) as a lookup over the same files: only the recipes the
+    # checked jobs name are resolved.
+    resolver = Resolver(team, builtins)
+    registry = RecipeLookup(broken, resolver)
     return Checker(ws.settings, registry, resolver, strict, pins, lock, files, parsed)
 
 

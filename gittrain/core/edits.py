@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gittrain.adapters import yamlio
 from gittrain.document import DocPath, format_path
 from gittrain.errors import GittrainError, usage_error
 
@@ -45,6 +44,8 @@ def parse_assignment(text: str, option: str = "--set") -> Assignment:
         raise usage_error(f"{option} {text!r}: {SYNTAX}")
     path = parse_key_path(key, option, shown=text)
     try:
+        from gittrain.adapters import yamlio
+
         value = yamlio.load_text(raw, f"{option} {key}", expect_mapping=False).data if raw else None
     except GittrainError as exc:
         raise usage_error(f"{option} {text!r}: value is not valid YAML: {exc.detail}") from None

@@ -150,8 +150,6 @@ def read_side(side: Side, kind: FileKind, policy: Policy | None) -> Read:
         return Read(MISSING)
     if b"\0" in side.raw:
         raise GittrainError(f"{side.source}: binary file, not YAML or JSON")
-    from gittrain.adapters import yamlio
-
     if kind is FileKind.CONFIG and policy is not None:
         from gittrain.core.dialects.config import read_native
         from gittrain.core.dialects.vocabulary import Effective
@@ -161,7 +159,9 @@ def read_side(side: Side, kind: FileKind, policy: Policy | None) -> Read:
             side.raw, side.path or side.source, eff, source=side.source, expect_mapping=False
         )
         return Read(read.doc.data, read.view, read.detection.dialect)
-    doc = yamlio.load_bytes(side.raw, side.source, expect_mapping=False)
+    from gittrain.core import doccache
+
+    doc = doccache.load_bytes(side.raw, side.source, expect_mapping=False)
     if policy is None or kind not in (FileKind.JOB, FileKind.RECIPE):
         return Read(doc.data)
     from gittrain.core.dialects.config import read_job, read_own

@@ -6,10 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gittrain.adapters import gitrepo, yamlio
+from gittrain.adapters import gitrepo
+from gittrain.core import doccache
 from gittrain.core.dialects.config import read_own
 from gittrain.core.dialects.vocabulary import Effective
-from gittrain.core.edits import MISSING
 from gittrain.core.jobs import RecipeRef
 from gittrain.core.problems import Problem, Severity
 from gittrain.core.recipes import (
@@ -53,7 +53,7 @@ def team_at(root: Path, settings: Settings, commit: str) -> tuple[Team, list[Pro
         if raw is None:
             continue
         try:
-            doc = yamlio.load_bytes(raw, source)
+            doc = doccache.load_bytes(raw, source)
         except GittrainError as exc:
             problems.append(Problem(source, exc.mark, (), Severity.ERROR, exc.detail, "yaml"))
             continue
@@ -137,6 +137,8 @@ class IdeaChange:
 
 def idea_changes(old: Recipe, new: Recipe, eff: Effective) -> tuple[IdeaChange, ...]:
     """The ideas whose canonical values differ (``True`` and ``1`` are different values)."""
+    from gittrain.core.edits import MISSING  # not at the top: validation imports this module
+
     before, after = _ideas(old, eff), _ideas(new, eff)
     out = []
     for idea in sorted(before.keys() | after.keys()):

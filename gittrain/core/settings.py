@@ -71,14 +71,14 @@ def load(root: Path | None) -> Settings:
 def _document(root: Path, path: Path) -> Document:
     """The settings file parsed, or its parse from the cache when it holds this exact text
     (gittrain/core/settingscache.py): a hook's fast path then imports no YAML parser."""
-    from gittrain.adapters import gitrepo
+    from gittrain.adapters import gitdir
     from gittrain.core import settingscache
     from gittrain.errors import GittrainError
 
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")  # as yamlio decodes it
-        git_dir = gitrepo.git_dir(root)
+        git_dir = gitdir.git_dir(root)
     except (OSError, UnicodeDecodeError, GittrainError):
         # yamlio says what is wrong with the file; outside a repository there is no cache.
         from gittrain.adapters import yamlio

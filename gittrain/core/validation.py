@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from gittrain.adapters import schemas, yamlio
-from gittrain.core import jobs, rules
+from gittrain.adapters import schemas
+from gittrain.core import doccache, jobs, rules
 from gittrain.core import settings as settings_mod
 from gittrain.core.data import requirements
 from gittrain.core.data.lockfile import Lockfile
@@ -29,7 +29,7 @@ from gittrain.core.recipes import (
     Recipe,
     RecipeFile,
     RecipeInvalid,
-    Registry,
+    RecipeLookup,
     Resolver,
     file_problems,
     from_data,
@@ -71,7 +71,7 @@ class Checker:
     """What validation needs to know about the repository."""
 
     settings: Settings
-    registry: Registry
+    registry: RecipeLookup  # the registry's recipes, resolved when a job names them
     recipes: Resolver  # the work tree's team recipes and the built-ins
     strict: bool = False  # unknown keys are errors
     pins: Pins | None = None  # recipes at the revisions jobs pin (None: pins are errors)
@@ -96,7 +96,7 @@ class Checker:
                 doc = read.doc
                 kind = classify(rel, self.settings, doc.data)
             if kind is not Kind.CONFIG:
-                doc = yamlio.load_bytes(raw, rel)
+                doc = doccache.load_bytes(raw, rel)
                 if self.parsed is not None:
                     self.parsed[rel] = (raw, doc)
                 kind = classify(rel, self.settings, doc.data)
@@ -207,7 +207,7 @@ class Checker:
         if ref is None:
             return None, None
         if ref.rev is None:
-            return self.registry.recipes.get(ref.id), None
+            return self.registry.get(ref.id), None
         try:
             return (self.pins or Pins(None, self.settings)).recipe(ref), None
         except GittrainError as exc:

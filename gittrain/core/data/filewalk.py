@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.core.data.datapaths import resolve_inside
-from gittrain.core.data.hashing import FileStat
 from gittrain.errors import GittrainError
+
+if TYPE_CHECKING:  # hashing loads only once something is looked up or hashed
+    from gittrain.core.data.hashing import FileStat
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 
@@ -34,8 +38,18 @@ class Walk:
         return len(self.names)
 
     def stat(self, i: int) -> FileStat:
+        from gittrain.core.data.hashing import FileStat
+
         t = self.times
         return FileStat(t[3 * i], t[3 * i + 1], self.inodes[i], t[3 * i + 2])
+
+    def iter_stats(self) -> Iterator[FileStat]:
+        """``stat(i)`` of every file in walk order."""
+        from gittrain.core.data.hashing import FileStat
+
+        t = self.times
+        for i, inode in enumerate(self.inodes):
+            yield FileStat(t[3 * i], t[3 * i + 1], inode, t[3 * i + 2])
 
     def set_stat(self, i: int, st: FileStat) -> None:
         self.times[3 * i : 3 * i + 3] = [st.size, st.mtime_ns, st.ctime_ns]
@@ -45,7 +59,7 @@ class Walk:
         return sum(self.times[0::3])
 
     def stats(self) -> dict[str, FileStat]:
-        return {name: self.stat(i) for i, name in enumerate(self.names)}
+        return dict(zip(self.names, self.iter_stats(), strict=True))
 
 
 def walk_file(st: os.stat_result, rel: str) -> Walk:

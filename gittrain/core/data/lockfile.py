@@ -209,7 +209,7 @@ def parse(text: str, source: str) -> Lockfile:
 
 def parse_doc(text: str, source: str) -> tuple[Lockfile, Document | None]:
     """:func:`parse`, also returning the parsed document (None for an empty file)."""
-    from gittrain.adapters import yamlio  # PyYAML loads only when a lockfile is parsed
+    from gittrain.core import doccache  # PyYAML loads only when a lockfile is parsed
 
     for number, line in enumerate(text.splitlines(), 1):
         if line.startswith(_MARKERS) and (len(line) == 7 or line[7] == " "):
@@ -219,7 +219,7 @@ def parse_doc(text: str, source: str) -> tuple[Lockfile, Document | None]:
             )
     if not text.strip():
         return Lockfile(), None
-    doc = yamlio.load_text(text, source)
+    doc = doccache.load_text(text, source)
     return from_doc(doc), doc
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gittrain.adapters import gitrepo
+from gittrain.adapters import gitdir
 from gittrain.core.atomic import atomic_write, command_lock, remove_stale_temps
 from gittrain.core.data import lockfile
 from gittrain.core.data.lockfile import Lockfile
@@ -87,7 +87,7 @@ def parse_bytes(raw: bytes, source: str) -> Lockfile:
 
 
 def lock_path(root: Path) -> Path:
-    return gitrepo.git_dir(root) / "gittrain" / "lockfile.lock"
+    return gitdir.git_dir(root) / "gittrain" / "lockfile.lock"
 
 
 def modify(root: Path, rel: str, change: Callable[[Lockfile], Lockfile]) -> Lockfile:

@@ -1,34 +1,26 @@
-"""Fingerprint (hash) and snapshot (hash + count) a dataset file or directory."""
+"""Snapshot a dataset file or directory: its fingerprint (gittrain/core/data/fingerprint.py)
+plus the exact sample count and columns, both passes over the same bytes."""
 
 from __future__ import annotations
 
 import os
-import stat
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gittrain.core.data import fingerprint as fingerprinting
 from gittrain.core.data import formats
-from gittrain.core.data.datapaths import check_relpath, resolve_inside
-from gittrain.core.data.filewalk import Walk, sort_key, walk_dir, walk_file
-from gittrain.core.data.hashing import FileStat, Progress, hash_files, manifest_hash
+from gittrain.core.data.datapaths import check_relpath
+from gittrain.core.data.filewalk import sort_key
+from gittrain.core.data.fingerprint import Fingerprint
 from gittrain.core.data.lockfile import DatasetEntry
-from gittrain.core.data.statcache import StatCache, now_ns
+from gittrain.core.data.statcache import StatCache
 from gittrain.errors import GittrainError
 
-
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """What the bytes are: enough to tell whether a locked dataset changed."""
-
-    path: str
-    format: str
-    sha256: str
-    size: int
-    files: int | None
-    # rel path -> stat when hashing began, to detect a change while counting
-    stats: dict[str, FileStat] = field(default_factory=dict, compare=False)
+if TYPE_CHECKING:
+    from gittrain.core.data.hashing import FileStat, Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,23 +28,6 @@ class Snapshot:
     fingerprint: Fingerprint
     num_samples: int | None
     columns: dict[str, str]
-
-
-def fingerprint(
-    root: Path,
-    path: str,
-    cache: StatCache,
-    progress: Progress | None = None,
-    *,
-    keep_stats: bool = True,
-) -> Fingerprint:
-    """Hash ``path`` (file or directory), reading only files the stat cache cannot vouch for.
-
-    ``keep_stats=False`` leaves ``Fingerprint.stats`` empty, for callers that only compare
-    digests (`data status`): 100,000 per-file records cost more than the comparison."""
-    rel = check_relpath(path)
-    fmt, walk = _preflight(root, rel)
-    return _fingerprint(root, rel, fmt, walk, cache=cache, progress=progress, keep=keep_stats)
 
 
 def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None = None) -> Snapshot:
@@ -64,7 +39,7 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
     from concurrent.futures import ThreadPoolExecutor
 
     rel = check_relpath(path)
-    fmt, walk = _preflight(root, rel)
+    fmt, walk = fingerprinting.preflight(root, rel)
     # The walk's stats, taken before either pass starts: the hash thread may start
     # late, and the count and the hash must describe the same bytes.
     before = walk.stats()
@@ -79,7 +54,14 @@ def snapshot(root: Path, path: str, cache: StatCache, progress: Progress | None 
 
     with ThreadPoolExecutor(1) as pool:
         hashed = pool.submit(
-            _fingerprint, root, rel, fmt, walk, cache=cache, progress=tick, keep=True
+            fingerprinting.fingerprint_walk,
+            root,
+            rel,
+            fmt,
+            walk,
+            cache=cache,
+            progress=tick,
+            keep=True,
         )
         try:
             num, columns = _count_files(root, fmt, files)
@@ -106,85 +88,9 @@ class _Cancelled(Exception):
     """Stops the hashing thread once counting has failed."""
 
 
-def _preflight(root: Path, rel: str) -> tuple[str, Walk]:
-    """The format and files of ``rel``; every refusal that needs no reading happens here."""
-    target = resolve_inside(root, rel)
-    if target.is_dir():
-        walk = walk_dir(root, rel)
-        if not walk.names and not walk.odd:
-            raise GittrainError(f"{rel}: directory is empty")
-        _refuse_lfs_pointers(root, walk)
-        if walk.odd:
-            raise GittrainError(min(walk.odd, key=lambda odd: sort_key(odd[0]))[1])
-        return "dir", walk
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        raise GittrainError(f"{rel}: no such file or directory") from None
-    fmt = formats.detect_format(rel)
-    if fmt is None:
-        known = ", ".join(sorted(formats.SUFFIXES))
-        raise GittrainError(f"{rel}: unknown dataset format (known suffixes: {known})")
-    if not stat.S_ISREG(st.st_mode):
-        raise GittrainError(f"{rel}: not a regular file (a FIFO, socket or device)")
-    if st.st_size == 0:
-        raise GittrainError(f"{rel}: file is empty")
-    walk = walk_file(st, rel)
-    _refuse_lfs_pointers(root, walk)
-    return fmt, walk
-
-
-_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
-_LFS_POINTER_MAX = 1024  # git-lfs pointer files are always smaller than this
-
-
-def _refuse_lfs_pointers(root: Path, walk: Walk) -> None:
-    """A git-lfs pointer checked out in place of the data would lock as a tiny text file.
-
-    Only regular files under the pointer size limit are read (a FIFO would block)."""
-    sizes = walk.times[0::3]
-    small = [rel for rel, size in zip(walk.names, sizes, strict=True) if size < _LFS_POINTER_MAX]
-    for rel in sorted(small, key=sort_key):
-        path = root / rel
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(len(_LFS_POINTER))
-        except OSError:
-            continue  # the passes that read it report the error
-        if head == _LFS_POINTER:
-            raise GittrainError(
-                f"{rel}: a git-lfs pointer file, not the data; run `git lfs pull` and try again"
-            )
-
-
-def _fingerprint(
-    root: Path,
-    rel: str,
-    fmt: str,
-    walk: Walk,
-    *,
-    cache: StatCache,
-    progress: Progress | None,
-    keep: bool,
-) -> Fingerprint:
-    # An unchanged dataset is one comparison of packed stats against the cache.
-    digest = cache.verify(rel, walk)
-    if digest is None:
-        digest = _hash_with_cache(root, rel, fmt, walk, cache=cache, progress=progress)
-    stats = {name: walk.stat(i) for i, name in _sorted(walk)} if keep else {}
-    size = walk.size()
-    if fmt == "dir":
-        return Fingerprint(rel, "dir", digest, size, len(walk), stats)
-    if size == 0:
-        raise GittrainError(f"{rel}: file is empty")
-    return Fingerprint(rel, fmt, digest, size, None, stats)
-
-
-def _sorted(walk: Walk) -> list[tuple[int, str]]:
-    return sorted(enumerate(walk.names), key=lambda item: sort_key(item[1]))
-
-
 def _check_unchanged(root: Path, fp: Fingerprint) -> None:
+    from gittrain.core.data.hashing import FileStat
+
     for rel, before in fp.stats.items():
         try:
             now: FileStat | None = FileStat.of(os.stat(root / rel))
@@ -245,34 +151,3 @@ def _count_files(root: Path, fmt: str, files: list[str]) -> tuple[int | None, di
         if not columns:
             columns = dict(counted.columns)
     return total, columns
-
-
-def _hash_with_cache(
-    root: Path, rel: str, fmt: str, walk: Walk, *, cache: StatCache, progress: Progress | None
-) -> str:
-    """The digest of ``rel``, reading only the files the cache cannot vouch for; the walk
-    takes the stats the files had when they were read, and the cache learns them."""
-    shas: list[str] = [""] * len(walk)
-    hashed_at: list[int] = [0] * len(walk)
-    todo: list[int] = []
-    for i, name in enumerate(walk.names):
-        cached = cache.lookup(rel, name, walk.stat(i))
-        if cached is None:
-            todo.append(i)
-        else:
-            shas[i], hashed_at[i] = cached
-    started = now_ns()
-    base = str(root)  # plain strings: 100,000 Path objects cost ~20 MB and their own time
-    jobs: list[tuple[Path | str, str]] = [(f"{base}/{walk.names[i]}", walk.names[i]) for i in todo]
-    sizes = [walk.times[3 * i] for i in todo]
-    for i, (sha, st) in zip(todo, hash_files(jobs, progress, sizes=sizes), strict=True):
-        shas[i], hashed_at[i] = sha, started
-        walk.set_stat(i, st)
-    if fmt == "dir":
-        cut = len(rel) + 1
-        inner = [(name[cut:], sha) for name, sha in zip(walk.names, shas, strict=True)]
-        digest = manifest_hash(inner)
-    else:
-        digest = shas[0]
-    cache.store(rel, walk, shas, hashed_at, digest)
-    return digest

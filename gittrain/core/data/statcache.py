@@ -16,12 +16,14 @@ import sys
 import time
 import zlib
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gittrain.core.atomic import atomic_write, exclusive_lock
-from gittrain.core.data.filewalk import Walk
-from gittrain.core.data.hashing import FileStat
+
+if TYPE_CHECKING:
+    from gittrain.core.data.filewalk import Walk
+    from gittrain.core.data.hashing import FileStat
 
 MAGIC = b"gittrain-statcache\n"
 CACHE_VERSION = 2
@@ -41,18 +43,30 @@ def _names_blob(names: list[str]) -> bytes:
     return "\0".join(names).encode("utf-8", "surrogateescape")
 
 
-@dataclass(slots=True)
+# Internal and never compared or printed: a plain slotted class, like StatCache below.
 class _Section:
     """One dataset's walk with each file's sha256 and the time it was hashed."""
 
-    names: bytes  # NUL-separated, in walk order
-    times: bytes  # array('q') of size, mtime_ns, ctime_ns per file
-    inodes: bytes  # array('Q')
-    hashed: bytes  # array('q') of hashed_at_ns
-    shas: bytes  # 32 raw bytes per file
-    digest: bytes  # the dataset's sha256 (a file's own, a directory's manifest)
-    settled: bool  # no file's mtime is within RACY_NS of its hashing
-    _index: dict[str, int] | None = None
+    __slots__ = ("_index", "digest", "hashed", "inodes", "names", "settled", "shas", "times")
+
+    def __init__(  # noqa: PLR0917 - the fields of the file, in its order
+        self,
+        names: bytes,
+        times: bytes,
+        inodes: bytes,
+        hashed: bytes,
+        shas: bytes,
+        digest: bytes,
+        settled: bool,
+    ) -> None:
+        self.names = names  # NUL-separated, in walk order
+        self.times = times  # array('q') of size, mtime_ns, ctime_ns per file
+        self.inodes = inodes  # array('Q')
+        self.hashed = hashed  # array('q') of hashed_at_ns
+        self.shas = shas  # 32 raw bytes per file
+        self.digest = digest  # the dataset's sha256 (a file's own, a directory's manifest)
+        self.settled = settled  # no file's mtime is within RACY_NS of its hashing
+        self._index: dict[str, int] | None = None
 
     def verify(self, walk: Walk) -> str | None:
         if (

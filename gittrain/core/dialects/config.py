@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from gittrain.adapters import yamlio
 from gittrain.adapters.scalars import resolve_plain
 from gittrain.core.dialects.detect import Detection, detect, named
 from gittrain.core.dialects.reading import reading
@@ -15,6 +14,7 @@ from gittrain.document import DocPath, Document
 from gittrain.errors import GittrainError
 
 if TYPE_CHECKING:  # imported where a view is built: textconv needs only the dialect
+    from gittrain.adapters import yamlio
     from gittrain.core.dialects import view as view_mod
 
 # Text where YAML 1.1 (PyYAML, OmegaConf) and gittrain's strict reading may disagree:
@@ -61,6 +61,8 @@ def read_detected(
     expect_mapping: bool = True,
 ) -> tuple[Document, Detection]:
     """:func:`read_native` without the view: the document and its dialect (for textconv)."""
+    from gittrain.adapters import yamlio  # a job's own file never needs it: see doccache
+
     vocabulary = eff.vocabulary
     name = source or rel
     chosen = named(vocabulary, rel, eff.paths, ".gittrain.yaml")
@@ -97,6 +99,7 @@ def _noting(plain: dict[str, object]) -> yamlio.Reading:
     """The strict reading, noting every plain scalar it types (a strict parse fails on
     aliases and merges, so a document it reads differs from a framework's reading of
     the same text only in how those scalars are typed)."""
+    from gittrain.adapters import yamlio
 
     def resolve(text: str) -> object:
         value = resolve_plain(text)
@@ -172,6 +175,8 @@ def read_file(
     if found is not None and found[1].dialect is eff.vocabulary.get(found[1].dialect.name):
         return found
     if framework in eff.vocabulary.framework_names:
+        from gittrain.adapters import yamlio
+
         dialect = eff.vocabulary.get(str(framework))
         native = yamlio.load_bytes(raw, file, reading=reading(dialect.loader))
         read = (native, Detection(dialect, f"framework: {framework} (config_file {file})"))

@@ -14,8 +14,10 @@ import math
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
-from gittrain.adapters import yamlio
+if TYPE_CHECKING:
+    from gittrain.adapters import yamlio
 
 # OmegaConf's own float resolver (omegaconf/_utils.py get_yaml_loader, 2.3.1 and 2.4:
 # digit separators only between digits).  OmegaConf tries PyYAML's resolvers first; where
@@ -48,6 +50,8 @@ def _finite(value: object, text: str) -> object:
 @cache
 def reading(loader: str) -> yamlio.Reading:
     """The :class:`yamlio.Reading` for a dialect's ``loader``."""
+    from gittrain.adapters import yamlio
+
     if loader == "gittrain":
         return yamlio.STRICT
     if loader == "omegaconf":
