@@ -123,6 +123,7 @@ def test_file_modified_during_hashing_is_not_recorded(
 ) -> None:
     path = write_jsonl(repo.root / "data/a.jsonl", 20000)
     monkeypatch.setattr(hashing, "CHUNK", 4096)
+    monkeypatch.setattr(hashing, "STREAM_BLOCK", 4096)
     calls = []
 
     def meddle(n: int) -> None:
@@ -164,6 +165,7 @@ def test_a_count_error_stops_the_hashing_thread(
     path = write_jsonl(repo.root / "data/a.jsonl", 20000)
     path.write_text('{"a": 1}\n{broken\n' + path.read_text())
     monkeypatch.setattr(hashing, "CHUNK", 4096)
+    monkeypatch.setattr(hashing, "STREAM_BLOCK", 4096)
     hashed: list[int] = []
 
     def slow_hash(n: int) -> None:  # about a second for the whole file
