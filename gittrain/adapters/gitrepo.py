@@ -65,11 +65,42 @@ def run(
             check=False,
         )
     except FileNotFoundError:
-        raise usage_error("git is not installed or not on PATH") from None
+        raise _no_git() from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GittrainError(message[-1] if message else f"git {args[0]} failed")
+        raise _failure(proc.stderr, args[0])
     return proc
+
+
+def _no_git() -> GittrainError:
+    return usage_error("git is not installed or not on PATH")
+
+
+def _failure(stderr: bytes, command: str) -> GittrainError:
+    """A failed git command's error: its last line on stderr, as git words it."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return GittrainError(lines[-1] if lines else f"git {command} failed")
+
+
+def _spawn(
+    root: Path,
+    args: Sequence[str],
+    *,
+    stdin: int | None = None,
+    stderr: int,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``git -C root args`` started with a pipe for its output, in ``env`` (by default the
+    environment without a hook's variables, :func:`clean_env`)."""
+    try:
+        return subprocess.Popen(
+            ["git", "-C", str(root), *args],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=clean_env() if env is None else env,
+        )
+    except FileNotFoundError:
+        raise _no_git() from None
 
 
 def toplevel(start: Path) -> Path | None:
@@ -262,13 +293,7 @@ def config_reader(root: Path, key: str) -> Callable[[], str | None]:
     """:func:`get_config`, asked now and answered when called: the caller's own work overlaps
     the git process (the pre-commit hook reads the textconv driver's command while it
     validates).  Call it, whatever happens: the answer waits for the process."""
-    cmd = ["git", "-C", str(root), "config", "--local", "--get", key]
-    try:
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=clean_env()
-        )
-    except FileNotFoundError:
-        raise usage_error("git is not installed or not on PATH") from None
+    proc = _spawn(root, ["config", "--local", "--get", key], stderr=subprocess.DEVNULL)
     answers: list[str | None] = []
 
     def answer() -> str | None:
@@ -326,15 +351,8 @@ def _shallow_file(root: Path, path: Path) -> tuple[str, ...]:
 
 def first_parent_reaches(root: Path, head: str, ancestor: str) -> bool:
     """Whether ``ancestor`` is on ``head``'s first-parent chain (reads only as far as needed)."""
-    try:
-        proc = subprocess.Popen(
-            ["git", "-C", str(root), "rev-list", "--first-parent", "--end-of-options", head],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=clean_env(),
-        )
-    except FileNotFoundError:
-        raise usage_error("git is not installed or not on PATH") from None
+    args = ["rev-list", "--first-parent", "--end-of-options", head]
+    proc = _spawn(root, args, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     wanted = ancestor.encode("ascii") + b"\n"
     try:
@@ -378,16 +396,12 @@ class CatFile:
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
-            try:
-                self._proc = subprocess.Popen(
-                    ["git", "-C", str(self._root), "cat-file", "--batch"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=clean_env(),
-                )
-            except FileNotFoundError:
-                raise usage_error("git is not installed or not on PATH") from None
+            self._proc = _spawn(
+                self._root,
+                ["cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
         return self._proc
 
     def read(self, spec: str) -> bytes | None:
@@ -578,15 +592,7 @@ def _log_args(
 
 
 def _start_log(root: Path, args: list[str]) -> subprocess.Popen[bytes]:
-    try:
-        return subprocess.Popen(
-            ["git", "-C", str(root), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=clean_env(),
-        )
-    except FileNotFoundError:
-        raise usage_error("git is not installed or not on PATH") from None
+    return _spawn(root, args, stderr=subprocess.PIPE)
 
 
 def _records(chunks: Iterable[bytes]) -> Iterator[LogCommit]:
@@ -615,10 +621,7 @@ def _finish_log(proc: subprocess.Popen[bytes]) -> GittrainError | None:
     proc.stdout.close()
     err = proc.stderr.read()
     proc.stderr.close()
-    if proc.wait() == 0:
-        return None
-    lines = err.decode("utf-8", "replace").strip().splitlines()
-    return GittrainError(lines[-1] if lines else "git log failed")
+    return None if proc.wait() == 0 else _failure(err, "log")
 
 
 def _parse_record(record: bytes) -> LogCommit:
@@ -666,7 +669,6 @@ def staged_reader(root: Path, paths: Sequence[str]) -> Callable[[], dict[str, by
     stdin = _staged_names(unique) if unique else b""
     if not unique or len(stdin) > _PIPE_SAFE:  # asked when answered, as read_staged
         return lambda: read_staged(root, unique)
-    cmd = ["git", "-C", str(root), "cat-file", "--batch"]
     # The request goes into a pipe of its own, whole, before git starts: it fits
     # (_PIPE_SAFE), so nothing waits on the reader, and git reads it as it likes.
     given, request = os.pipe()
@@ -677,11 +679,9 @@ def staged_reader(root: Path, paths: Sequence[str]) -> Callable[[], dict[str, by
                 written += os.write(request, stdin[written:])
         finally:
             os.close(request)
-        proc = subprocess.Popen(
-            cmd, stdin=given, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=index_env()
+        proc = _spawn(
+            root, ["cat-file", "--batch"], stdin=given, stderr=subprocess.PIPE, env=index_env()
         )
-    except FileNotFoundError:
-        raise usage_error("git is not installed or not on PATH") from None
     finally:
         os.close(given)
     answers: list[dict[str, bytes | None] | GittrainError] = []
@@ -690,8 +690,7 @@ def staged_reader(root: Path, paths: Sequence[str]) -> Callable[[], dict[str, by
         if not answers:
             out, err = proc.communicate()
             if proc.returncode != 0:
-                message = err.decode("utf-8", "replace").strip().splitlines()
-                answers.append(GittrainError(message[-1] if message else "git cat-file failed"))
+                answers.append(_failure(err, "cat-file"))
             else:
                 answers.append(dict(zip(unique, _split_batch(out, len(unique)), strict=True)))
         found = answers[0]
