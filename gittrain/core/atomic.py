@@ -15,7 +15,8 @@ from gittrain.errors import usage_error
 # Test-only: seconds to sleep after the temp file is durable and before the
 # rename, so a test can kill -9 the writer at the worst moment.
 _DELAY_ENV = "GITTRAIN_TEST_WRITE_DELAY"
-# The random part tempfile.mkstemp puts between our prefix and suffix.
+# The random part between our prefix and suffix: 8 hex digits (tempfile.mkstemp, which
+# wrote the temp files before, used 8 of [a-z0-9_]; both are matched).
 _MKSTEMP_PART = re.compile(r"[a-z0-9_]{8}")
 
 
@@ -70,63 +71,57 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     On any failure the old file is untouched and the temp file is removed.
     """
-    import tempfile  # not needed by read-only commands such as `data status`
+    _replace(path, data, durable=True)
 
+
+def replace_file(path: Path, data: bytes) -> None:
+    """:func:`atomic_write` without the fsyncs, for files nothing needs after a crash.
+
+    A cache left empty or old by a crash is ignored by its reader, and the commit message
+    a hook edits is read by git at once (a crash loses the commit anyway); a hook should
+    not wait for the disk (the two fsyncs took ~10 ms here).  Readers never see a partly
+    written file, and a failed write leaves the old file whole.
+    """
+    _replace(path, data, durable=False)
+
+
+def _replace(path: Path, data: bytes, *, durable: bool) -> None:
+    """Write ``data`` to a new temp file beside ``path`` (with ``path``'s mode), then rename
+    it over ``path``; ``durable``: synced to disk, file and directory, before and after."""
     directory = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
-    tmp = Path(tmp_name)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = _temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            try:
-                mode = os.stat(path).st_mode & 0o7777
-            except FileNotFoundError:
-                mode = 0o644
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
             os.fchmod(handle.fileno(), mode)
-        delay = os.environ.get(_DELAY_ENV)
+        delay = os.environ.get(_DELAY_ENV) if durable else None
         if delay:
             time.sleep(float(delay))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(directory)
+    if durable:
+        _fsync_dir(directory)
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` (keeping its mode): temp file in the same directory,
-    then rename, for files nothing needs after a crash.
-
-    Not synced: a cache left empty or old by a crash is ignored by its reader, and the
-    commit message a hook edits is read by git at once (a crash loses the commit anyway);
-    a hook should not wait for the disk (the two fsyncs took ~10 ms here) nor import
-    `tempfile` (~4 ms).  Readers never see a partly written file, and a failed write leaves
-    the old file whole.  The temp name is one that :func:`remove_stale_temps` knows.
-    """
-    directory = path.parent
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
+def _temp_file(path: Path) -> tuple[int, Path]:
+    """A new file (mode 0600) beside ``path``, named as :func:`remove_stale_temps` expects
+    (without importing `tempfile`, ~4 ms that hooks and read-mostly commands skip)."""
     for _attempt in range(100):
-        tmp = directory / f"{temp_prefix(path)}{os.urandom(4).hex()}.tmp"
+        tmp = path.parent / f"{temp_prefix(path)}{os.urandom(4).hex()}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
         except FileExistsError:
             continue
-        break
-    else:  # pragma: no cover - 100 collisions of 32 random bits
-        raise FileExistsError(f"{directory}: no free temporary name")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    raise FileExistsError(f"{path.parent}: no free temporary name")  # pragma: no cover
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -140,7 +135,7 @@ def _fsync_dir(directory: Path) -> None:
 def remove_stale_temps(path: Path) -> None:
     """Delete temp files a killed writer left next to ``path``; call only under the lock.
 
-    Only names :func:`atomic_write` makes (prefix, mkstemp's random part, ``.tmp``) are
+    Only names :func:`atomic_write` makes (prefix, an 8-character random part, ``.tmp``) are
     touched, matched literally: ``path``'s name is never used as a glob pattern.
     """
     prefix = temp_prefix(path)
