@@ -190,10 +190,7 @@ def build_registry(files: Sequence[RecipeFile], problems: list[Problem]) -> Regi
     for recipe_id in sorted({*builtins, *team} - set(broken)):
         item = team.get(recipe_id) or builtins[recipe_id]
         try:
-            data = resolver.resolve(item)
-            resolved[recipe_id] = from_data(
-                data, item, overrides_builtin=item.origin is Origin.REPO and recipe_id in builtins
-            )
+            resolved[recipe_id] = resolver.recipe(item)
         except RecipeInvalid as exc:
             problems.extend(p for p in exc.problems if p not in problems)
             broken.setdefault(recipe_id, exc.problems[0])
@@ -227,10 +224,7 @@ class RecipeLookup:
         if item is None or recipe_id in self._broken:
             return None
         try:
-            data = self._resolver.resolve(item)
-            return from_data(
-                data, item, overrides_builtin=item.origin is Origin.REPO and recipe_id in builtins
-            )
+            return self._resolver.recipe(item)
         except RecipeInvalid:
             return None
 
@@ -283,6 +277,11 @@ class Resolver:
         if full:
             raise RecipeInvalid([_problem(item, e.path, e.message) for e in full])
         return merged
+
+    def recipe(self, item: RecipeFile) -> Recipe:
+        """The recipe ``item`` defines, resolved and narrowed (raises RecipeInvalid)."""
+        overrides = item.origin is Origin.REPO and item.id in self.builtins
+        return from_data(self.resolve(item), item, overrides_builtin=overrides)
 
     def _outcome(self, item: RecipeFile) -> dict[str, Any] | _Failed:
         # Walk up to the first file already resolved, a root, or an error; then
