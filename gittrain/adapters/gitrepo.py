@@ -11,10 +11,9 @@ import queue
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, NamedTuple
 
 from gittrain.adapters import gitdir
 from gittrain.errors import GittrainError, usage_error
@@ -116,8 +115,8 @@ NULL_SHA = "0" * 40
 git_dir = gitdir.git_dir  # for callers that run git too (it moved there: no subprocess)
 
 
-@dataclass(frozen=True, slots=True)
-class RawEntry:
+# Records on the commit hooks' path are NamedTuples, not dataclasses: see gittrain/document.py.
+class RawEntry(NamedTuple):
     """One line of ``git diff --raw -z``; a sha of zeros means "read the work tree"."""
 
     status: str  # A, D, M, R, T (renames carry their score in ``score``)
@@ -475,8 +474,7 @@ def _read_exact(stream: IO[bytes], size: int) -> bytes:
     return b"".join(chunks)
 
 
-@dataclass(frozen=True, slots=True)
-class LogCommit:
+class LogCommit(NamedTuple):
     """A commit as ``iter_log`` yields it; ``changes`` is empty unless ``raw=True``."""
 
     sha: str

@@ -11,9 +11,8 @@ jsonschema, which then produces every error record.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gittrain.adapters import fastschema
 from gittrain.core.resources import data_dir
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO"}
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaError:
+class SchemaError(NamedTuple):  # not a dataclass: see gittrain/document.py
     """One schema violation at ``path`` (the offending value or key)."""
 
     path: DocPath

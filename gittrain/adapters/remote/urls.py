@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 SCHEMES = ("s3", "gs", "hf", "https", "http")
@@ -14,8 +14,8 @@ HUB_ID_RE = re.compile(r"^(?P<org>[A-Za-z0-9][\w.-]{0,95})/(?P<name>[A-Za-z0-9][
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
 
 
-@dataclass(frozen=True, slots=True)
-class RemoteURL:
+# A NamedTuple, not a dataclass: `data status` imports it (see gittrain/document.py).
+class RemoteURL(NamedTuple):
     """A parsed remote location.
 
     ``bucket`` is the S3/GCS bucket, the Hub repo id (``ORG/NAME``) or the HTTP host;

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +202,7 @@ def _log(
             if "D" in kinds and "A" in kinds and commit.parents:
                 renamed.append((commit.sha, commit.parents[0]))
             if len(changes) != len(logged.changes):
-                commit = replace(commit, changes=changes)
+                commit = commit._replace(changes=changes)
         halves[part].append(commit)
         for change in changes:
             new = change.new_path
@@ -218,7 +217,7 @@ def _log(
     if renamed:
         found = gitrepo.diff_tree_first_parent(root, renamed, paths)
         commits = [
-            replace(c, changes=tuple(found.get(c.sha, ()))) if c.sha in found else c
+            c._replace(changes=tuple(found.get(c.sha, ()))) if c.sha in found else c
             for c in commits
         ]
     commits.reverse()
