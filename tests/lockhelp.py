@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 
 import pytest
 from conftest import Repo
@@ -83,7 +82,7 @@ def write_lock(repo: Repo, *entries: DatasetEntry, rel: str = "gittrain.lock") -
 
 
 def changed(entry: DatasetEntry, **fields: object) -> DatasetEntry:
-    return replace(entry, **fields)  # type: ignore[arg-type]
+    return entry._replace(**fields)  # type: ignore[arg-type]
 
 
 def lock(repo: Repo) -> dict[str, dict[str, object]]:

@@ -133,15 +133,13 @@ def test_both_sides_add_the_same_bytes_at_different_times(
 
 
 def test_same_content_merges_the_same_whichever_side_is_ours() -> None:
-    from dataclasses import replace
-
     from gittrain.core.data.lockfile import DatasetEntry, Lockfile
     from gittrain.core.data.lockmerge import merge
 
     entry = DatasetEntry("d", "data/d.jsonl", "jsonl", "a" * 64, 10, 1)
-    early = replace(entry, created_at="2020-01-01T00:00:00Z", modified_at="2020-01-01T00:00:00Z")
-    late = replace(entry, created_at="2024-01-01T00:00:00Z", modified_at="2024-01-01T00:00:00Z")
-    changed = replace(late, sha256="b" * 64)
+    early = entry._replace(created_at="2020-01-01T00:00:00Z", modified_at="2020-01-01T00:00:00Z")
+    late = entry._replace(created_at="2024-01-01T00:00:00Z", modified_at="2024-01-01T00:00:00Z")
+    changed = late._replace(sha256="b" * 64)
     one, two = Lockfile({"d": early}), Lockfile({"d": late})
     assert merge(Lockfile(), one, two) == merge(Lockfile(), two, one)
     assert merge(Lockfile(), one, two).lock.datasets["d"] == early

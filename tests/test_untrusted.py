@@ -3,7 +3,6 @@ never a value copied into the lockfile; a bad API argument is a clear GittrainEr
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -115,10 +114,10 @@ def test_the_writer_refuses_a_lockfile_it_could_not_read_back(repo: Repo, locked
     before = (repo.root / "gittrain.lock").read_bytes()
     entry = lockstore.read(repo.root, "gittrain.lock").datasets["a"]
     bad_entries = [
-        dataclasses.replace(entry, name="b", sha256="not-a-sha"),
-        dataclasses.replace(entry, name="b", tags=(5,)),  # type: ignore[arg-type]
-        dataclasses.replace(entry, name="b", path="../outside.jsonl"),
-        dataclasses.replace(entry, name="b", size=-1),
+        entry._replace(name="b", sha256="not-a-sha"),
+        entry._replace(name="b", tags=(5,)),  # type: ignore[arg-type]
+        entry._replace(name="b", path="../outside.jsonl"),
+        entry._replace(name="b", size=-1),
     ]
     for bad in bad_entries:
         with pytest.raises(

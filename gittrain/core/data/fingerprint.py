@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.core.data import formats
 from gittrain.core.data.datapaths import check_relpath, resolve_inside
@@ -22,8 +21,10 @@ if TYPE_CHECKING:  # hashing loads only when something is looked up or read (not
     from gittrain.core.data.hashing import FileStat, Progress
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
+# A NamedTuple, not a dataclass: `data status` imports this module (see gittrain/document.py).
+# Nothing compares fingerprints (their digests are compared), so ``stats`` being part of
+# the tuple's equality changes nothing.
+class Fingerprint(NamedTuple):
     """What the bytes are: enough to tell whether a locked dataset changed."""
 
     path: str
@@ -31,8 +32,9 @@ class Fingerprint:
     sha256: str
     size: int
     files: int | None
-    # rel path -> stat when hashing began, to detect a change while counting
-    stats: dict[str, FileStat] = field(default_factory=dict, compare=False)
+    # rel path -> stat when hashing began, to detect a change while counting (empty
+    # with keep_stats=False)
+    stats: dict[str, FileStat]
 
 
 def fingerprint(

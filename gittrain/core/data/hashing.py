@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.errors import GittrainError
 
@@ -30,8 +29,9 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
+# A NamedTuple, not a dataclass: `data status` and the hooks' data check use it (see
+# gittrain/document.py).
+class FileStat(NamedTuple):
     """What the stat cache keys on; any difference means the content may differ."""
 
     size: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from gittrain.document import Document, format_path
 from gittrain.errors import GittrainError
@@ -56,8 +56,15 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetEntry:
+# Shared by every record made without columns, provider or datasets; typed read-only.  Plain
+# dicts rather than MappingProxyType so records still deep-copy and pickle (Dask sends them).
+_NO_COLUMNS: Mapping[str, str] = {}
+_NO_PROVIDER: Mapping[str, str | int] = {}
+
+
+# Records here are NamedTuples, not dataclasses: `data status` and the commit hooks import
+# this module (see gittrain/document.py).
+class DatasetEntry(NamedTuple):
     """One locked dataset.  ``sha256`` of a directory (or remote prefix) is its manifest hash.
 
     A remote dataset's ``path`` is its URL; its ``sha256`` is None until something real
@@ -71,14 +78,14 @@ class DatasetEntry:
     sha256: str | None
     size: int
     num_samples: int | None
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str] = _NO_COLUMNS
     files: int | None = None
     description: str = ""
     tags: tuple[str, ...] = ()
     created_at: str = ""
     modified_at: str = ""
     sha256_from: str = ""  # remote entries with a sha256: '+'-joined SHA256_SOURCES
-    provider: Mapping[str, str | int] = field(default_factory=dict)
+    provider: Mapping[str, str | int] = _NO_PROVIDER
 
     @property
     def hash_algorithm(self) -> str | None:
@@ -133,11 +140,13 @@ class DatasetEntry:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class Lockfile:
+_NO_DATASETS: Mapping[str, DatasetEntry] = {}
+
+
+class Lockfile(NamedTuple):
     """All locked datasets by name."""
 
-    datasets: Mapping[str, DatasetEntry] = field(default_factory=dict)
+    datasets: Mapping[str, DatasetEntry] = _NO_DATASETS
     version: int = LOCK_VERSION
 
     def get(self, name: str) -> DatasetEntry | None:
@@ -165,10 +174,10 @@ class Lockfile:
         return None
 
     def with_entry(self, entry: DatasetEntry) -> Lockfile:
-        return replace(self, datasets={**self.datasets, entry.name: entry})
+        return self._replace(datasets={**self.datasets, entry.name: entry})
 
     def without(self, name: str) -> Lockfile:
-        return replace(self, datasets={k: v for k, v in self.datasets.items() if k != name})
+        return self._replace(datasets={k: v for k, v in self.datasets.items() if k != name})
 
 
 def location_of(path: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gittrain.core.data import lockfile
 from gittrain.core.data.lockfile import DatasetEntry, Lockfile
@@ -69,7 +69,7 @@ def render_with_conflicts(merged: Merged) -> str:
 
 
 def _content(entry: DatasetEntry) -> DatasetEntry:
-    return replace(entry, created_at="", modified_at="")
+    return entry._replace(created_at="", modified_at="")
 
 
 def _same(a: DatasetEntry | None, b: DatasetEntry | None) -> bool:

@@ -336,12 +336,11 @@ def to_entry(
     )
     if old is not None and _same_object(old, entry):
         if entry.sha256 is None and old.sha256 is not None:
-            entry = _replace(entry, sha256=old.sha256, sha256_from=old.sha256_from)
+            entry = entry._replace(sha256=old.sha256, sha256_from=old.sha256_from)
         if entry.num_samples is None and old.num_samples is not None:
-            entry = _replace(entry, num_samples=old.num_samples, columns=dict(old.columns))
+            entry = entry._replace(num_samples=old.num_samples, columns=dict(old.columns))
     same = old is not None and old.version == entry.version and old.path == entry.path
-    return _replace(
-        entry,
+    return entry._replace(
         description=description if description is not None else (old.description if old else ""),
         tags=tags if tags is not None else (old.tags if old else ()),
         created_at=old.created_at if old and old.created_at else stamp,
@@ -357,12 +356,6 @@ def _same_object(old: DatasetEntry, new: DatasetEntry) -> bool:
         new.files,
         dict(new.provider),
     )
-
-
-def _replace(entry: DatasetEntry, **changes: object) -> DatasetEntry:
-    from dataclasses import replace
-
-    return replace(entry, **changes)  # type: ignore[arg-type]
 
 
 class _HashingReader(io.RawIOBase):
