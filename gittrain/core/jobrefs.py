@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.core.confine import escape
 from gittrain.document import Document, format_path
@@ -16,8 +15,8 @@ if TYPE_CHECKING:
 JOB_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True, slots=True)
-class JobRefs:
+# A NamedTuple, not a dataclass: `data status` imports this module (see gittrain/document.py).
+class JobRefs(NamedTuple):
     """A job's ``datasets`` (role -> lock name or path) and its ``result`` summary."""
 
     name: str

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from gittrain.document import Document
 
@@ -12,8 +11,9 @@ STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 
 
-@dataclass(frozen=True, slots=True)
-class RecipeRef:
+# Records here are not dataclasses: validation in the pre-commit hook imports this module, and
+# importing `dataclasses` costs ~6 ms (see gittrain/document.py).
+class RecipeRef(NamedTuple):
     """``grpo_basic``, ``grpo_basic@<rev>`` or ``{id, version, rev}``."""
 
     id: str
@@ -41,20 +41,57 @@ class RecipeRef:
         return self.id + (f"@{self.rev}" if self.rev else "")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Job:
-    """A job as far as it could be narrowed; fields the document lacks are None."""
+_NO_METRICS: Mapping[str, float] = {}
 
-    name: str | None
-    recipe: RecipeRef | None
-    model: str | None
-    model_size: str | None
-    num_gpus: int | None
-    datasets: Mapping[str, str]
-    config: Mapping[str, Any]
-    status: str | None
-    metrics: Mapping[str, float] = field(default_factory=dict)
-    document: Document | None = field(default=None, repr=False)
+
+class Job:
+    """A job as far as it could be narrowed; fields the document lacks are None.
+
+    A slotted class rather than a NamedTuple: jobs compare by identity (their documents
+    and configs are not compared), as the dataclass with ``eq=False`` did; ``Final`` keeps
+    the attributes read-only for mypy.  Built with keywords only.
+    """
+
+    __slots__ = (
+        "config",
+        "datasets",
+        "document",
+        "metrics",
+        "model",
+        "model_size",
+        "name",
+        "num_gpus",
+        "recipe",
+        "status",
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str | None,
+        recipe: RecipeRef | None,
+        model: str | None,
+        model_size: str | None,
+        num_gpus: int | None,
+        datasets: Mapping[str, str],
+        config: Mapping[str, Any],
+        status: str | None,
+        metrics: Mapping[str, float] = _NO_METRICS,
+        document: Document | None = None,
+    ) -> None:
+        self.name: Final = name
+        self.recipe: Final = recipe
+        self.model: Final = model
+        self.model_size: Final = model_size
+        self.num_gpus: Final = num_gpus
+        self.datasets: Final = datasets
+        self.config: Final = config
+        self.status: Final = status
+        self.metrics: Final = metrics
+        self.document: Final = document
+
+    def __repr__(self) -> str:
+        return f"Job(name={self.name!r}, recipe={self.recipe!r}, status={self.status!r})"
 
 
 def from_doc(doc: Document) -> Job:

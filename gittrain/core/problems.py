@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.document import DocPath, Document, Mark, format_path, locate
 
@@ -19,8 +18,9 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+# A NamedTuple, not a dataclass: the pre-commit hook imports this module (see
+# gittrain/document.py).
+class Problem(NamedTuple):
     """One finding: ``jobs/a.yaml:12:3: error: config.learning_rate: ... [lr-range]``."""
 
     source: str

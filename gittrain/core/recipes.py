@@ -6,10 +6,9 @@ import copy
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from gittrain.adapters import schemas
 from gittrain.core import doccache
@@ -30,8 +29,9 @@ class Origin(str, enum.Enum):
     REPO = "repo"
 
 
-@dataclass(frozen=True, slots=True)
-class DataRequirements:
+# Records here are not dataclasses: validation in the pre-commit hook imports this module,
+# and importing `dataclasses` costs ~6 ms (see gittrain/document.py).
+class DataRequirements(NamedTuple):
     formats: tuple[str, ...]
     required_fields: tuple[str, ...]
     min_samples: int | None = None
@@ -39,8 +39,7 @@ class DataRequirements:
     roles: tuple[str, ...] = ()  # the job dataset roles checked; none: the training ones
 
 
-@dataclass(frozen=True, slots=True)
-class Adjustment:
+class Adjustment(NamedTuple):
     """``set`` these config values when the model size is within [min_size, max_size]."""
 
     min_size: ModelSize | None
@@ -62,30 +61,109 @@ class Adjustment:
         return f"<= {self.max_size.text}"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Recipe:
-    """A resolved recipe (``extends`` already merged in)."""
+    """A resolved recipe (``extends`` already merged in).
 
-    id: str
-    version: str
-    description: str
-    task_type: str
-    recommended_algorithm: str
-    author: str
-    tags: tuple[str, ...]
-    model_size_hint: str
-    min_gpus: int
-    recommended_gpus: int
-    data_requirements: DataRequirements
-    default_config: Mapping[str, object]
-    adjustments: tuple[Adjustment, ...]
-    tips: tuple[str, ...]
-    origin: Origin
-    source: str
-    extends: str | None = None
-    overrides_builtin: bool = False
-    document: Document | None = field(default=None, repr=False)
-    rev: str | None = None  # the commit a team recipe was read from; None for the work tree
+    A slotted class rather than a NamedTuple: recipes compare by identity (their
+    documents and default configs are not compared), as the dataclass with ``eq=False``
+    did; ``Final`` keeps the attributes read-only for mypy.  Built with keywords only.
+    """
+
+    __slots__ = (
+        "adjustments",
+        "author",
+        "data_requirements",
+        "default_config",
+        "description",
+        "document",
+        "extends",
+        "id",
+        "min_gpus",
+        "model_size_hint",
+        "origin",
+        "overrides_builtin",
+        "recommended_algorithm",
+        "recommended_gpus",
+        "rev",
+        "source",
+        "tags",
+        "task_type",
+        "tips",
+        "version",
+    )
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        version: str,
+        description: str,
+        task_type: str,
+        recommended_algorithm: str,
+        author: str,
+        tags: tuple[str, ...],
+        model_size_hint: str,
+        min_gpus: int,
+        recommended_gpus: int,
+        data_requirements: DataRequirements,
+        default_config: Mapping[str, object],
+        adjustments: tuple[Adjustment, ...],
+        tips: tuple[str, ...],
+        origin: Origin,
+        source: str,
+        extends: str | None = None,
+        overrides_builtin: bool = False,
+        document: Document | None = None,
+        rev: str | None = None,  # the commit a team recipe was read from; None: the work tree
+    ) -> None:
+        self.id: Final = id
+        self.version: Final = version
+        self.description: Final = description
+        self.task_type: Final = task_type
+        self.recommended_algorithm: Final = recommended_algorithm
+        self.author: Final = author
+        self.tags: Final = tags
+        self.model_size_hint: Final = model_size_hint
+        self.min_gpus: Final = min_gpus
+        self.recommended_gpus: Final = recommended_gpus
+        self.data_requirements: Final = data_requirements
+        self.default_config: Final = default_config
+        self.adjustments: Final = adjustments
+        self.tips: Final = tips
+        self.origin: Final = origin
+        self.source: Final = source
+        self.extends: Final = extends
+        self.overrides_builtin: Final = overrides_builtin
+        self.document: Final = document
+        self.rev: Final = rev
+
+    def __repr__(self) -> str:
+        return f"Recipe(id={self.id!r}, version={self.version!r}, rev={self.rev!r})"
+
+    def at_rev(self, rev: str | None) -> Recipe:
+        """The same recipe, marked as read from commit ``rev``."""
+        return Recipe(
+            id=self.id,
+            version=self.version,
+            description=self.description,
+            task_type=self.task_type,
+            recommended_algorithm=self.recommended_algorithm,
+            author=self.author,
+            tags=self.tags,
+            model_size_hint=self.model_size_hint,
+            min_gpus=self.min_gpus,
+            recommended_gpus=self.recommended_gpus,
+            data_requirements=self.data_requirements,
+            default_config=self.default_config,
+            adjustments=self.adjustments,
+            tips=self.tips,
+            origin=self.origin,
+            source=self.source,
+            extends=self.extends,
+            overrides_builtin=self.overrides_builtin,
+            document=self.document,
+            rev=rev,
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -120,8 +198,7 @@ class Recipe:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RecipeFile:
+class RecipeFile(NamedTuple):
     """A recipe file as written, before ``extends`` is resolved."""
 
     id: str
@@ -131,13 +208,26 @@ class RecipeFile:
     rev: str | None = None  # the commit it was read from; None for the work tree
 
 
-@dataclass(slots=True)
 class Registry:
-    """Every recipe by id (a repo recipe shadows the built-in of the same id)."""
+    """Every recipe by id (a repo recipe shadows the built-in of the same id).
 
-    recipes: dict[str, Recipe]
-    problems: list[Problem]
-    broken: dict[str, Problem] = field(default_factory=dict)  # id -> its file's first problem
+    Built in place, never compared (its recipes compare by identity): a plain slotted class.
+    """
+
+    __slots__ = ("broken", "problems", "recipes")
+
+    def __init__(
+        self,
+        recipes: dict[str, Recipe],
+        problems: list[Problem],
+        broken: dict[str, Problem] | None = None,  # id -> its file's first problem
+    ) -> None:
+        self.recipes = recipes
+        self.problems = problems
+        self.broken: dict[str, Problem] = {} if broken is None else broken
+
+    def __repr__(self) -> str:
+        return f"Registry(recipes={sorted(self.recipes)!r}, problems={self.problems!r})"
 
     def get(self, recipe_id: str) -> Recipe:
         recipe = self.recipes.get(recipe_id)
@@ -244,8 +334,7 @@ def resolve(
     return Resolver(team, builtins).resolve(item)
 
 
-@dataclass(frozen=True, slots=True)
-class _Failed:
+class _Failed(NamedTuple):
     problems: list[Problem]
     cycle: str | None = None  # "a -> b -> a" when the chain runs into a cycle
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.core import doccache
@@ -88,7 +87,7 @@ def recipe_at(root: Path, settings: Settings, recipe_id: str, rev: str) -> Recip
     commit = gitrepo.resolve_commit(root, rev)
     team, problems = team_at(root, settings, commit)
     recipe = resolve_in(team, problems, recipe_id, f"{rev} ({commit[:7]})")
-    return dataclasses.replace(recipe, rev=commit)
+    return recipe.at_rev(commit)
 
 
 class Pins:
@@ -126,8 +125,9 @@ def _error(problem: Problem) -> GittrainError:
     return GittrainError(subject + problem.message, source=problem.source, mark=problem.mark)
 
 
-@dataclass(frozen=True, slots=True)
-class IdeaChange:
+# A NamedTuple, not a dataclass: validation in the pre-commit hook imports this module (see
+# gittrain/document.py).
+class IdeaChange(NamedTuple):
     """One training idea whose value differs between two versions of a recipe."""
 
     idea: str

@@ -9,7 +9,7 @@ so it points at the user's own line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gittrain.core.dialects.view import View, is_number
 from gittrain.core.problems import Severity
@@ -46,8 +46,9 @@ LR_RANGES: dict[tuple[str, str], tuple[float, float, float, float]] = {
 _LABELS = {"sft": "SFT", "pretrain": "pretraining", "preference": "", "orpo": "ORPO", "rl": ""}
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+# Records here are NamedTuples, not dataclasses: validation in the pre-commit hook imports
+# this module (see gittrain/document.py).
+class Finding(NamedTuple):
     """A rule's verdict; ``path`` is where the value was read (None: from outside the file)."""
 
     path: DocPath | None
@@ -56,8 +57,7 @@ class Finding:
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What the rules know about a config: its canonical view, plus the recipe's limits."""
 
     view: View

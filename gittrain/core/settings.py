@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from gittrain.document import Document, format_path
 from gittrain.errors import at
@@ -23,8 +23,9 @@ class RemoteCheck(str, enum.Enum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True, slots=True)
-class DataSettings:
+# Records here are NamedTuples, not dataclasses: every hook and `data status` load the
+# settings (see gittrain/document.py).
+class DataSettings(NamedTuple):
     """The ``data:`` section: how the data check treats the datasets jobs name."""
 
     # A job naming a dataset the lockfile does not hold: off | warning | error.
@@ -36,8 +37,13 @@ class DataSettings:
 DATA_KEYS = ("unlocked", "remote")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+# Shared by every Settings made without these sections; typed read-only.
+_NO_RULES: Mapping[str, str] = {}
+_NO_DIALECTS: Mapping[str, str] = {}
+_NO_SPELLINGS: Mapping[str, Mapping[str, str]] = {}
+
+
+class Settings(NamedTuple):
     """Where things live in the repository and how checks behave."""
 
     recipes_dir: str = "recipes"
@@ -45,11 +51,11 @@ class Settings:
     config_dirs: tuple[str, ...] = ("configs",)
     lockfile: str = "gittrain.lock"
     # rule id -> "off" | "warning" | "error" (sanity-rule overrides)
-    rules: Mapping[str, str] = field(default_factory=dict)
+    rules: Mapping[str, str] = _NO_RULES
     # path glob -> dialect name, and dialect -> {native path: idea} (checked by core.dialects)
-    dialects: Mapping[str, str] = field(default_factory=dict)
-    spellings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    data: DataSettings = field(default_factory=DataSettings)
+    dialects: Mapping[str, str] = _NO_DIALECTS
+    spellings: Mapping[str, Mapping[str, str]] = _NO_SPELLINGS
+    data: DataSettings = DataSettings()
     # The whole parsed document, for sections later features read (diff rules).
     document: Document | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Final, NamedTuple
 
 from gittrain.errors import GittrainError
 
@@ -11,8 +11,9 @@ _SIZE = re.compile(r"(?:([1-9][0-9]*)x)?([0-9]+(?:\.[0-9]+)?)([MBT])\Z", re.IGNO
 _SCALE = {"M": 1e6, "B": 1e9, "T": 1e12}
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ModelSize:
+# Not dataclasses: validation in the pre-commit hook imports this module, and importing
+# `dataclasses` costs ~6 ms (see gittrain/document.py).  Ordered as a tuple is: by params.
+class ModelSize(NamedTuple):
     """A parameter count; ``experts`` > 1 for mixture-of-experts (``8x7B``)."""
 
     params: float
@@ -49,13 +50,30 @@ def parse_size_arg(text: str, what: str = "--model-size") -> ModelSize:
 _RANGE_HELP = "a size or range like 7B, 3B-14B, >=7B or <=3B"
 
 
-@dataclass(frozen=True, slots=True)
 class SizeRange:
-    """Parameter counts from ``low`` to ``high`` (inclusive; None is unbounded)."""
+    """Parameter counts from ``low`` to ``high`` (inclusive; None is unbounded).
 
-    low: float | None
-    high: float | None
-    text: str
+    A slotted class, not a NamedTuple: ``size in range`` tests a size, not membership of
+    the tuple's fields.
+    """
+
+    __slots__ = ("high", "low", "text")
+
+    def __init__(self, low: float | None, high: float | None, text: str) -> None:
+        self.low: Final = low
+        self.high: Final = high
+        self.text: Final = text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SizeRange):
+            return NotImplemented
+        return (self.low, self.high, self.text) == (other.low, other.high, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.low, self.high, self.text))
+
+    def __repr__(self) -> str:
+        return f"SizeRange(low={self.low!r}, high={self.high!r}, text={self.text!r})"
 
     def __contains__(self, size: ModelSize) -> bool:
         # A relative tolerance: 0.5B and 500M are one size, and 3.5B is within 2x of 7B.

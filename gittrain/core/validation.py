@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from gittrain.adapters import schemas
 from gittrain.core import doccache, jobs, rules
@@ -49,8 +48,9 @@ class Kind(str, enum.Enum):
     CONFIG = "config"
 
 
-@dataclass(frozen=True, slots=True)
-class FileReport:
+# Records here are NamedTuples, not dataclasses: the pre-commit hook imports this module
+# (see gittrain/document.py).
+class FileReport(NamedTuple):
     path: str
     kind: Kind | None
     problems: tuple[Problem, ...]
@@ -66,8 +66,7 @@ class FileReport:
         return count(self.problems, Severity.WARNING)
 
 
-@dataclass(frozen=True, slots=True)
-class Checker:
+class Checker(NamedTuple):
     """What validation needs to know about the repository."""
 
     settings: Settings
