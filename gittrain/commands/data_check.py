@@ -13,10 +13,9 @@ severities come from `rules: {data: ...}` and `data.unlocked`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.data_status import DatasetStatus, State, check
@@ -36,8 +35,9 @@ Recipes = Callable[[], Mapping[str, "Recipe"]]
 RULE = "data"  # `rules: {data: ...}` sets the severity of every finding made here
 
 
-@dataclass(frozen=True, slots=True)
-class DataCheckResult:
+# Records here are NamedTuples, not dataclasses: the pre-commit hook imports this module
+# (see gittrain/document.py).
+class DataCheckResult(NamedTuple):
     jobs: int
     problems: tuple[Problem, ...]
 
@@ -282,8 +282,7 @@ def _job_problems(
     return problems
 
 
-@dataclass(frozen=True, slots=True)
-class Levels:
+class Levels(NamedTuple):
     """The severity of each kind of data finding, as the settings give it (None: off)."""
 
     unlocked: Severity | None

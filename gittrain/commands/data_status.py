@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.adapters import gitdir
 from gittrain.core import jobrefs, settings
@@ -26,15 +25,15 @@ class State(enum.Enum):
     UNLOCKED = "unlocked"
 
 
-@dataclass(frozen=True, slots=True)
-class Difference:
+# Records here are NamedTuples, not dataclasses: `data status` and the pre-commit hook import
+# this module (see gittrain/document.py).
+class Difference(NamedTuple):
     field: str
     locked: object
     current: object
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetStatus:
+class DatasetStatus(NamedTuple):
     name: str
     path: str | None
     state: State
@@ -42,8 +41,7 @@ class DatasetStatus:
     jobs: tuple[str, ...] = ()  # for unlocked: the job files that reference it
 
 
-@dataclass(frozen=True, slots=True)
-class StatusResult:
+class StatusResult(NamedTuple):
     datasets: tuple[DatasetStatus, ...]
     problems: tuple[str, ...]  # job files that could not be read
     skipped: int = 0  # remote datasets not checked (--offline)

@@ -7,9 +7,8 @@ git hands to `prepare-commit-msg`, which is its purpose.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
@@ -26,8 +25,9 @@ SUMMARY_HEADER = "Config-Changes:"
 SKIPPED_SOURCES = frozenset({"merge", "squash", "commit"})
 
 
-@dataclass(frozen=True, slots=True)
-class PreCommitResult:
+# Records here are NamedTuples, not dataclasses: git runs the hooks on every commit
+# (see gittrain/document.py).
+class PreCommitResult(NamedTuple):
     validation: ValidationResult
     data: DataCheckResult
     # The textconv driver's command in git's config (None: not set), read during the checks.
@@ -129,8 +129,7 @@ def read_message(path: Path) -> str:
         raise usage_error(f"{path}: cannot read the commit message: {exc.strerror}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class DriftWarning:
+class DriftWarning(NamedTuple):
     """A dataset on disk that no longer matches the lockfile, or why it could not be checked."""
 
     text: str

@@ -8,8 +8,8 @@ rules' fingerprint (gittrain/core/textconvkey.py), so git's textconv cache can s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings
@@ -38,8 +38,8 @@ LEGACY_PATTERNS = ("*.yaml", "*.yml")
 SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True, slots=True)
-class InstallResult:
+# A NamedTuple, not a dataclass: the pre-commit hook imports this module (gittrain/document.py).
+class InstallResult(NamedTuple):
     """What changed; empty when everything was already in place."""
 
     config_set: tuple[str, ...]

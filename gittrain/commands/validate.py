@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
@@ -20,8 +20,8 @@ from gittrain.errors import GittrainError
 from gittrain.fileio import confine
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationResult:
+# A NamedTuple, not a dataclass: the pre-commit hook imports this module (gittrain/document.py).
+class ValidationResult(NamedTuple):
     reports: tuple[FileReport, ...]
 
     @property

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.core import settings as settings_mod
@@ -16,8 +15,8 @@ if TYPE_CHECKING:
     from gittrain.core.recipes import Recipe, Registry
 
 
-@dataclass(frozen=True, slots=True)
-class Workspace:
+# A NamedTuple, not a dataclass: the commit hooks import this module (gittrain/document.py).
+class Workspace(NamedTuple):
     """``root`` is the git work tree (None outside one); ``cwd`` where the user stands."""
 
     root: Path | None
