@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from gittrain.commands.diff import DiffReport, SideInfo
@@ -19,8 +18,9 @@ COLOUR = {"added": "green", "removed": "red", "modified": "yellow", "reordered":
 STATUS_MARK = {"added": "[+]", "deleted": "[-]", "modified": "[~]", "renamed": "[>]"}
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+# Records here are NamedTuples, not dataclasses: prepare-commit-msg renders its summary with
+# this module (see gittrain/document.py).
+class Row(NamedTuple):
     """One printed change, already filtered by tier."""
 
     file: FileDiff
@@ -97,8 +97,7 @@ def critical_count(files: Sequence[FileDiff], all_rows: Iterable[Row]) -> int:
     return datasets + sum(1 for r in all_rows if r.tier.value == "critical")
 
 
-@dataclass(frozen=True, slots=True)
-class Tally:
+class Tally(NamedTuple):
     """The headline counts: changes (keys, whole files, datasets) and the files they are in."""
 
     files: int

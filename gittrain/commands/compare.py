@@ -5,7 +5,6 @@ Named jobs and recipes may be at any revision; `--no-index` files need no reposi
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from gittrain.adapters import gitrepo
@@ -42,7 +41,7 @@ def compare_named(
     if kind is FileKind.JOB and not file.error:
         sides = ((old_info, old_side), (new_info, new_side))
         changed = locked_versions(root, conf.lockfile, *sides)
-        file = replace(file, datasets=file.datasets + changed)
+        file = file._replace(datasets=file.datasets + changed)
     return DiffReport(old_info, new_info, (file,))
 
 

@@ -6,8 +6,8 @@ import enum
 import os
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gittrain.adapters import gitrepo
 from gittrain.core import importance, settings
@@ -31,8 +31,9 @@ class SideKind(enum.Enum):
     FILE = "file"  # `--no-index`: a file outside git
 
 
-@dataclass(frozen=True, slots=True)
-class SideInfo:
+# Records here are NamedTuples, not dataclasses: prepare-commit-msg imports this module on
+# every commit (see gittrain/document.py).
+class SideInfo(NamedTuple):
     """What one side of the comparison is, for headers and the JSON output."""
 
     kind: SideKind
@@ -40,16 +41,14 @@ class SideInfo:
     commit: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DiffReport:
+class DiffReport(NamedTuple):
     old: SideInfo
     new: SideInfo
     files: tuple[FileDiff, ...]
     skipped: tuple[str, ...] = ()  # YAML files that changed outside the configured paths
 
 
-@dataclass(frozen=True, slots=True)
-class DiffRequest:
+class DiffRequest(NamedTuple):
     """The arguments of `git train diff` as the user gave them.
 
     ``arguments`` are the words before ``--`` (revisions, then paths when no

@@ -102,7 +102,7 @@ def _important(file: FileDiff) -> bool:
 
 def _important_only(file: FileDiff) -> FileDiff:
     kept: tuple[RatedChange, ...] = tuple(r for r in file.changes if r.tier in REVIEW_TIERS)
-    return replace(file, changes=kept, datasets=())
+    return file._replace(changes=kept, datasets=())
 
 
 def _with_outcomes(

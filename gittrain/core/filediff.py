@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from gittrain.core.dialects.vocabulary import Dialect
@@ -34,8 +33,9 @@ class FileKind(enum.Enum):
     CONFIG = "config"
 
 
-@dataclass(frozen=True, slots=True)
-class RatedChange:
+# Records here are NamedTuples, not dataclasses, as in the diff engine: prepare-commit-msg
+# imports this module on every commit (see gittrain/document.py).
+class RatedChange(NamedTuple):
     """A leaf change with the tier its rule gave it."""
 
     change: Change
@@ -43,8 +43,7 @@ class RatedChange:
     idea: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class DerivedChange:
+class DerivedChange(NamedTuple):
     """A quantity computed from several keys, e.g. the effective global batch."""
 
     name: str
@@ -59,8 +58,7 @@ class DerivedChange:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetChange:
+class DatasetChange(NamedTuple):
     """One dataset entry of the lockfile that appeared, vanished or changed."""
 
     name: str
@@ -68,8 +66,7 @@ class DatasetChange:
     fields: tuple[Change, ...]  # paths relative to the dataset entry
 
 
-@dataclass(frozen=True, slots=True)
-class Contents:
+class Contents(NamedTuple):
     """What an added or deleted file holds, in brief: its size and its critical values.
 
     A new config is one change, not one critical change per key, so the
@@ -85,8 +82,7 @@ class Contents:
 FILE_TIER = Tier.IMPORTANT
 
 
-@dataclass(frozen=True, slots=True)
-class Side:
+class Side(NamedTuple):
     """One side of a file: its path (None when absent) and raw bytes, or None when absent."""
 
     path: str | None
@@ -95,8 +91,7 @@ class Side:
     error: str | None = None  # the side exists but could not be read
 
 
-@dataclass(frozen=True, slots=True)
-class FileDiff:
+class FileDiff(NamedTuple):
     status: FileStatus
     old_path: str | None
     new_path: str | None
