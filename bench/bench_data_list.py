@@ -12,7 +12,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,7 +46,7 @@ def build(root: Path, commits: int) -> None:
         name = f"d{c % 40 + 10:02d}"  # d00..d09 never change after the first commit
         entry = entries[name]
         digest = hashlib.sha256(f"{name}{c}".encode()).hexdigest()
-        entries[name] = replace(entry, sha256=digest, size=entry.size + 1)
+        entries[name] = entry._replace(sha256=digest, size=entry.size + 1)
         text = render(Lockfile(dict(entries))).encode()
         stream.append(b"commit refs/heads/main\ncommitter b <b@e> %d +0000\ndata 2\nc\n" % c)
         stream.append(b"M 100644 inline gittrain.lock\ndata %d\n%s\n" % (len(text), text))

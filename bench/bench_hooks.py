@@ -185,7 +185,7 @@ def with_baselines(variants: dict[str, Setup]) -> dict[str, Setup]:
     out: dict[str, Setup] = {}
     for label, setup in variants.items():
         out[label] = setup
-        if label.startswith("native"):
+        if label.startswith(("native", COLD)):
             out[label + BASELINE_TAG] = baseline(setup)
     return out
 
@@ -236,7 +236,7 @@ def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
 
 
 # Variants run with the hooks' parse cache (.git/gittrain/docs.json) removed before each
-# commit: the first commit of new content.  Named apart so no baseline copy is made.
+# commit: the first commit of new content (with a baseline, its own cold copy too).
 COLD = "cold cache:"
 
 
@@ -379,11 +379,9 @@ def staged_rounds(
         ("cold pair", f"{COLD} {PAIR}"),
     ):
         GOAL_CPU[f"{key} {jobs}"] = CPU_MS[label]
-        if BASELINE and not key.startswith("cold"):
+        if BASELINE:
             GOAL_CPU[f"{key} {jobs}{BASELINE_TAG}"] = CPU_MS[label + BASELINE_TAG]
-    if BASELINE:
-        goals[f"pre-commit {jobs}{BASELINE_TAG}"] = got[NATIVE + BASELINE_TAG]
-        goals[f"pair {jobs}{BASELINE_TAG}"] = got[PAIR + BASELINE_TAG]
+            goals[f"{key} {jobs}{BASELINE_TAG}"] = got[label + BASELINE_TAG]
     report(
         f"{jobs} staged job file(s), dataset locked and unchanged",
         rows,
@@ -440,9 +438,8 @@ def print_goals(goals: dict[str, float], none: float, calls: list[str]) -> None:
         ratio = f"{ms / goal:.2f}" if goal else ""
         line = f"| {what} | {ms:.1f} / {GOAL_CPU[key]:.1f} | {ratio} | {ms / base:.1f}x |"
         if BASELINE:
-            cold_key = key.removeprefix("cold ")
-            before = goals[cold_key + BASELINE_TAG]
-            line += f" {before:.1f} / {GOAL_CPU[cold_key + BASELINE_TAG]:.1f} | {ms / before:.2f} |"
+            before = goals[key + BASELINE_TAG]
+            line += f" {before:.1f} / {GOAL_CPU[key + BASELINE_TAG]:.1f} | {ms / before:.2f} |"
         print(line)
     print(f"\nfast path git calls ({len(calls)}): " + "; ".join(f"git {c}" for c in calls))
 
