@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ class BlobCache:
         self.head_path = directory / HEAD_FILE if directory is not None else None
         self._entries: dict[str, Any] | None = None if directory is not None else {}
         self.pinned: dict[str, Any] = {}  # the checkpoint's entries, saved beside it
+        # The JSON text of each entry put by this process, made as it is put: mining puts
+        # while git is still walking, so ``save`` only joins them (~0.45 s less at the end
+        # of a cold 50,000-version walk).  None: the entry cannot be written (kept out).
+        self._texts: dict[str, str | None] = {}
         self.checkpoint: object = None  # the mining walk's state at the last mined HEAD
         self.dirty = False  # entries were added
         self.head_dirty = False  # the checkpoint changed
@@ -81,6 +86,7 @@ class BlobCache:
     def put(self, blob: str, entry: Any) -> None:
         self.pinned.pop(blob, None)
         self.entries[blob] = entry
+        self._texts[blob] = _text(entry)
         self.dirty = True
 
     def set_checkpoint(self, checkpoint: object, blobs: Iterable[str]) -> None:
@@ -91,34 +97,65 @@ class BlobCache:
 
     def save(self) -> None:
         """Write what changed; a failure to write only costs speed next time."""
+        header = {"format": HISTORY_FORMAT, "gittrain": __version__}
         if self.dirty and self.path is not None and self._entries is not None:
-            payload = {"format": HISTORY_FORMAT, "gittrain": __version__, "blobs": self._entries}
-            if self._write(self.path, payload):
+            text = _with(header, [("blobs", self._object(self._entries))])
+            if text is not None and _store(self.path, text):
                 self.dirty = False
         if self.head_dirty and self.head_path is not None:
-            head = {
-                "format": HISTORY_FORMAT,
-                "gittrain": __version__,
-                "checkpoint": self.checkpoint,
-                "pinned": self.pinned,
-            }
-            if self._write(self.head_path, head):
+            checkpoint = _text(self.checkpoint)
+            fields = [("checkpoint", checkpoint), ("pinned", self._object(self.pinned))]
+            text = _with(header, fields) if checkpoint is not None else None
+            if text is not None and _store(self.head_path, text):
                 self.head_dirty = False
+
+    def _object(self, entries: Mapping[str, Any]) -> str:
+        """``entries`` as the JSON object ``json.dumps`` writes, from the texts made when
+        they were put (an entry that cannot be written is left out: it is parsed again)."""
+        texts = self._texts
+        parts = []
+        for blob, entry in entries.items():
+            text = texts[blob] if blob in texts else _text(entry)
+            if text is not None:
+                parts.append(f"{encode_basestring_ascii(blob)}:{text}")
+        return "{" + ",".join(parts) + "}"
 
     @staticmethod
     def _write(path: Path, payload: dict[str, Any]) -> bool:
-        # ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
-        # (and reads back) but UTF-8 cannot encode.
-        try:
-            text = json.dumps(payload, separators=(",", ":"))
-        except (ValueError, RecursionError):  # a value nested deeper than json writes
-            return False
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, text.encode("utf-8"))
-        except OSError:
-            return False
-        return True
+        text = _text(payload)
+        return text is not None and _store(path, text)
+
+
+def _text(value: object) -> str | None:
+    """``value`` as compact JSON, or None when json cannot write it (nested too deep).
+
+    ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
+    (and reads back) but UTF-8 cannot encode.
+    """
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _with(header: Mapping[str, object], fields: list[tuple[str, str | None]]) -> str | None:
+    """The JSON object of ``header`` followed by ``fields`` already written as JSON text."""
+    if any(text is None for _, text in fields):
+        return None
+    head = _text(dict(header))
+    assert head is not None and head.endswith("}")
+    tail = "".join(f",{encode_basestring_ascii(key)}:{text}" for key, text in fields)
+    return head[:-1] + tail + "}"
+
+
+def _store(path: Path, text: str) -> bool:
+    """Replace ``path`` with ``text``; False when it cannot be written (only speed is lost)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    except OSError:
+        return False
+    return True
 
 
 class AnswerCache:
