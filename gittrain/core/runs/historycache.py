@@ -1,9 +1,10 @@
 """The parsed-document cache for history mining, keyed by blob id in the git directory.
 
-Two files: ``history-cache.json`` holds every parsed version by blob id, and
-``history-head.json`` the walk's checkpoint at the last mined HEAD with the few
-entries its run records need.  Answering for an unchanged HEAD reads only the
-second, so it costs what the answer holds, not what the history holds.
+Two files: ``history-head.json`` holds the walk's checkpoint at the last mined
+HEAD with the entries its run records need, and ``history-cache.json`` every
+other parsed version by blob id (each entry is in one file only).  Answering for
+an unchanged HEAD, or walking on from it, reads only the first unless a new blob
+must be looked up, so it costs what the runs hold, not what the history holds.
 
 A blob's content never changes, so entries never need invalidating (the
 checkpoint is checked against the repository before use); a file that is
@@ -24,8 +25,9 @@ from gittrain import __version__
 from gittrain.core.atomic import atomic_write
 
 FORMAT = 2  # of kept answers
-# Of the two history files; 3: a version that is not a run keeps only its status.
-HISTORY_FORMAT = 3
+# Of the two history files; 3: a version that is not a run keeps only its status;
+# 4: an entry the checkpoint pins is kept beside it only.
+HISTORY_FORMAT = 4
 FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"
 ANSWERS_DIR = "answers"
@@ -91,15 +93,24 @@ class BlobCache:
 
     def set_checkpoint(self, checkpoint: object, blobs: Iterable[str]) -> None:
         """The walk's state and the entries answering from it needs."""
+        pinned = {blob: entry for blob in blobs if (entry := self.get(blob)) is not None}
+        unpinned = [blob for blob in self.pinned if blob not in pinned]
+        if unpinned:  # kept in the other file from now on
+            entries = self.entries
+            for blob in unpinned:
+                entries[blob] = self.pinned[blob]
+            self.dirty = True
         self.checkpoint = checkpoint
-        self.pinned = {blob: self.get(blob) for blob in blobs if self.get(blob) is not None}
+        self.pinned = pinned
         self.head_dirty = True
 
     def save(self) -> None:
         """Write what changed; a failure to write only costs speed next time."""
         header = {"format": HISTORY_FORMAT, "gittrain": __version__}
         if self.dirty and self.path is not None and self._entries is not None:
-            text = _with(header, [("blobs", self._object(self._entries))])
+            pinned = self.pinned
+            rest = {b: e for b, e in self._entries.items() if b not in pinned}
+            text = _with(header, [("blobs", self._object(rest))])
             if text is not None and _store(self.path, text):
                 self.dirty = False
         if self.head_dirty and self.head_path is not None:
