@@ -110,26 +110,29 @@ class BlobCache:
         if self.dirty and self.path is not None and self._entries is not None:
             pinned = self.pinned
             rest = {b: e for b, e in self._entries.items() if b not in pinned}
-            text = _with(header, [("blobs", self._object(rest))])
-            if text is not None and _store(self.path, text):
+            if _store(self.path, _with(header, [("blobs", self._object(rest))])):
                 self.dirty = False
         if self.head_dirty and self.head_path is not None:
             checkpoint = _text(self.checkpoint)
-            fields = [("checkpoint", checkpoint), ("pinned", self._object(self.pinned))]
-            text = _with(header, fields) if checkpoint is not None else None
-            if text is not None and _store(self.head_path, text):
-                self.head_dirty = False
+            if checkpoint is not None:  # else the file before stays: it is checked on use
+                fields = [("checkpoint", [checkpoint]), ("pinned", self._object(self.pinned))]
+                if _store(self.head_path, _with(header, fields)):
+                    self.head_dirty = False
 
-    def _object(self, entries: Mapping[str, Any]) -> str:
-        """``entries`` as the JSON object ``json.dumps`` writes, from the texts made when
-        they were put (an entry that cannot be written is left out: it is parsed again)."""
+    def _object(self, entries: Mapping[str, Any]) -> list[str]:
+        """``entries`` as the pieces of the JSON object ``json.dumps`` writes, from the texts
+        made when they were put (an entry that cannot be written is left out: it is parsed
+        again).  Pieces, so the file's text is copied once, by :func:`_with`."""
         texts = self._texts
-        parts = []
+        pieces = ["{"]
         for blob, entry in entries.items():
             text = texts[blob] if blob in texts else _text(entry)
             if text is not None:
-                parts.append(f"{encode_basestring_ascii(blob)}:{text}")
-        return "{" + ",".join(parts) + "}"
+                pieces += (",", encode_basestring_ascii(blob), ":", text)
+        if len(pieces) > 1:
+            del pieces[1]  # the first comma
+        pieces.append("}")
+        return pieces
 
     @staticmethod
     def _write(path: Path, payload: dict[str, Any]) -> bool:
@@ -149,14 +152,15 @@ def _text(value: object) -> str | None:
         return None
 
 
-def _with(header: Mapping[str, object], fields: list[tuple[str, str | None]]) -> str | None:
-    """The JSON object of ``header`` followed by ``fields`` already written as JSON text."""
-    if any(text is None for _, text in fields):
-        return None
+def _with(header: Mapping[str, object], fields: list[tuple[str, list[str]]]) -> str:
+    """The JSON object of ``header`` followed by ``fields``, each already JSON text in pieces."""
     head = _text(dict(header))
     assert head is not None and head.endswith("}")
-    tail = "".join(f",{encode_basestring_ascii(key)}:{text}" for key, text in fields)
-    return head[:-1] + tail + "}"
+    pieces = [head[:-1]]
+    for key, value in fields:
+        pieces += (",", encode_basestring_ascii(key), ":", *value)
+    pieces.append("}")
+    return "".join(pieces)
 
 
 def _store(path: Path, text: str) -> bool:
