@@ -3,7 +3,10 @@
 * the `gittrain-validate` hook's command on 1 and 50 staged job files, against
   check-jsonschema with the same JSON Schema (schemas/job.schema.json);
 * the same two through the real pre-commit framework (`repo: local` hooks);
-* the native pre-commit hook (validation + data check), validation alone, and no hook.
+* the native pre-commit hook (validation + data check), validation alone, and no hook;
+  the native hooks with the same staged content again, with new content in every staged job
+  (the cache earlier commits left is kept: a user's next commit), and with no cache at all
+  (the first hook run in a fresh clone).
 
 Every commit is undone with `git reset --soft HEAD~1` (not timed) so each run commits the
 same staged files.  The variants are interleaved (one commit of each per round, RUNS rounds
@@ -15,6 +18,7 @@ GITTRAIN_BENCH_BASELINE=DIR adds the native hooks run with the gittrain of anoth
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import shutil
@@ -185,7 +189,7 @@ def with_baselines(variants: dict[str, Setup]) -> dict[str, Setup]:
     out: dict[str, Setup] = {}
     for label, setup in variants.items():
         out[label] = setup
-        if label.startswith(("native", COLD)):
+        if label.startswith(("native", COLD, NEW)):
             out[label + BASELINE_TAG] = baseline(setup)
     return out
 
@@ -218,7 +222,7 @@ CPU_MS: dict[str, float] = {}
 def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
     """Median ms of a whole `git commit` under each variant, one of each per round."""
     if NATIVE_ONLY:
-        keep = ("git commit", "native", COLD)
+        keep = ("git commit", "native", COLD, NEW)
         variants = {k: v for k, v in variants.items() if k.startswith(keep)}
     variants = with_baselines(variants)
     times: dict[str, list[float]] = {label: [] for label in variants}
@@ -236,8 +240,11 @@ def interleaved(root: Path, variants: dict[str, Setup]) -> dict[str, float]:
 
 
 # Variants run with the hooks' parse cache (.git/gittrain/docs.json) removed before each
-# commit: the first commit of new content (with a baseline, its own cold copy too).
+# commit: the first hook run in a fresh clone (with a baseline, its own cold copy too).
 COLD = "cold cache:"
+# Variants that stage new content in every staged job file before each commit, keeping the
+# cache the earlier commits left (built-in recipes, lockfile): a user's next commit.
+NEW = "new content:"
 
 
 def cold(setup: Setup) -> Setup:
@@ -246,6 +253,19 @@ def cold(setup: Setup) -> Setup:
         (root / ".git" / "gittrain" / "docs.json").unlink(missing_ok=True)
 
     return without_cache
+
+
+def new_content(setup: Setup) -> Setup:
+    rounds = itertools.count()
+
+    def with_new_jobs(root: Path) -> None:
+        setup(root)
+        steps = 10_000 + next(rounds)
+        for path in sorted((root / "jobs").glob("job-*.yaml")):
+            path.write_text(JOB.format(i=int(path.stem.removeprefix("job-")), steps=steps))
+        git(root, "add", "jobs")
+
+    return with_new_jobs
 
 
 IN_PROCESS = """
@@ -313,6 +333,8 @@ def main() -> int:
         PAIR: hook_script(native, message),
         f"{COLD} {NATIVE}": cold(hook_script(native)),
         f"{COLD} {PAIR}": cold(hook_script(native, message)),
+        f"{NEW} {NATIVE}": new_content(hook_script(native)),
+        f"{NEW} {PAIR}": new_content(hook_script(native, message)),
     }
     try:
         for jobs in (1, 50):
@@ -372,11 +394,15 @@ def staged_rounds(
     goals[f"pair {jobs}"] = got[PAIR]
     goals[f"cold pre-commit {jobs}"] = got[f"{COLD} {NATIVE}"]
     goals[f"cold pair {jobs}"] = got[f"{COLD} {PAIR}"]
+    goals[f"new pre-commit {jobs}"] = got[f"{NEW} {NATIVE}"]
+    goals[f"new pair {jobs}"] = got[f"{NEW} {PAIR}"]
     for key, label in (
         ("pre-commit", NATIVE),
         ("pair", PAIR),
         ("cold pre-commit", f"{COLD} {NATIVE}"),
         ("cold pair", f"{COLD} {PAIR}"),
+        ("new pre-commit", f"{NEW} {NATIVE}"),
+        ("new pair", f"{NEW} {PAIR}"),
     ):
         GOAL_CPU[f"{key} {jobs}"] = CPU_MS[label]
         if BASELINE:
@@ -426,8 +452,10 @@ def print_goals(goals: dict[str, float], none: float, calls: list[str]) -> None:
         for key, goal, label in (
             ("pre-commit", PRE_COMMIT_GOAL, "native pre-commit"),
             ("pair", PAIR_GOAL, "pre-commit + prepare-commit-msg"),
-            ("cold pre-commit", PRE_COMMIT_GOAL, "native pre-commit, cold hook cache"),
-            ("cold pair", PAIR_GOAL, "the pair, cold hook cache"),
+            ("new pre-commit", PRE_COMMIT_GOAL, "native pre-commit, new job content"),
+            ("new pair", PAIR_GOAL, "the pair, new job content"),
+            ("cold pre-commit", PRE_COMMIT_GOAL, "native pre-commit, no hook cache"),
+            ("cold pair", PAIR_GOAL, "the pair, no hook cache"),
         )
     ]
     rows.append(("fast", None, "fast path (no config staged)", ""))

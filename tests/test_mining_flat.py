@@ -271,3 +271,58 @@ def test_commit_and_shallow_in_one_call_agrees_with_the_two(repo: Repo, tmp_path
         for rev in ("HEAD", "HEAD~1", "main", ":/commit 1", "nope", "HEAD~9", "-h"):
             assert gitrepo.commit_and_shallow(root, rev) == two(root, rev), (root, rev)
     assert gitrepo.commit_and_shallow(clone, "HEAD")[1]  # the cut is found
+
+
+def test_the_cache_files_are_what_json_dumps_writes(tmp_path: Path) -> None:
+    """``save`` joins texts made when each entry was put; the files must not differ from one
+    ``json.dumps`` of the whole payload, for entries put now and entries read back."""
+    first = BlobCache.load(tmp_path)
+    first.put("a" * 40, {"k": "job", "status": "completed", "config": {"lr": 1e-6, "é": [1]}})
+    first.put("b" * 40, {"k": "job", "status": None, "fin": None})
+    first.save()
+    again = BlobCache.load(tmp_path)
+    again.put("c" * 40, {"k": "lock", "names": {"d": "x"}, "paths": {}})
+    again.set_checkpoint({"key": {"shallow": []}, "runs": [["a", 1.5, None]]}, ["a" * 40])
+    again.save()
+    gittrain_dir = tmp_path / "gittrain"
+    blobs = json.loads((gittrain_dir / "history-cache.json").read_bytes())
+    head = json.loads((gittrain_dir / "history-head.json").read_bytes())
+    assert list(blobs["blobs"]) == ["b" * 40, "c" * 40]  # each entry in one file
+    assert list(head["pinned"]) == ["a" * 40]
+    for name, payload in (("history-cache.json", blobs), ("history-head.json", head)):
+        written = (gittrain_dir / name).read_bytes()
+        assert written == json.dumps(payload, separators=(",", ":")).encode()
+
+
+def test_an_entry_json_cannot_write_is_left_out_and_only_parsed_again(tmp_path: Path) -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    cache = BlobCache.load(tmp_path)
+    cache.put("a" * 40, {"k": "job", "deep": deep})
+    cache.put("b" * 40, {"k": "job", "status": None, "fin": None})
+    cache.set_checkpoint({"key": {}}, ["a" * 40, "b" * 40])
+    cache.save()
+    written = BlobCache.load(tmp_path)
+    assert list(written.pinned) == ["b" * 40]
+    assert list(written.entries) == []
+    cache.set_checkpoint({"key": {}, "deep": deep}, [])
+    cache.save()  # a checkpoint json cannot write: the file before it stays
+    assert list(BlobCache.load(tmp_path).pinned) == ["b" * 40]
+
+
+def test_an_entry_no_longer_pinned_goes_back_to_the_other_file(tmp_path: Path) -> None:
+    run = {"k": "job", "status": "completed"}
+    cache = BlobCache.load(tmp_path)
+    cache.put("a" * 40, run)
+    cache.put("b" * 40, {"k": "job", "status": None, "fin": None})
+    cache.set_checkpoint({"key": 1}, ["a" * 40])
+    cache.save()
+    later = BlobCache.load(tmp_path)  # a walk of another HEAD pins another run
+    later.put("c" * 40, run)
+    later.set_checkpoint({"key": 2}, ["c" * 40])
+    later.save()
+    final = BlobCache.load(tmp_path)
+    assert list(final.pinned) == ["c" * 40]
+    assert sorted(final.entries) == ["a" * 40, "b" * 40]
+    assert final.get("a" * 40) == run

@@ -72,9 +72,11 @@ def test_a_version_that_is_not_a_run_keeps_only_its_status(repo: Repo) -> None:
     repo.commit("a done")
     conf = settings.Settings()
     assert len(mining.mine(repo.root, conf).runs) == 1
-    blobs = json.loads((repo.root / ".git/gittrain/history-cache.json").read_bytes())["blobs"]
-    kept = sorted((sorted(entry) for entry in blobs.values()), key=len)
-    assert kept[0] == ["fin", "k", "status"] and len(kept[1]) > 3
+    cache = repo.root / ".git/gittrain"
+    blobs = json.loads((cache / "history-cache.json").read_bytes())["blobs"]
+    pinned = json.loads((cache / "history-head.json").read_bytes())["pinned"]
+    assert [sorted(entry) for entry in blobs.values()] == [["fin", "k", "status"]]
+    assert [len(entry) > 3 for entry in pinned.values()] == [True]  # the run, beside the walk
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from gittrain.core.runs.history import History, Ideas, RunRecord, Summary, canon
 from gittrain.core.runs.mining import answers, mine, tip
 from gittrain.core.runs.peers import Failure, Scope
 from gittrain.core.runs.similarity import Match, features, similar
-from gittrain.core.sizes import SizeRange, parse_range_arg, size_of
+from gittrain.core.sizes import ModelSize, SizeRange, parse_range_arg, size_of
 from gittrain.errors import GittrainError, usage_error
 
 if TYPE_CHECKING:
@@ -55,14 +55,17 @@ def load(
     if registry is None:
         registry = {}
     views = []
+    sizes: dict[str | None, ModelSize | None] = {}  # a history repeats a few sizes
     for run in history.runs:
         recipe = registry.get(run.version.recipe or "")
+        text = run.version.model_size
+        size = sizes[text] if text in sizes else sizes.setdefault(text, size_of(text))
         views.append(
             RecordView(
                 run,
                 recipe.task_type if recipe else None,
                 run.version.algorithm or (recipe.recommended_algorithm if recipe else None),
-                size_of(run.version.model_size),
+                size,
             )
         )
     return Mined(history, tuple(views))

@@ -1,9 +1,10 @@
 """The parsed-document cache for history mining, keyed by blob id in the git directory.
 
-Two files: ``history-cache.json`` holds every parsed version by blob id, and
-``history-head.json`` the walk's checkpoint at the last mined HEAD with the few
-entries its run records need.  Answering for an unchanged HEAD reads only the
-second, so it costs what the answer holds, not what the history holds.
+Two files: ``history-head.json`` holds the walk's checkpoint at the last mined
+HEAD with the entries its run records need, and ``history-cache.json`` every
+other parsed version by blob id (each entry is in one file only).  Answering for
+an unchanged HEAD, or walking on from it, reads only the first unless a new blob
+must be looked up, so it costs what the runs hold, not what the history holds.
 
 A blob's content never changes, so entries never need invalidating (the
 checkpoint is checked against the repository before use); a file that is
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,9 @@ from gittrain import __version__
 from gittrain.core.atomic import atomic_write
 
 FORMAT = 2  # of kept answers
-# Of the two history files; 3: a version that is not a run keeps only its status.
-HISTORY_FORMAT = 3
+# Of the two history files; 3: a version that is not a run keeps only its status;
+# 4: an entry the checkpoint pins is kept beside it only.
+HISTORY_FORMAT = 4
 FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"
 ANSWERS_DIR = "answers"
@@ -39,6 +42,10 @@ class BlobCache:
         self.head_path = directory / HEAD_FILE if directory is not None else None
         self._entries: dict[str, Any] | None = None if directory is not None else {}
         self.pinned: dict[str, Any] = {}  # the checkpoint's entries, saved beside it
+        # The JSON text of each entry put by this process, made as it is put: mining puts
+        # while git is still walking, so ``save`` only joins them (~0.45 s less at the end
+        # of a cold 50,000-version walk).  None: the entry cannot be written (kept out).
+        self._texts: dict[str, str | None] = {}
         self.checkpoint: object = None  # the mining walk's state at the last mined HEAD
         self.dirty = False  # entries were added
         self.head_dirty = False  # the checkpoint changed
@@ -81,44 +88,89 @@ class BlobCache:
     def put(self, blob: str, entry: Any) -> None:
         self.pinned.pop(blob, None)
         self.entries[blob] = entry
+        self._texts[blob] = _text(entry)
         self.dirty = True
 
     def set_checkpoint(self, checkpoint: object, blobs: Iterable[str]) -> None:
         """The walk's state and the entries answering from it needs."""
+        pinned = {blob: entry for blob in blobs if (entry := self.get(blob)) is not None}
+        unpinned = [blob for blob in self.pinned if blob not in pinned]
+        if unpinned:  # kept in the other file from now on
+            entries = self.entries
+            for blob in unpinned:
+                entries[blob] = self.pinned[blob]
+            self.dirty = True
         self.checkpoint = checkpoint
-        self.pinned = {blob: self.get(blob) for blob in blobs if self.get(blob) is not None}
+        self.pinned = pinned
         self.head_dirty = True
 
     def save(self) -> None:
         """Write what changed; a failure to write only costs speed next time."""
+        header = {"format": HISTORY_FORMAT, "gittrain": __version__}
         if self.dirty and self.path is not None and self._entries is not None:
-            payload = {"format": HISTORY_FORMAT, "gittrain": __version__, "blobs": self._entries}
-            if self._write(self.path, payload):
+            pinned = self.pinned
+            rest = {b: e for b, e in self._entries.items() if b not in pinned}
+            if _store(self.path, _with(header, [("blobs", self._object(rest))])):
                 self.dirty = False
         if self.head_dirty and self.head_path is not None:
-            head = {
-                "format": HISTORY_FORMAT,
-                "gittrain": __version__,
-                "checkpoint": self.checkpoint,
-                "pinned": self.pinned,
-            }
-            if self._write(self.head_path, head):
-                self.head_dirty = False
+            checkpoint = _text(self.checkpoint)
+            if checkpoint is not None:  # else the file before stays: it is checked on use
+                fields = [("checkpoint", [checkpoint]), ("pinned", self._object(self.pinned))]
+                if _store(self.head_path, _with(header, fields)):
+                    self.head_dirty = False
+
+    def _object(self, entries: Mapping[str, Any]) -> list[str]:
+        """``entries`` as the pieces of the JSON object ``json.dumps`` writes, from the texts
+        made when they were put (an entry that cannot be written is left out: it is parsed
+        again).  Pieces, so the file's text is copied once, by :func:`_with`."""
+        texts = self._texts
+        pieces = ["{"]
+        for blob, entry in entries.items():
+            text = texts[blob] if blob in texts else _text(entry)
+            if text is not None:
+                pieces += (",", encode_basestring_ascii(blob), ":", text)
+        if len(pieces) > 1:
+            del pieces[1]  # the first comma
+        pieces.append("}")
+        return pieces
 
     @staticmethod
     def _write(path: Path, payload: dict[str, Any]) -> bool:
-        # ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
-        # (and reads back) but UTF-8 cannot encode.
-        try:
-            text = json.dumps(payload, separators=(",", ":"))
-        except (ValueError, RecursionError):  # a value nested deeper than json writes
-            return False
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, text.encode("utf-8"))
-        except OSError:
-            return False
-        return True
+        text = _text(payload)
+        return text is not None and _store(path, text)
+
+
+def _text(value: object) -> str | None:
+    """``value`` as compact JSON, or None when json cannot write it (nested too deep).
+
+    ASCII: a path git gave us that is not UTF-8 holds surrogates, which JSON escapes
+    (and reads back) but UTF-8 cannot encode.
+    """
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _with(header: Mapping[str, object], fields: list[tuple[str, list[str]]]) -> str:
+    """The JSON object of ``header`` followed by ``fields``, each already JSON text in pieces."""
+    head = _text(dict(header))
+    assert head is not None and head.endswith("}")
+    pieces = [head[:-1]]
+    for key, value in fields:
+        pieces += (",", encode_basestring_ascii(key), ":", *value)
+    pieces.append("}")
+    return "".join(pieces)
+
+
+def _store(path: Path, text: str) -> bool:
+    """Replace ``path`` with ``text``; False when it cannot be written (only speed is lost)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    except OSError:
+        return False
+    return True
 
 
 class AnswerCache:
