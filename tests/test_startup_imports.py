@@ -83,7 +83,8 @@ def assert_lean(found: dict[str, object], *absent: str) -> None:
 def locked(repo: Repo) -> Repo:
     """A committed, locked dataset and settings; two good jobs that use it, staged."""
     repo.write("data/train.jsonl", '{"prompt": "1+1=", "answer": "2"}\n' * 20)
-    assert run(["git-train", "data", "add", "data/train.jsonl", "--name", "train"], repo.root)
+    added = run(["git-train", "data", "add", "data/train.jsonl", "--name", "train"], repo.root)
+    assert added.returncode == 0, added.stderr
     repo.write(".gittrain.yaml", "version: 1\nrules:\n  lr-range: warning\n")
     repo.commit("data")
     for name in ("a", "b"):
