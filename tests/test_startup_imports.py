@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import Repo
@@ -181,3 +182,28 @@ def test_the_probe_sees_a_command_that_loads_dataclasses(locked: Repo) -> None:
     importers = found["importers"]
     assert isinstance(importers, dict)
     assert str(importers["dataclasses"]).startswith("gittrain.")
+
+
+def test_pyyamls_unused_reader_pattern_compiles_only_when_used(tmp_path: Path) -> None:
+    """gittrain parses with libyaml; PyYAML's pure-Python Reader compiles a ~5 ms pattern at
+    import (yaml/pyyaml#124).  It waits until used, and then reads exactly as before."""
+    code = (
+        "import re, sys\n"
+        "from gittrain.adapters import yamlio\n"
+        "import yaml\n"
+        "pattern = yaml.reader.Reader.NON_PRINTABLE\n"
+        "print(isinstance(pattern, re.Pattern), re.compile is yamlio._compile)\n"
+        "try:\n"
+        "    yaml.load('a: b\\x01', Loader=yaml.SafeLoader)\n"
+        "except yaml.reader.ReaderError as exc:\n"
+        "    print(str(exc).splitlines()[0])\n"
+        "print(yaml.load('a: \\u00e9\\U0001f600', Loader=yaml.SafeLoader) == {'a': '\\u00e9\\U0001f600'})\n"
+        "print(pattern.search('ok\\x7f') is not None, pattern.pattern == re.compile(pattern.pattern).pattern)\n"
+    )
+    proc = run([sys.executable, "-c", code], tmp_path)
+    assert proc.stdout.splitlines() == [
+        "False True",
+        "unacceptable character #x0001: special characters are not allowed",
+        "True",
+        "True True",
+    ], proc.stderr

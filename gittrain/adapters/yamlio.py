@@ -17,11 +17,9 @@ allowed, size and nesting depth are bounded, and every value keeps a mark.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
-
-import yaml
-from yaml import _yaml
 
 from gittrain.adapters.scalars import COLLECTION_TAGS, SCALAR_TAGS, TAG, resolve_plain, tagged
 from gittrain.document import DocPath, Document, Mark
@@ -29,6 +27,45 @@ from gittrain.errors import GittrainError, file_error
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# PyYAML's pure-Python Reader compiles this class attribute when `yaml` is imported: ~5 ms,
+# a tenth of a commit hook's run, for a reader gittrain never uses (it drives libyaml's C
+# parser).  Upstream: yaml/pyyaml#124, yaml/pyyaml#301.  While `yaml` is imported, this one
+# pattern becomes a _LazyPattern, compiled if anything ever reads with the Python Reader.
+_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+
+
+class _LazyPattern:
+    """``re.compile(pattern, flags)``, done on first use."""
+
+    __slots__ = ("_compiled", "_flags", "_pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._pattern = pattern
+        self._flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = _compile(self._pattern, self._flags)
+        return getattr(self._compiled, name)
+
+
+_compile = re.compile
+
+
+def _deferring(pattern: Any, flags: Any = 0) -> Any:
+    if pattern == _NON_PRINTABLE and flags == 0:
+        return _LazyPattern(pattern, flags)
+    return _compile(pattern, flags)
+
+
+re.compile = _deferring
+try:
+    import yaml
+    from yaml import _yaml
+finally:
+    re.compile = _compile
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
