@@ -4,7 +4,11 @@ unknown parents, misnamed, unparsable and broken team files."""
 
 from __future__ import annotations
 
+import json
+import sys
+
 from conftest import Repo
+from hookhelp import GOOD_JOB, run
 
 from gittrain.core import settings
 from gittrain.core.problems import Problem
@@ -66,3 +70,48 @@ def test_only_the_recipes_asked_for_are_resolved(repo: Repo) -> None:
     assert resolver.merges == 1  # one file, no parent
     assert lookup.get("grpo_basic") is lookup.get("grpo_basic")
     assert resolver.merges == 1
+
+
+# Runs one command line in a fresh process and reports the built-in recipe files it opened.
+OPENED = """
+import json, sys
+from gittrain.core.resources import data_dir
+
+recipes = str(data_dir("recipes"))
+opened = []
+sys.addaudithook(
+    lambda event, args: opened.append(str(args[0]).rsplit("/", 1)[-1])
+    if event == "open" and str(args[0]).startswith(recipes) else None
+)
+from gittrain.cli import main
+
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    sys.stderr.write("\\nOPENED " + json.dumps([exc.code, sorted(opened)]) + "\\n")
+"""
+
+
+def _opened(repo: Repo, *argv: str) -> tuple[object, list[str]]:
+    proc = run([sys.executable, "-c", OPENED, *argv], repo.root)
+    _, _, tail = proc.stderr.rpartition("\nOPENED ")
+    assert tail, proc.stderr
+    code, names = json.loads(tail)
+    return code, names
+
+
+def test_validation_reads_only_the_built_in_recipes_the_jobs_name(repo: Repo) -> None:
+    repo.write("jobs/a.yaml", GOOD_JOB.format(name="a", dataset="data/t.jsonl"))
+    repo.write("jobs/b.yaml", GOOD_JOB.format(name="b", dataset="data/t.jsonl"))
+    repo.write("recipes/mine.yaml", "name: mine\nextends: dpo_basic\n")
+    repo.write("jobs/c.yaml", GOOD_JOB.format(name="c", dataset="d").replace("grpo_basic", "mine"))
+    repo.git("add", "-A")
+    assert _opened(repo, "validate", "jobs/a.yaml", "jobs/b.yaml") == (0, ["grpo_basic.yaml"])
+    # A team recipe's parent is read as its chain needs it.
+    code, names = _opened(repo, "validate", "jobs/c.yaml")
+    assert names == ["dpo_basic.yaml"]
+    code, names = _opened(repo, "hook", "pre-commit")
+    assert names == ["dpo_basic.yaml", "grpo_basic.yaml"]
+    # The whole registry still reads every one.
+    code, names = _opened(repo, "recipe", "list")
+    assert code == 0 and len(names) == len(builtin_files()) >= 9

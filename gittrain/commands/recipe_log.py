@@ -11,7 +11,7 @@ from gittrain.adapters import gitrepo
 from gittrain.commands.workspace import Workspace
 from gittrain.core.data.lockhistory import iso_time
 from gittrain.core.dialects.effective import effective
-from gittrain.core.recipes import RECIPE_ID, Recipe, builtin_files
+from gittrain.core.recipes import RECIPE_ID, Recipe, builtin_files_by_id
 from gittrain.core.recipeversions import (
     IdeaChange,
     idea_changes,
@@ -62,7 +62,7 @@ def recipe_log(ws: Workspace, recipe_id: str) -> RecipeLog:
     recipes_dir = ws.settings.recipes_dir
     found = _history(ws, recipe_id) if gitrepo.rev_parse(root, "HEAD") else []
     if not found:
-        if any(f.id == recipe_id for f in builtin_files()):
+        if recipe_id in builtin_files_by_id():
             return RecipeLog(recipe_id, (), __version__)
         raise GittrainError(
             f"no recipe {recipe_id!r}: {recipes_dir}/{recipe_id}.yaml is not in the history "

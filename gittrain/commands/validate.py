@@ -11,7 +11,7 @@ from gittrain.commands.workspace import Workspace
 from gittrain.core.data import lockstore
 from gittrain.core.data.lockfile import Lockfile
 from gittrain.core.problems import Problem, read_or_problem
-from gittrain.core.recipes import RecipeLookup, Resolver, builtin_files, repo_files
+from gittrain.core.recipes import RecipeLookup, Resolver, builtin_files_by_id, repo_files
 from gittrain.core.recipeversions import Pins
 from gittrain.core.settings import is_config_path
 from gittrain.core.validation import Checker, FileReport
@@ -46,7 +46,7 @@ def checker(
     the documents parsed (:attr:`Checker.parsed`)."""
     broken: list[Problem] = []
     team = {item.id: item for item in repo_files(ws.root, ws.settings, broken)}
-    builtins = {f.id: f for f in builtin_files()}
+    builtins = builtin_files_by_id()  # only the recipes the jobs name are read
     pins = Pins(ws.root, ws.settings)
     if lock is None:
         lock = worktree_lock(ws.base, ws.settings.lockfile)

@@ -17,7 +17,7 @@ from gittrain.core.recipes import (
     Recipe,
     RecipeFile,
     RecipeInvalid,
-    builtin_files,
+    builtin_files_by_id,
     from_data,
     resolve,
 )
@@ -63,7 +63,7 @@ def team_at(root: Path, settings: Settings, commit: str) -> tuple[Team, list[Pro
 
 def resolve_in(team: Team, problems: list[Problem], recipe_id: str, where: str) -> Recipe:
     """Recipe ``recipe_id`` among ``team`` and the built-ins; an error naming ``where``."""
-    builtins = {f.id: f for f in builtin_files()}
+    builtins = builtin_files_by_id()
     item = team.get(recipe_id) or builtins.get(recipe_id)
     if item is None:
         for problem in problems:
