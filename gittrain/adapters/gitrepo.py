@@ -505,7 +505,11 @@ def iter_log(
     parents' commits do, unless ``extra`` has ``--first-parent``).
     ``revs`` are passed after ``--end-of-options``; ``paths`` after ``--``.
     """
-    proc = _start_log(root, _log_args(revs, paths, raw, renames, extra))
+    yield from _stream(_start_log(root, _log_args(revs, paths, raw, renames, extra)))
+
+
+def _stream(proc: subprocess.Popen[bytes]) -> Iterator[LogCommit]:
+    """The commits ``proc`` (a ``git log``) writes; its error once every one was read."""
     try:
         yield from _records(_chunks(proc))
     finally:
@@ -529,33 +533,64 @@ def iter_log_halves(
     """``iter_log(root, revs, raw=raw, renames=renames, extra=extra)`` (no pathspec), from
     two git processes at once when the walk is long, so both cores diff trees.
 
-    Yields ``(part, commit)``: part 0 is the newer half (``--max-count=N``), part 1
+    Yields ``(part, commit)``: part 0 is the newer half (the first N commits), part 1
     the older (``--skip=N``), each newest first, the two interleaved as git writes
     them, so the caller is never idle while either has output.  Part 0 followed by
-    part 1 is the list of one walk: git counts ``--skip`` and ``--max-count`` on it.
+    part 1 is the list of one walk: git counts ``--skip`` on it.
+
+    The newer half's git starts at once and walks while ``rev-list --count`` counts
+    (~0.3 s at 50,000 commits in a clone without a commit-graph), and is stopped as soon
+    as it has written its N commits.
     """
-    count_args = ["rev-list", "--count", *extra, "--end-of-options", *revs, "--"]
-    count = int(run(root, count_args, env=clean_env()).stdout or 0)
+    first = _start_log(root, _log_args(revs, (), raw, renames, extra))
+    count = _count_beside(root, revs, extra, first)
     if count < SPLIT_FROM:
-        for commit in iter_log(root, revs, raw=raw, renames=renames, extra=extra):
-            yield 0, commit
+        yield from ((0, commit) for commit in _stream(first))
         return
     half = count // 2
-    procs = [
-        _start_log(root, _log_args(revs, (), raw, renames, [*extra, flag]))
-        for flag in (f"-n{half}", f"--skip={half}")
-    ]
+    second = _start_log(root, _log_args(revs, (), raw, renames, [*extra, f"--skip={half}"]))
+    yield from _interleaved(first, second, half, count)
+
+
+def _count_beside(
+    root: Path, revs: Sequence[str], extra: Sequence[str], running: subprocess.Popen[bytes]
+) -> int:
+    """The commits ``revs`` (with ``extra``) name, counted while ``running`` walks them;
+    ``running`` is stopped if they cannot be counted."""
+    count_args = ["rev-list", "--count", *extra, "--end-of-options", *revs, "--"]
+    try:
+        return int(run(root, count_args, env=clean_env()).stdout or 0)
+    except BaseException:
+        running.kill()
+        _finish_log(running)
+        raise
+
+
+def _interleaved(
+    first: subprocess.Popen[bytes], second: subprocess.Popen[bytes], half: int, count: int
+) -> Iterator[tuple[int, LogCommit]]:
+    """The first ``half`` commits ``first`` writes (part 0) and those ``second`` writes
+    (part 1), as they arrive; ``first`` is stopped once its ``half`` are written."""
+    procs = [first, second]
     arrived: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
+    cut = threading.Event()  # ``first`` was stopped after its last commit
 
     def pump(part: int) -> None:
+        starts = 0  # records begun so far: the (half+1)th begins once the half-th is whole
         for chunk in _chunks(procs[part]):
             arrived.put((part, chunk))
+            if part == 0 and not cut.is_set():
+                starts += chunk.count(_RECORD)
+                if starts > half:
+                    cut.set()
+                    first.kill()
         arrived.put((part, b""))  # this half is done
 
     readers = [threading.Thread(target=pump, args=(part,)) for part in (0, 1)]
     for reader in readers:
         reader.start()
     buffers = [b"", b""]
+    left = [half, count]  # commits still to yield from each part
     open_parts = 2
     try:
         while open_parts:
@@ -566,7 +601,8 @@ def iter_log_halves(
             records = (buffers[part] + chunk).split(_RECORD)
             buffers[part] = records.pop()
             for record in records:
-                if record:
+                if record and left[part]:
+                    left[part] -= 1
                     yield part, _parse_record(record)
     finally:
         if open_parts:  # the caller stopped early: stop git, which ends the readers
@@ -575,6 +611,8 @@ def iter_log_halves(
         for reader in readers:
             reader.join()
         failures = [_finish_log(proc) for proc in procs]
+    if cut.is_set():
+        failures[0] = None  # stopped on purpose, after its last commit
     failed = next((f for f in failures if f is not None), None)
     if failed is not None:
         raise failed
