@@ -326,3 +326,44 @@ def test_an_entry_no_longer_pinned_goes_back_to_the_other_file(tmp_path: Path) -
     assert list(final.pinned) == ["c" * 40]
     assert sorted(final.entries) == ["a" * 40, "b" * 40]
     assert final.get("a" * 40) == run
+
+
+def test_only_what_changed_outside_the_pinned_runs_rewrites_the_entries_file(
+    tmp_path: Path,
+) -> None:
+    cache = BlobCache.load(tmp_path)
+    cache.put("a" * 40, {"k": "job", "status": "completed"})
+    cache.put("b" * 40, {"k": "job", "status": None, "fin": None})
+    cache.set_checkpoint({"key": 1}, ["a" * 40])
+    cache.save()
+    entries_file = tmp_path / "gittrain" / "history-cache.json"
+    before = entries_file.stat()
+    # A walk on that finds one more run: only the checkpoint's file changes.
+    later = BlobCache.load(tmp_path)
+    later.put("c" * 40, {"k": "job", "status": "failed"})
+    later.set_checkpoint({"key": 2}, ["a" * 40, "c" * 40])
+    later.save()
+    assert entries_file.stat().st_ino == before.st_ino
+    again = BlobCache.load(tmp_path)
+    assert sorted(again.pinned) == ["a" * 40, "c" * 40]
+    assert list(again.entries) == ["b" * 40]
+    # One more version that is not a run is written beside the others.
+    again.put("d" * 40, {"k": "job", "status": "running", "fin": None})
+    again.set_checkpoint({"key": 3}, ["a" * 40, "c" * 40])
+    again.save()
+    assert entries_file.stat().st_ino != before.st_ino
+    assert list(BlobCache.load(tmp_path).entries) == ["b" * 40, "d" * 40]
+
+
+def test_entries_read_back_that_json_cannot_write_are_left_out_one_by_one(
+    tmp_path: Path,
+) -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    cache = BlobCache.load(tmp_path)
+    cache.entries["a" * 40] = {"k": "job", "deep": deep}  # as if read from a file
+    cache.entries["b" * 40] = {"k": "job", "status": None, "fin": None}
+    cache.put("c" * 40, {"k": "job", "status": "running", "fin": None})
+    cache.save()
+    assert list(BlobCache.load(tmp_path).entries) == ["b" * 40, "c" * 40]
