@@ -538,84 +538,97 @@ def iter_log_halves(
     them, so the caller is never idle while either has output.  Part 0 followed by
     part 1 is the list of one walk: git counts ``--skip`` on it.
 
-    The newer half's git starts at once and walks while ``rev-list --count`` counts
-    (~0.3 s at 50,000 commits in a clone without a commit-graph), and is stopped as soon
-    as it has written its N commits.
+    The newer half's git starts at once, and a thread reads what it writes, while
+    ``rev-list --count`` counts the walk (~0.3 s at 50,000 commits in a clone without a
+    commit-graph); it is stopped as soon as it has written its N commits.
     """
-    first = _start_log(root, _log_args(revs, (), raw, renames, extra))
-    count = _count_beside(root, revs, extra, first)
-    if count < SPLIT_FROM:
-        yield from ((0, commit) for commit in _stream(first))
-        return
-    half = count // 2
-    second = _start_log(root, _log_args(revs, (), raw, renames, [*extra, f"--skip={half}"]))
-    yield from _interleaved(first, second, half, count)
-
-
-def _count_beside(
-    root: Path, revs: Sequence[str], extra: Sequence[str], running: subprocess.Popen[bytes]
-) -> int:
-    """The commits ``revs`` (with ``extra``) name, counted while ``running`` walks them;
-    ``running`` is stopped if they cannot be counted."""
+    halves = _Halves(_start_log(root, _log_args(revs, (), raw, renames, extra)))
     count_args = ["rev-list", "--count", *extra, "--end-of-options", *revs, "--"]
     try:
-        return int(run(root, count_args, env=clean_env()).stdout or 0)
+        count = int(run(root, count_args, env=clean_env()).stdout or 0)
     except BaseException:
-        running.kill()
-        _finish_log(running)
+        halves.stop()
         raise
+    if count >= SPLIT_FROM:
+        half = count // 2
+        halves.split(
+            half, _start_log(root, _log_args(revs, (), raw, renames, [*extra, f"--skip={half}"]))
+        )
+    yield from halves.commits()
 
 
-def _interleaved(
-    first: subprocess.Popen[bytes], second: subprocess.Popen[bytes], half: int, count: int
-) -> Iterator[tuple[int, LogCommit]]:
-    """The first ``half`` commits ``first`` writes (part 0) and those ``second`` writes
-    (part 1), as they arrive; ``first`` is stopped once its ``half`` are written."""
-    procs = [first, second]
-    arrived: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
-    cut = threading.Event()  # ``first`` was stopped after its last commit
+class _Halves:
+    """One or two ``git log`` processes, each drained by a thread into one queue, so git
+    never waits on a full pipe: not while the walk is counted, nor while the caller works."""
 
-    def pump(part: int) -> None:
-        starts = 0  # records begun so far: the (half+1)th begins once the half-th is whole
-        for chunk in _chunks(procs[part]):
-            arrived.put((part, chunk))
-            if part == 0 and not cut.is_set():
-                starts += chunk.count(_RECORD)
-                if starts > half:
-                    cut.set()
-                    first.kill()
-        arrived.put((part, b""))  # this half is done
+    def __init__(self, first: subprocess.Popen[bytes]) -> None:
+        self.procs = [first]
+        self.arrived: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
+        self.half: int | None = None  # the commits part 0 gives, once the walk is split
+        self.cut = threading.Event()  # part 0's git was stopped after its last commit
+        self.readers = [self._read(0)]
 
-    readers = [threading.Thread(target=pump, args=(part,)) for part in (0, 1)]
-    for reader in readers:
+    def split(self, half: int, second: subprocess.Popen[bytes]) -> None:
+        """Keep part 0 to its first ``half`` commits; ``second`` walks the rest."""
+        self.half = half
+        self.procs.append(second)
+        self.readers.append(self._read(1))
+
+    def _read(self, part: int) -> threading.Thread:
+        reader = threading.Thread(target=self._pump, args=(part,))
         reader.start()
-    buffers = [b"", b""]
-    left = [half, count]  # commits still to yield from each part
-    open_parts = 2
-    try:
-        while open_parts:
-            part, chunk = arrived.get()
-            if not chunk:
-                open_parts -= 1
-                chunk = _RECORD  # ends the half's last record
-            records = (buffers[part] + chunk).split(_RECORD)
-            buffers[part] = records.pop()
-            for record in records:
-                if record and left[part]:
-                    left[part] -= 1
-                    yield part, _parse_record(record)
-    finally:
-        if open_parts:  # the caller stopped early: stop git, which ends the readers
-            for proc in procs:
-                proc.kill()
-        for reader in readers:
+        return reader
+
+    def _pump(self, part: int) -> None:
+        proc = self.procs[part]
+        starts = 0  # records begun so far: the (half+1)th begins once the half-th is whole
+        for chunk in _chunks(proc):
+            self.arrived.put((part, chunk))
+            if part == 0:
+                starts += chunk.count(_RECORD)
+                half = self.half
+                if half is not None and starts > half and not self.cut.is_set():
+                    self.cut.set()
+                    proc.kill()
+        self.arrived.put((part, b""))  # this part is done
+
+    def stop(self) -> None:
+        """Stop every git and reader (the caller gave up, or the walk could not be counted)."""
+        for proc in self.procs:
+            proc.kill()
+        for reader in self.readers:
             reader.join()
-        failures = [_finish_log(proc) for proc in procs]
-    if cut.is_set():
-        failures[0] = None  # stopped on purpose, after its last commit
-    failed = next((f for f in failures if f is not None), None)
-    if failed is not None:
-        raise failed
+        for proc in self.procs:
+            _finish_log(proc)
+
+    def commits(self) -> Iterator[tuple[int, LogCommit]]:
+        buffers = [b"", b""]
+        left = [self.half if self.half is not None else -1, -1]  # -1: every commit
+        open_parts = len(self.procs)
+        try:
+            while open_parts:
+                part, chunk = self.arrived.get()
+                if not chunk:
+                    open_parts -= 1
+                    chunk = _RECORD  # ends the part's last record
+                records = (buffers[part] + chunk).split(_RECORD)
+                buffers[part] = records.pop()
+                for record in records:
+                    if record and left[part]:
+                        left[part] -= 1
+                        yield part, _parse_record(record)
+        finally:
+            if open_parts:  # the caller stopped early: stop git, which ends the readers
+                for proc in self.procs:
+                    proc.kill()
+            for reader in self.readers:
+                reader.join()
+            failures = [_finish_log(proc) for proc in self.procs]
+        if self.cut.is_set():
+            failures[0] = None  # stopped on purpose, after its last commit
+        failed = next((f for f in failures if f is not None), None)
+        if failed is not None:
+            raise failed
 
 
 def _log_args(
