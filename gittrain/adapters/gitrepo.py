@@ -593,13 +593,17 @@ class _Halves:
         self.arrived.put((part, b""))  # this part is done
 
     def stop(self) -> None:
-        """Stop every git and reader (the caller gave up, or the walk could not be counted)."""
-        for proc in self.procs:
-            proc.kill()
+        """Stop every git and reader (the walk could not be counted)."""
+        self._close(kill=True)
+
+    def _close(self, *, kill: bool) -> list[GittrainError | None]:
+        """Wait for every reader and git (``kill``: stop them first); each git's error."""
+        if kill:  # git stops, which ends the readers
+            for proc in self.procs:
+                proc.kill()
         for reader in self.readers:
             reader.join()
-        for proc in self.procs:
-            _finish_log(proc)
+        return [_finish_log(proc) for proc in self.procs]
 
     def commits(self) -> Iterator[tuple[int, LogCommit]]:
         buffers = [b"", b""]
@@ -618,12 +622,7 @@ class _Halves:
                         left[part] -= 1
                         yield part, _parse_record(record)
         finally:
-            if open_parts:  # the caller stopped early: stop git, which ends the readers
-                for proc in self.procs:
-                    proc.kill()
-            for reader in self.readers:
-                reader.join()
-            failures = [_finish_log(proc) for proc in self.procs]
+            failures = self._close(kill=open_parts > 0)  # parts still open: the caller stopped
         if self.cut.is_set():
             failures[0] = None  # stopped on purpose, after its last commit
         failed = next((f for f in failures if f is not None), None)
