@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from gittrain.adapters import gitrepo
+from gittrain.adapters import gitdir, gitrepo
 from gittrain.commands.data_add import add
 from gittrain.commands.data_status import DatasetStatus, State, check
 from gittrain.commands.job_finish import Finished, finish
@@ -102,7 +102,7 @@ def _locate(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -
     if root is not None:
         _check_path("root", root)
     base = (Path(root) if root is not None else Path.cwd()).resolve()
-    top = gitrepo.toplevel(base)
+    top = gitdir.toplevel(base)
     if top is None:
         raise usage_error(f"{base}: not inside a git repository")
     given = Path(path)

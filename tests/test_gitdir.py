@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,36 @@ def test_a_detached_head_keeps_the_plain_path(repo: Repo) -> None:
     repo.git("checkout", "-q", "--detach", "HEAD")
     assert (repo.root / ".git" / "HEAD").read_text().strip() == sha
     assert gitdir.plain_toplevel(str(repo.root.resolve())) == str(repo.root.resolve())
+
+
+# Opens a workspace in a fresh process and reports its root and the processes it started.
+OPEN = """
+import sys
+from pathlib import Path
+
+started = []
+sys.addaudithook(lambda event, args: started.append(args[1]) if event == "subprocess.Popen" else None)
+from gittrain.commands.workspace import open_workspace
+
+print(open_workspace(Path.cwd()).root, started)
+"""
+
+
+def _opened(cwd: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", OPEN], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return proc.stdout.strip()
+
+
+def test_every_command_finds_the_root_as_data_status_does(repo: Repo, tmp_path: Path) -> None:
+    """open_workspace (every Click command) reads a plain ``.git`` without running git, and
+    asks git for anything else, with git's own answer either way."""
+    repo.write("a.txt", "a\n")
+    repo.commit("first")
+    (repo.root / "sub").mkdir()
+    assert _opened(repo.root / "sub") == f"{repo.root.resolve()} []"
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", str(linked))
+    root, started = _opened(linked).split(" ", 1)
+    assert root == git_toplevel(linked) and "rev-parse" in started

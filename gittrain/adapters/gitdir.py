@@ -145,6 +145,17 @@ def _plain_config(config: bytes) -> bool:
     return True
 
 
+def toplevel(start: Path) -> Path | None:
+    """The work tree root containing ``start``, or None outside a work tree: read from
+    ``.git`` in the plain layout, asked of git otherwise."""
+    plain = plain_toplevel(str(start.resolve()))
+    if plain is not None:
+        return Path(plain)
+    from gittrain.adapters import gitrepo  # runs git: only for what .git does not say
+
+    return gitrepo.ask_toplevel(start)
+
+
 def git_dir(root: Path) -> Path:
     """The (per-worktree) git directory of the work tree at ``root``.
 

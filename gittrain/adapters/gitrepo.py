@@ -102,8 +102,9 @@ def _spawn(
         raise _no_git() from None
 
 
-def toplevel(start: Path) -> Path | None:
-    """The work tree root containing ``start``, or None outside a work tree."""
+def ask_toplevel(start: Path) -> Path | None:
+    """The work tree root containing ``start`` as git finds it, or None outside a work tree
+    (:func:`gittrain.adapters.gitdir.toplevel` asks only when ``.git`` does not say)."""
     proc = run(start, ["rev-parse", "--show-toplevel"], check=False)
     if proc.returncode != 0:
         return None

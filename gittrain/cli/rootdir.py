@@ -19,16 +19,10 @@ def repo_root() -> tuple[Path, str]:
     from gittrain.errors import usage_error
 
     cwd = Path.cwd().resolve()
-    plain = gitdir.plain_toplevel(str(cwd))  # no git process for a plain `git init` layout
-    if plain is not None:
-        root = Path(plain)
-    else:
-        from gittrain.adapters import gitrepo
-
-        found = gitrepo.toplevel(cwd)
-        if found is None:
-            raise usage_error(f"not inside a git work tree: {cwd}")
-        root = found.resolve()
+    found = gitdir.toplevel(cwd)
+    if found is None:
+        raise usage_error(f"not inside a git work tree: {cwd}")
+    root = found.resolve()
     if cwd != root and root not in cwd.parents:  # GIT_DIR and GIT_WORK_TREE point elsewhere
         raise usage_error(f"the current directory {cwd} is outside the work tree {root}")
     prefix = cwd.relative_to(root).as_posix() if cwd != root else ""

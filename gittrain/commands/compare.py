@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gittrain.adapters import gitrepo
+from gittrain.adapters import gitdir, gitrepo
 from gittrain.commands.diff import DiffReport, SideInfo, SideKind
 from gittrain.core import importance, jobrefs, settings
 from gittrain.core.data import lockstore
@@ -117,7 +117,7 @@ def compare_files(cwd: Path, old: str, new: str) -> DiffReport:
     """
     if old == new == NULL_DEVICE:
         raise usage_error(f"--no-index: both sides are {NULL_DEVICE}")
-    root = gitrepo.toplevel(cwd)
+    root = gitdir.toplevel(cwd)
     conf = settings.load(root)
     policy = importance.load(conf.document)
     sides = [_file_side(cwd, root, word) for word in (old, new)]

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from gittrain.adapters import gitrepo
+from gittrain.adapters import gitdir
 from gittrain.core import settings as settings_mod
 from gittrain.core.settings import Settings
 from gittrain.errors import GittrainError, usage_error
@@ -60,7 +60,7 @@ class Workspace(NamedTuple):
 
 
 def open_workspace(cwd: Path) -> Workspace:
-    root = gitrepo.toplevel(cwd)
+    root = gitdir.toplevel(cwd)
     try:
         settings = settings_mod.load(root)
     except GittrainError as exc:
